@@ -1,0 +1,9 @@
+DROP TABLE evaluation_rows;
+DROP TABLE evaluations;
+DROP TABLE activity_records;
+DROP TABLE declared_count_changes;
+DROP TABLE declared_counts;
+DROP TABLE base_status_history;
+DROP TABLE bases;
+DROP TABLE imports;
+DROP TABLE recommending_units;

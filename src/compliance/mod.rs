@@ -1,0 +1,358 @@
+//! The compliance engine: for a year (and an as-of date) it reads bases,
+//! declared counts and record totals in bulk, joins the rulebook's targets in
+//! polars, and returns one scorecard row per base and required indicator.
+//!
+//! It knows nothing of HTTP, files or email: `web`, `charts`, `jobs` and the
+//! CLI read its [`Scorecard`]; none of them recomputes a rule. Output formats
+//! (table, CSV, JSON) live in [`output`].
+
+pub mod output;
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::db::{self, Db};
+use crate::domain::{BaseType, Status};
+use crate::error::{AppError, AppResult};
+use crate::rules::{indicator_position, Rulebook, SourcePolicy};
+
+/// How a base is doing on one indicator during a year still running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pace {
+    /// Met already, or at least at the share of the target the date calls for.
+    OnTrack,
+    /// Below that share, but still able to catch up.
+    Behind,
+    /// Cannot reasonably reach the target in the time left.
+    Unable,
+    /// Nothing reported yet.
+    NotReported,
+}
+
+impl Pace {
+    pub fn id(self) -> &'static str {
+        match self {
+            Pace::OnTrack => "on_track",
+            Pace::Behind => "behind",
+            Pace::Unable => "unable",
+            Pace::NotReported => "not_reported",
+        }
+    }
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Pace::OnTrack => "进度正常",
+            Pace::Behind => "进度落后",
+            Pace::Unable => "难以完成",
+            Pace::NotReported => "未填报",
+        }
+    }
+    fn parse(s: &str) -> Option<Pace> {
+        [Pace::OnTrack, Pace::Behind, Pace::Unable, Pace::NotReported]
+            .into_iter()
+            .find(|p| p.id() == s)
+    }
+}
+
+/// One base × one required indicator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScorecardRow {
+    #[serde(skip)]
+    pub base_id: i64,
+    pub base_code: String,
+    pub base_name: String,
+    pub base_type: String,
+    pub city: String,
+    pub year: i32,
+    pub indicator: String,
+    /// `None`: not reported (different from `Some(0)`).
+    pub actual: Option<i64>,
+    pub target: i64,
+    /// What is still missing (0 when met; the whole target when not reported).
+    pub gap: i64,
+    pub met: bool,
+    pub base_pass: bool,
+    /// Only for a year still running.
+    pub pace: Option<Pace>,
+    /// `declared`, `records` or `none`: where `actual` came from.
+    pub source: String,
+    /// Both a declared count and records exist, and they differ.
+    pub disagreement: bool,
+}
+
+/// The result of one evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scorecard {
+    pub year: i32,
+    pub as_of: NaiveDate,
+    /// True when the counting period had not ended on `as_of`.
+    pub running: bool,
+    pub rulebook: String,
+    pub rows: Vec<ScorecardRow>,
+}
+
+impl Scorecard {
+    /// Number of bases evaluated and number that pass.
+    pub fn totals(&self) -> (usize, usize) {
+        let mut bases = 0;
+        let mut pass = 0;
+        let mut last = None;
+        for r in &self.rows {
+            if last != Some(r.base_id) {
+                bases += 1;
+                pass += usize::from(r.base_pass);
+                last = Some(r.base_id);
+            }
+        }
+        (bases, pass)
+    }
+
+    /// Codes of the bases whose declared counts and records disagree.
+    pub fn disagreements(&self) -> Vec<&ScorecardRow> {
+        self.rows.iter().filter(|r| r.disagreement).collect()
+    }
+}
+
+/// The as-of date of an evaluation of `year`: the given date (clamped to the
+/// end of the counting period), or `today` while the year runs, or its end.
+pub fn effective_as_of(year: i32, as_of: Option<NaiveDate>, today: NaiveDate) -> AppResult<NaiveDate> {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| AppError::Invalid(format!("年度无效 (invalid year): {year}")))?;
+    let end = NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| AppError::Invalid(format!("年度无效 (invalid year): {year}")))?;
+    let d = as_of.unwrap_or(today);
+    if d < start {
+        return Err(AppError::Invalid(format!(
+            "截至日期 {d} 早于 {year} 年统计期开始 (as-of date is before the counting period of {year})"
+        )));
+    }
+    Ok(d.min(end))
+}
+
+/// Evaluate every base due in `year` as of `as_of` (see [`effective_as_of`]).
+pub fn evaluate(
+    db: &mut Db,
+    rulebook: &Rulebook,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+) -> AppResult<Scorecard> {
+    let as_of = effective_as_of(year, as_of, today)?;
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
+    let running = as_of < year_end;
+
+    let bases = bases_frame(db, rulebook, year)?;
+    let targets = targets_frame(rulebook)?;
+    let declared = pairs_frame(db::counts::for_year(db, year, as_of)?, "declared")?;
+    let recorded = pairs_frame(db::records::totals_for_year(db, year, as_of)?, "recorded")?;
+
+    let (first, second) = match rulebook.counting.source {
+        SourcePolicy::DeclaredThenRecords => ("declared", "recorded"),
+        SourcePolicy::RecordsThenDeclared => ("recorded", "declared"),
+    };
+    let source_name = |c: &str| if c == "declared" { "declared" } else { "records" };
+    let keys = [col("base_id"), col("indicator")];
+    let mut lf = bases
+        .lazy()
+        .join(targets.lazy(), [col("base_type")], [col("base_type")], JoinArgs::new(JoinType::Inner))
+        .join(declared.lazy(), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
+        .join(recorded.lazy(), keys.clone(), keys, JoinArgs::new(JoinType::Left))
+        .with_columns([
+            when(col(first).is_not_null())
+                .then(col(first))
+                .otherwise(col(second))
+                .alias("actual"),
+            when(col(first).is_not_null())
+                .then(lit(source_name(first)))
+                .when(col(second).is_not_null())
+                .then(lit(source_name(second)))
+                .otherwise(lit("none"))
+                .alias("source"),
+            (col("declared").is_not_null()
+                .and(col("recorded").is_not_null())
+                .and(col("declared").neq(col("recorded"))))
+            .fill_null(lit(false))
+            .alias("disagreement"),
+        ])
+        .with_columns([
+            col("actual").gt_eq(col("target")).fill_null(lit(false)).alias("met"),
+            when(col("actual").is_null())
+                .then(col("target"))
+                .when(col("actual").gt_eq(col("target")))
+                .then(lit(0i64))
+                .otherwise(col("target") - col("actual"))
+                .alias("gap"),
+        ])
+        .with_columns([col("met")
+            .cast(DataType::Int32)
+            .min()
+            .over([col("base_id")])?
+            .eq(lit(1i32))
+            .alias("base_pass")]);
+
+    if running {
+        let days = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() { 366.0 } else { 365.0 };
+        let elapsed = f64::from(as_of.ordinal()) / days;
+        let catch_up = rulebook.pace.catch_up_factor * (1.0 - elapsed);
+        let target = col("target").cast(DataType::Float64);
+        let actual = col("actual").cast(DataType::Float64);
+        lf = lf.with_columns([when(col("met"))
+            .then(lit("on_track"))
+            .when(col("actual").is_null())
+            .then(lit("not_reported"))
+            .when((actual.clone() + target.clone() * lit(catch_up)).lt(target.clone()))
+            .then(lit("unable"))
+            .when(actual.gt_eq(target * lit(elapsed)))
+            .then(lit("on_track"))
+            .otherwise(lit("behind"))
+            .alias("pace")]);
+    } else {
+        lf = lf.with_columns([lit(NULL).cast(DataType::String).alias("pace")]);
+    }
+    let df = lf
+        .sort(["base_code", "ind_order"], SortMultipleOptions::default())
+        .collect()?;
+
+    Ok(Scorecard {
+        year,
+        as_of,
+        running,
+        rulebook: rulebook.label(),
+        rows: rows_from_frame(&df, year)?,
+    })
+}
+
+/// Store a scorecard as an evaluation; returns its id.
+pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
+    let (bases, pass) = card.totals();
+    db.transaction(|db| {
+        db::evaluations::store(
+            db,
+            card.year,
+            card.as_of,
+            &card.rulebook,
+            bases as i64,
+            pass as i64,
+            card.rows.iter().map(|r| db::evaluations::NewRow {
+                evaluation_id: 0,
+                base_id: r.base_id,
+                indicator: r.indicator.clone(),
+                actual: r.actual,
+                target: r.target,
+                gap: r.gap,
+                met: r.met,
+                pace: r.pace.map(|p| p.id().to_string()),
+                source: r.source.clone(),
+                disagreement: r.disagreement,
+                base_pass: r.base_pass,
+            }),
+        )
+    })
+}
+
+/// The bases due in `year`: from their first evaluated year on, and not in
+/// the years after they were revoked or lapsed.
+fn bases_frame(db: &mut Db, rulebook: &Rulebook, year: i32) -> AppResult<DataFrame> {
+    let all = db::bases::all(db)?;
+    let n = all.len();
+    let (mut id, mut code, mut name, mut ty, mut city) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for b in &all {
+        if rulebook.first_evaluated_year(b.recognised_on) > year {
+            continue;
+        }
+        let ended = Status::parse(&b.status).map(|s| s.is_ended()).unwrap_or(false);
+        if ended && b.status_since.year() < year {
+            continue;
+        }
+        id.push(b.id);
+        code.push(b.code.as_str());
+        name.push(b.name.as_str());
+        ty.push(b.base_type.as_str());
+        city.push(b.city.as_str());
+    }
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("base_id".into(), id),
+        Column::new("base_code".into(), code),
+        Column::new("base_name".into(), name),
+        Column::new("base_type".into(), ty),
+        Column::new("city".into(), city),
+    ])?)
+}
+
+fn targets_frame(rulebook: &Rulebook) -> AppResult<DataFrame> {
+    let (mut ty, mut ind, mut target, mut order) = (vec![], vec![], vec![], vec![]);
+    for t in BaseType::ALL {
+        for (i, n) in rulebook.targets(t) {
+            ty.push(t.id());
+            ind.push(i.id());
+            target.push(i64::from(*n));
+            order.push(indicator_position(*i) as i32);
+        }
+    }
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("base_type".into(), ty),
+        Column::new("indicator".into(), ind),
+        Column::new("target".into(), target),
+        Column::new("ind_order".into(), order),
+    ])?)
+}
+
+fn pairs_frame(rows: Vec<(i64, String, i64)>, value: &str) -> AppResult<DataFrame> {
+    let n = rows.len();
+    let (mut id, mut ind, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for (b, i, x) in &rows {
+        id.push(*b);
+        ind.push(i.as_str());
+        v.push(*x);
+    }
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("base_id".into(), id),
+        Column::new("indicator".into(), ind),
+        Column::new(value.into(), v),
+    ])?)
+}
+
+fn rows_from_frame(df: &DataFrame, year: i32) -> AppResult<Vec<ScorecardRow>> {
+    let s = |name: &str| -> AppResult<&StringChunked> { Ok(df.column(name)?.str()?) };
+    let i = |name: &str| -> AppResult<&Int64Chunked> { Ok(df.column(name)?.i64()?) };
+    let b = |name: &str| -> AppResult<&BooleanChunked> { Ok(df.column(name)?.bool()?) };
+    let (id, code, name, ty, city, ind) = (
+        i("base_id")?,
+        s("base_code")?,
+        s("base_name")?,
+        s("base_type")?,
+        s("city")?,
+        s("indicator")?,
+    );
+    let (actual, target, gap) = (i("actual")?, i("target")?, i("gap")?);
+    let (met, pass, dis) = (b("met")?, b("base_pass")?, b("disagreement")?);
+    let (pace, source) = (s("pace")?, s("source")?);
+    let mut out = Vec::with_capacity(df.height());
+    for k in 0..df.height() {
+        out.push(ScorecardRow {
+            base_id: id.get(k).unwrap_or_default(),
+            base_code: code.get(k).unwrap_or_default().to_string(),
+            base_name: name.get(k).unwrap_or_default().to_string(),
+            base_type: ty.get(k).unwrap_or_default().to_string(),
+            city: city.get(k).unwrap_or_default().to_string(),
+            year,
+            indicator: ind.get(k).unwrap_or_default().to_string(),
+            actual: actual.get(k),
+            target: target.get(k).unwrap_or_default(),
+            gap: gap.get(k).unwrap_or_default(),
+            met: met.get(k).unwrap_or(false),
+            base_pass: pass.get(k).unwrap_or(false),
+            pace: pace.get(k).and_then(Pace::parse),
+            source: source.get(k).unwrap_or("none").to_string(),
+            disagreement: dis.get(k).unwrap_or(false),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,215 @@
+//! Settings: one typed struct read from `basewatch.toml` (optional) and
+//! `BASEWATCH_*` environment variables, validated before anything starts.
+//!
+//! A wrong value stops start-up with the file (or variable) and key named.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+use crate::rules::Rulebook;
+
+/// The default configuration file, read from the working directory if present.
+pub const DEFAULT_FILE: &str = "basewatch.toml";
+
+/// The validated settings of one process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://PATH` (embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// Where imported files and their reports are archived.
+    pub data_dir: PathBuf,
+    /// The rulebook file; `None` is the embedded Henan rulebook.
+    pub rulebook_path: Option<PathBuf>,
+    /// The rulebook itself, loaded and validated.
+    pub rulebook: Rulebook,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    rulebook: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Read settings from `file` (or `basewatch.toml` / `BASEWATCH_CONFIG`
+    /// when `None`) and the environment, and validate them.
+    pub fn load(file: Option<&Path>) -> AppResult<Settings> {
+        Self::load_from(file, |k| std::env::var(k).ok())
+    }
+
+    /// As [`Settings::load`], with the environment given as a function (tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> AppResult<Settings> {
+        let (path, required) = match (file, env("BASEWATCH_CONFIG")) {
+            (Some(p), _) => (p.to_path_buf(), true),
+            (None, Some(p)) => (PathBuf::from(p), true),
+            (None, None) => (PathBuf::from(DEFAULT_FILE), false),
+        };
+        let source_name = path.display().to_string();
+        let fs: FileSettings = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| AppError::Config {
+                source_name: source_name.clone(),
+                key: e
+                    .span()
+                    .map(|s| {
+                        let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                        format!("第 {line} 行 (line {line})")
+                    })
+                    .unwrap_or_else(|| "-".into()),
+                message: e.message().trim().to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                FileSettings::default()
+            }
+            Err(e) => {
+                return Err(AppError::Config {
+                    source_name,
+                    key: "-".into(),
+                    message: format!("无法读取配置文件 (cannot read the file): {e}"),
+                })
+            }
+        };
+
+        // Environment variables override the file, key by key.
+        let pick = |var: &str, key: &str, from_file: Option<String>| {
+            env(var)
+                .map(|v| (v, var.to_string()))
+                .or_else(|| from_file.map(|v| (v, format!("{source_name}: {key}"))))
+        };
+        let (database_url, db_src) = pick(
+            "BASEWATCH_DATABASE_URL",
+            "database_url",
+            fs.database_url,
+        )
+        .unwrap_or_else(|| ("sqlite://basewatch.db".into(), "默认值 (default)".into()));
+        validate_database_url(&database_url).map_err(|message| AppError::Config {
+            source_name: db_src,
+            key: "database_url".into(),
+            message,
+        })?;
+        let data_dir = pick(
+            "BASEWATCH_DATA_DIR",
+            "data_dir",
+            fs.data_dir.map(|p| p.display().to_string()),
+        )
+        .map(|(v, _)| PathBuf::from(v))
+        .unwrap_or_else(|| PathBuf::from("data"));
+        let rulebook_src = pick(
+            "BASEWATCH_RULEBOOK",
+            "rulebook",
+            fs.rulebook.map(|p| p.display().to_string()),
+        );
+        let rulebook_path = rulebook_src.as_ref().map(|(v, _)| PathBuf::from(v));
+        let rulebook = Rulebook::load(rulebook_path.as_deref())?;
+        Ok(Settings {
+            database_url,
+            data_dir,
+            rulebook_path,
+            rulebook,
+        })
+    }
+
+    /// Settings for a given database with everything else at its default.
+    pub fn for_database(database_url: &str, data_dir: &Path) -> AppResult<Settings> {
+        validate_database_url(database_url).map_err(|message| AppError::Config {
+            source_name: "参数 (argument)".into(),
+            key: "database_url".into(),
+            message,
+        })?;
+        Ok(Settings {
+            database_url: database_url.to_string(),
+            data_dir: data_dir.to_path_buf(),
+            rulebook_path: None,
+            rulebook: Rulebook::henan(),
+        })
+    }
+}
+
+fn validate_database_url(url: &str) -> Result<(), String> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err("sqlite:// 后缺少文件路径 (missing file path after sqlite://)".into());
+        }
+        Ok(())
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(())
+    } else {
+        Err(format!(
+            "“{url}”不是 sqlite://文件 或 postgres://… 形式的地址 (expected sqlite://FILE or postgres://…)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_are_an_sqlite_file_and_the_embedded_rulebook() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        // An explicit file must exist; with no file at all defaults apply.
+        assert!(Settings::load_from(Some(&missing), env(&[])).is_err());
+        let s = Settings::load_from(None, env(&[("BASEWATCH_CONFIG_UNUSED", "")])).unwrap();
+        assert!(s.database_url.starts_with("sqlite://") || s.database_url.starts_with("postgres"));
+        assert_eq!(s.rulebook.id, "henan-kczy");
+    }
+
+    #[test]
+    fn an_environment_variable_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("b.toml");
+        std::fs::write(&f, "database_url = \"sqlite://a.db\"\n").unwrap();
+        let s = Settings::load_from(
+            Some(&f),
+            env(&[("BASEWATCH_DATABASE_URL", "postgres://x@127.0.0.1/y")]),
+        )
+        .unwrap();
+        assert_eq!(s.database_url, "postgres://x@127.0.0.1/y");
+    }
+
+    #[test]
+    fn a_bad_database_url_names_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("b.toml");
+        std::fs::write(&f, "database_url = \"mysql://x\"\n").unwrap();
+        let msg = Settings::load_from(Some(&f), env(&[])).unwrap_err().to_string();
+        assert!(msg.contains("b.toml") && msg.contains("database_url"), "{msg}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("b.toml");
+        std::fs::write(&f, "\ndatabase_ulr = \"sqlite://a.db\"\n").unwrap();
+        let msg = Settings::load_from(Some(&f), env(&[])).unwrap_err().to_string();
+        assert!(msg.contains("b.toml") && msg.contains("database_ulr"), "{msg}");
+        assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn a_bad_rulebook_file_stops_start_up_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let rb = dir.path().join("rb.toml");
+        std::fs::write(&rb, "id = 1\n").unwrap();
+        let msg = Settings::load_from(None, env(&[("BASEWATCH_RULEBOOK", rb.to_str().unwrap())]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("rb.toml"), "{msg}");
+    }
+}

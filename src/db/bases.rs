@@ -1,0 +1,202 @@
+//! Bases (创新基地): the register, current status and cycle, and the
+//! status history.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::schema::{base_status_history as h, bases as t};
+use super::{now, with_conn, Db};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct Base {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub base_type: String,
+    pub host_unit: String,
+    pub credit_code: String,
+    pub channel: String,
+    pub unit_id: i64,
+    pub city: String,
+    pub recognised_on: NaiveDate,
+    pub email: String,
+    pub status: String,
+    pub status_since: NaiveDate,
+    pub cycle_start: NaiveDate,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// The register fields of one base, as imported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseInput {
+    pub code: String,
+    pub name: String,
+    pub base_type: String,
+    pub host_unit: String,
+    pub credit_code: String,
+    pub channel: String,
+    pub unit_id: i64,
+    pub city: String,
+    pub recognised_on: NaiveDate,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct StatusChange {
+    pub id: i64,
+    pub base_id: i64,
+    pub status: String,
+    pub effective_on: NaiveDate,
+    pub reason: String,
+    pub changed_by: String,
+    pub changed_at: chrono::NaiveDateTime,
+}
+
+/// Every base, ordered by code.
+pub fn all(db: &mut Db) -> AppResult<Vec<Base>> {
+    Ok(with_conn!(db, c => t::table.order(t::code).load::<Base>(c))?)
+}
+
+pub fn find_by_code(db: &mut Db, code: &str) -> AppResult<Option<Base>> {
+    Ok(with_conn!(db, c => t::table.filter(t::code.eq(code)).first::<Base>(c).optional())?)
+}
+
+/// code → (id, base_type) for every base: what imports look codes up in.
+pub fn code_index(db: &mut Db) -> AppResult<HashMap<String, (i64, String)>> {
+    let rows: Vec<(String, i64, String)> =
+        with_conn!(db, c => t::table.select((t::code, t::id, t::base_type)).load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, id, ty)| (code, (id, ty)))
+        .collect())
+}
+
+/// Create the base or bring its register fields up to date. A new base
+/// starts `building`, its first cycle beginning on its recognition date.
+pub fn upsert(db: &mut Db, b: &BaseInput, by: &str) -> AppResult<Upsert> {
+    let ts = now();
+    match find_by_code(db, &b.code)? {
+        None => {
+            let id: i64 = with_conn!(db, c => diesel::insert_into(t::table)
+                .values((
+                    t::code.eq(&b.code),
+                    t::name.eq(&b.name),
+                    t::base_type.eq(&b.base_type),
+                    t::host_unit.eq(&b.host_unit),
+                    t::credit_code.eq(&b.credit_code),
+                    t::channel.eq(&b.channel),
+                    t::unit_id.eq(b.unit_id),
+                    t::city.eq(&b.city),
+                    t::recognised_on.eq(b.recognised_on),
+                    t::email.eq(&b.email),
+                    t::status.eq("building"),
+                    t::status_since.eq(b.recognised_on),
+                    t::cycle_start.eq(b.recognised_on),
+                    t::created_at.eq(ts),
+                    t::updated_at.eq(ts),
+                ))
+                .returning(t::id)
+                .get_result(c))?;
+            record_status(db, id, "building", b.recognised_on, "认定命名 (recognised)", by)?;
+            Ok(Upsert::Created)
+        }
+        Some(old) => {
+            let current = BaseInput {
+                code: old.code.clone(),
+                name: old.name.clone(),
+                base_type: old.base_type.clone(),
+                host_unit: old.host_unit.clone(),
+                credit_code: old.credit_code.clone(),
+                channel: old.channel.clone(),
+                unit_id: old.unit_id,
+                city: old.city.clone(),
+                recognised_on: old.recognised_on,
+                email: old.email.clone(),
+            };
+            if current == *b {
+                return Ok(Upsert::Unchanged);
+            }
+            // A corrected recognition date moves the first cycle with it.
+            let cycle_start = if old.cycle_start == old.recognised_on {
+                b.recognised_on
+            } else {
+                old.cycle_start
+            };
+            with_conn!(db, c => diesel::update(t::table.find(old.id))
+                .set((
+                    t::name.eq(&b.name),
+                    t::base_type.eq(&b.base_type),
+                    t::host_unit.eq(&b.host_unit),
+                    t::credit_code.eq(&b.credit_code),
+                    t::channel.eq(&b.channel),
+                    t::unit_id.eq(b.unit_id),
+                    t::city.eq(&b.city),
+                    t::recognised_on.eq(b.recognised_on),
+                    t::email.eq(&b.email),
+                    t::cycle_start.eq(cycle_start),
+                    t::updated_at.eq(ts),
+                ))
+                .execute(c))?;
+            Ok(Upsert::Updated)
+        }
+    }
+}
+
+/// Change a base's status and record who, when and why.
+pub fn set_status(
+    db: &mut Db,
+    base_id: i64,
+    status: &str,
+    effective_on: NaiveDate,
+    reason: &str,
+    by: &str,
+) -> AppResult<()> {
+    with_conn!(db, c => diesel::update(t::table.find(base_id))
+        .set((
+            t::status.eq(status),
+            t::status_since.eq(effective_on),
+            t::updated_at.eq(now()),
+        ))
+        .execute(c))?;
+    record_status(db, base_id, status, effective_on, reason, by)
+}
+
+fn record_status(
+    db: &mut Db,
+    base_id: i64,
+    status: &str,
+    effective_on: NaiveDate,
+    reason: &str,
+    by: &str,
+) -> AppResult<()> {
+    with_conn!(db, c => diesel::insert_into(h::table)
+        .values((
+            h::base_id.eq(base_id),
+            h::status.eq(status),
+            h::effective_on.eq(effective_on),
+            h::reason.eq(reason),
+            h::changed_by.eq(by),
+            h::changed_at.eq(now()),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// A base's status changes, oldest first.
+pub fn status_history(db: &mut Db, base_id: i64) -> AppResult<Vec<StatusChange>> {
+    Ok(with_conn!(db, c => h::table
+        .filter(h::base_id.eq(base_id))
+        .order(h::id)
+        .load::<StatusChange>(c))?)
+}

@@ -1,0 +1,89 @@
+//! Stored evaluations: each run of the compliance engine, with the rulebook
+//! version it used, and its scorecard rows.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::schema::{evaluation_rows as r, evaluations as t};
+use super::{with_conn, Db};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct Evaluation {
+    pub id: i64,
+    pub year: i32,
+    pub as_of: NaiveDate,
+    pub rulebook: String,
+    pub computed_at: chrono::NaiveDateTime,
+    pub base_count: i64,
+    pub pass_count: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = r)]
+pub struct NewRow {
+    pub evaluation_id: i64,
+    pub base_id: i64,
+    pub indicator: String,
+    pub actual: Option<i64>,
+    pub target: i64,
+    pub gap: i64,
+    pub met: bool,
+    pub pace: Option<String>,
+    pub source: String,
+    pub disagreement: bool,
+    pub base_pass: bool,
+}
+
+/// Store one evaluation and its rows; returns its id.
+#[allow(clippy::too_many_arguments)]
+pub fn store(
+    db: &mut Db,
+    year: i32,
+    as_of: NaiveDate,
+    rulebook: &str,
+    base_count: i64,
+    pass_count: i64,
+    rows: impl Iterator<Item = NewRow>,
+) -> AppResult<i64> {
+    let id: i64 = with_conn!(db, c => diesel::insert_into(t::table)
+        .values((
+            t::year.eq(year),
+            t::as_of.eq(as_of),
+            t::rulebook.eq(rulebook),
+            t::computed_at.eq(super::now()),
+            t::base_count.eq(base_count),
+            t::pass_count.eq(pass_count),
+        ))
+        .returning(t::id)
+        .get_result(c))?;
+    let mut batch = Vec::with_capacity(super::BATCH_ROWS);
+    for mut row in rows {
+        row.evaluation_id = id;
+        batch.push(row);
+        if batch.len() == super::BATCH_ROWS {
+            with_conn!(db, c => diesel::insert_into(r::table).values(&batch).execute(c))?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        with_conn!(db, c => diesel::insert_into(r::table).values(&batch).execute(c))?;
+    }
+    Ok(id)
+}
+
+/// The evaluations of a year, newest first.
+pub fn for_year(db: &mut Db, year: i32) -> AppResult<Vec<Evaluation>> {
+    Ok(with_conn!(db, c => t::table
+        .filter(t::year.eq(year))
+        .order(t::id.desc())
+        .load::<Evaluation>(c))?)
+}
+
+/// How many rows an evaluation stored.
+pub fn row_count(db: &mut Db, evaluation_id: i64) -> AppResult<i64> {
+    Ok(with_conn!(db, c => r::table
+        .filter(r::evaluation_id.eq(evaluation_id))
+        .count()
+        .get_result(c))?)
+}

@@ -1,0 +1,166 @@
+//! Storage: the one place that speaks diesel. SQLite (a file, the embedded
+//! default) or PostgreSQL (production), chosen by the URL scheme.
+//!
+//! Callers use functions named for what they mean (`bases::find_by_code`,
+//! `imports::record`); SQL is written once and compiled for both backends
+//! by [`with_conn!`]. Branch on the backend only where SQL truly differs.
+
+pub mod bases;
+pub mod counts;
+pub mod evaluations;
+pub mod imports;
+pub mod records;
+pub mod schema;
+pub mod units;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How many rows one multi-row INSERT carries (well under both backends'
+/// bind-parameter limits).
+pub const BATCH_ROWS: usize = 500;
+
+/// A connection to either backend.
+pub enum Db {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+/// Run `$body` with `$c` bound to the concrete connection of either backend.
+/// The body is compiled once per backend, so the same diesel code serves both.
+macro_rules! with_conn {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($c) => $body,
+            $crate::db::Db::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use with_conn;
+
+impl Db {
+    /// Connect to `url` (`sqlite://PATH` or `postgres://…`) and apply pending migrations.
+    pub fn connect(url: &str) -> AppResult<Db> {
+        let mut db = Db::connect_only(url)?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Connect without migrating.
+    pub fn connect_only(url: &str) -> AppResult<Db> {
+        let fail = |e: &dyn std::fmt::Display| {
+            AppError::Connection(format!("{}: {e}", redact(url)))
+        };
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+                }
+            }
+            let mut c = SqliteConnection::establish(path).map_err(|e| fail(&e))?;
+            // WAL lets readers work beside the writer; the timeout makes a
+            // second process wait for the lock instead of failing.
+            c.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| fail(&e))?;
+            Ok(Db::Sqlite(c))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let c = PgConnection::establish(url).map_err(|e| fail(&e))?;
+            Ok(Db::Pg(c))
+        } else {
+            Err(AppError::Connection(format!(
+                "不支持的数据库地址 (unsupported database URL): {}",
+                redact(url)
+            )))
+        }
+    }
+
+    /// Apply the pending embedded migrations of this backend.
+    pub fn migrate(&mut self) -> AppResult<usize> {
+        let applied = match self {
+            Db::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            Db::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        };
+        applied.map_err(|e| AppError::Connection(format!("迁移失败 (migration failed): {e}")))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Pg(_) => "postgres",
+        }
+    }
+
+    /// Run `f` in one transaction: committed when it returns `Ok`, rolled
+    /// back otherwise. SQLite takes the write lock up front (BEGIN IMMEDIATE)
+    /// so that a long import cannot deadlock with another writer.
+    pub fn transaction<T, E>(&mut self, f: impl FnOnce(&mut Db) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<AppError>,
+    {
+        let begun = match self {
+            Db::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+            Db::Pg(c) => AnsiTransactionManager::begin_transaction(c),
+        };
+        begun.map_err(|e| E::from(AppError::Database(e)))?;
+        match f(self) {
+            Ok(v) => {
+                with_conn!(self, c => AnsiTransactionManager::commit_transaction(c))
+                    .map_err(|e| E::from(AppError::Database(e)))?;
+                Ok(v)
+            }
+            Err(e) => {
+                // The error that made us roll back is the one worth reporting.
+                let _ = with_conn!(self, c => AnsiTransactionManager::rollback_transaction(c));
+                Err(e)
+            }
+        }
+    }
+
+    /// True when a trivial query succeeds.
+    pub fn ping(&mut self) -> bool {
+        with_conn!(self, c => c.batch_execute("SELECT 1")).is_ok()
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Current time in UTC, as stored in TIMESTAMP columns.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_password_in_a_database_url_is_never_shown() {
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
+    }
+}

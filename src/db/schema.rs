@@ -1,0 +1,151 @@
+//! The portable diesel schema, shared by SQLite and PostgreSQL.
+//! Keep it in step with `migrations/sqlite` and `migrations/postgres`.
+
+diesel::table! {
+    recommending_units (id) {
+        id -> BigInt,
+        name -> Text,
+        channel -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        file_name -> Text,
+        digest -> Text,
+        templates -> Text,
+        imported_by -> Text,
+        imported_at -> Timestamp,
+        outcome -> Text,
+        row_count -> BigInt,
+        problem_count -> BigInt,
+        report -> Text,
+        stored_path -> Text,
+    }
+}
+
+diesel::table! {
+    bases (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        base_type -> Text,
+        host_unit -> Text,
+        credit_code -> Text,
+        channel -> Text,
+        unit_id -> BigInt,
+        city -> Text,
+        recognised_on -> Date,
+        email -> Text,
+        status -> Text,
+        status_since -> Date,
+        cycle_start -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    base_status_history (id) {
+        id -> BigInt,
+        base_id -> BigInt,
+        status -> Text,
+        effective_on -> Date,
+        reason -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    declared_counts (id) {
+        id -> BigInt,
+        base_id -> BigInt,
+        year -> Integer,
+        indicator -> Text,
+        value -> BigInt,
+        as_of -> Date,
+        import_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    declared_count_changes (id) {
+        id -> BigInt,
+        base_id -> BigInt,
+        year -> Integer,
+        indicator -> Text,
+        old_value -> Nullable<BigInt>,
+        new_value -> Nullable<BigInt>,
+        import_id -> BigInt,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_records (id) {
+        id -> BigInt,
+        base_id -> BigInt,
+        indicator -> Text,
+        occurred_on -> Date,
+        year -> Integer,
+        quantity -> BigInt,
+        title -> Text,
+        evidence_url -> Text,
+        external_id -> Nullable<Text>,
+        record_key -> Text,
+        import_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> BigInt,
+        year -> Integer,
+        as_of -> Date,
+        rulebook -> Text,
+        computed_at -> Timestamp,
+        base_count -> BigInt,
+        pass_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    evaluation_rows (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        base_id -> BigInt,
+        indicator -> Text,
+        actual -> Nullable<BigInt>,
+        target -> BigInt,
+        gap -> BigInt,
+        met -> Bool,
+        pace -> Nullable<Text>,
+        source -> Text,
+        disagreement -> Bool,
+        base_pass -> Bool,
+    }
+}
+
+diesel::joinable!(bases -> recommending_units (unit_id));
+diesel::joinable!(base_status_history -> bases (base_id));
+diesel::joinable!(declared_counts -> bases (base_id));
+diesel::joinable!(declared_count_changes -> bases (base_id));
+diesel::joinable!(activity_records -> bases (base_id));
+diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
+diesel::joinable!(evaluation_rows -> bases (base_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    recommending_units,
+    imports,
+    bases,
+    base_status_history,
+    declared_counts,
+    declared_count_changes,
+    activity_records,
+    evaluations,
+    evaluation_rows,
+);

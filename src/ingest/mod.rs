@@ -1,0 +1,190 @@
+//! Import: turns a template file (CSV, XLSX, JSON) into validated domain rows
+//! and a report. A file is written in one transaction, and only if every row
+//! is valid; otherwise it is refused whole with every problem located (file,
+//! sheet, row, column, reason), the database unchanged, and the file kept
+//! with its report under `data_dir/imports/rejected/`.
+//!
+//! Rows stream through [`source`] one at a time and are written in batches,
+//! so memory stays bounded however large the file. Called by the CLI, and
+//! later by the web upload and the inbox job; it never formats for HTTP.
+
+pub mod report;
+mod rows;
+pub mod source;
+pub mod template;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::{AppError, AppResult};
+pub use report::{Outcome, Problem, Report};
+use rows::Processor;
+
+/// Who imports, and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Recorded with the import and with every change it makes.
+    pub by: String,
+    /// Today in Asia/Shanghai: dates after it are refused as future dates.
+    pub today: NaiveDate,
+    /// Show a progress bar on a terminal.
+    pub progress: bool,
+}
+
+enum TxError {
+    App(AppError),
+    Rejected(Box<Report>),
+}
+
+impl From<AppError> for TxError {
+    fn from(e: AppError) -> Self {
+        TxError::App(e)
+    }
+}
+
+/// Import one file. Returns the report whatever the outcome; an `Err` means
+/// the file could not be read or the database failed (nothing was written).
+pub fn import_file(
+    db: &mut Db,
+    settings: &Settings,
+    path: &Path,
+    opts: &Options,
+) -> AppResult<Report> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| path.display().to_string());
+    let (digest, size, head) = digest_file(path)?;
+    let format = source::sniff(&head, &file_name);
+    let mut report = Report::new(&file_name, &digest, format);
+
+    if let Some(earlier) = db::imports::find_accepted_by_digest(db, &digest)? {
+        report.outcome = Outcome::AlreadyImported;
+        report.import_id = Some(earlier.id);
+        return Ok(report);
+    }
+
+    let archive = settings.data_dir.join("imports");
+    let result = db.transaction(|db| {
+        let import_id = db::imports::record(
+            db,
+            &db::imports::NewImport {
+                file_name: &file_name,
+                digest: &digest,
+                templates: "",
+                imported_by: &opts.by,
+                imported_at: db::now(),
+                outcome: "pending",
+                row_count: 0,
+                problem_count: 0,
+                report: "{}",
+                stored_path: "",
+            },
+        )?;
+        let mut p = Processor::new(db, settings, import_id, opts, report.clone(), size)?;
+        let order = |h: &[String]| rows::sheet_rank(h);
+        source::read(path, format, &mut p, &order).map_err(|e| AppError::io(path, e))?;
+        let mut rep = p.finish()?;
+        rep.import_id = Some(import_id);
+        if !rep.problems.is_empty() {
+            return Err(TxError::Rejected(Box::new(rep)));
+        }
+        rep.outcome = Outcome::Accepted;
+        let stored = keep_file(&archive.join("accepted"), import_id, path, &file_name, &mut rep)?;
+        db::imports::finish(
+            db,
+            import_id,
+            "accepted",
+            &rep.templates(),
+            rep.rows as i64,
+            &rep.to_json(),
+            &stored.display().to_string(),
+        )?;
+        Ok(rep)
+    });
+    match result {
+        Ok(rep) => Ok(rep),
+        Err(TxError::App(e)) => Err(e),
+        Err(TxError::Rejected(rep)) => {
+            let mut rep = *rep;
+            rep.outcome = Outcome::Rejected;
+            // The transaction rolled back: record the refusal on its own.
+            let id = db::imports::record(
+                db,
+                &db::imports::NewImport {
+                    file_name: &file_name,
+                    digest: &digest,
+                    templates: &rep.templates(),
+                    imported_by: &opts.by,
+                    imported_at: db::now(),
+                    outcome: "rejected",
+                    row_count: rep.rows as i64,
+                    problem_count: rep.problem_total as i64,
+                    report: "{}",
+                    stored_path: "",
+                },
+            )?;
+            rep.import_id = Some(id);
+            let stored = keep_file(&archive.join("rejected"), id, path, &file_name, &mut rep)?;
+            db::imports::finish(
+                db,
+                id,
+                "rejected",
+                &rep.templates(),
+                rep.rows as i64,
+                &rep.to_json(),
+                &stored.display().to_string(),
+            )?;
+            Ok(rep)
+        }
+    }
+}
+
+/// Copy the file into the archive with its report beside it.
+fn keep_file(
+    dir: &Path,
+    import_id: i64,
+    path: &Path,
+    file_name: &str,
+    rep: &mut Report,
+) -> AppResult<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| AppError::io(dir, e))?;
+    let stored = dir.join(format!("{import_id}-{file_name}"));
+    std::fs::copy(path, &stored).map_err(|e| AppError::io(&stored, e))?;
+    rep.stored_path = Some(stored.display().to_string());
+    let report_path = dir.join(format!("{import_id}-{file_name}.report.txt"));
+    std::fs::write(&report_path, rep.to_text()).map_err(|e| AppError::io(&report_path, e))?;
+    let json_path = dir.join(format!("{import_id}-{file_name}.report.json"));
+    std::fs::write(&json_path, rep.to_json()).map_err(|e| AppError::io(&json_path, e))?;
+    Ok(stored)
+}
+
+/// SHA-256 of the file (hex), its size, and its first bytes for sniffing.
+fn digest_file(path: &Path) -> AppResult<(String, u64, Vec<u8>)> {
+    let mut f = std::fs::File::open(path).map_err(|e| AppError::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut head = Vec::new();
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| AppError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        if head.is_empty() {
+            head = buf[..n.min(4096)].to_vec();
+        }
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((hex(&h.finalize()), size, head))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,23 @@
+//! basewatch: annual performance monitoring of Henan's 科创中原 innovation
+//! bases (“科创中原”创新基地年度绩效监测).
+//!
+//! Data flows one way: `ingest` (files → validated rows) → `db` ←
+//! `compliance` (polars, against the `rules` rulebook) → scorecards, which
+//! the CLI prints and stores. See docs/ARCHITECTURE.md.
+
+pub mod compliance;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod ingest;
+pub mod rules;
+
+/// The time zone of every date and schedule: Asia/Shanghai.
+pub const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+/// Today's date in Asia/Shanghai.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&TZ).date_naive()
+}
