@@ -82,12 +82,9 @@ impl Settings {
                 .map(|v| (v, var.to_string()))
                 .or_else(|| from_file.map(|v| (v, format!("{source_name}: {key}"))))
         };
-        let (database_url, db_src) = pick(
-            "BASEWATCH_DATABASE_URL",
-            "database_url",
-            fs.database_url,
-        )
-        .unwrap_or_else(|| ("sqlite://basewatch.db".into(), "默认值 (default)".into()));
+        let (database_url, db_src) =
+            pick("BASEWATCH_DATABASE_URL", "database_url", fs.database_url)
+                .unwrap_or_else(|| ("sqlite://basewatch.db".into(), "默认值 (default)".into()));
         validate_database_url(&database_url).map_err(|message| AppError::Config {
             source_name: db_src,
             key: "database_url".into(),
@@ -188,8 +185,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("b.toml");
         std::fs::write(&f, "database_url = \"mysql://x\"\n").unwrap();
-        let msg = Settings::load_from(Some(&f), env(&[])).unwrap_err().to_string();
-        assert!(msg.contains("b.toml") && msg.contains("database_url"), "{msg}");
+        let msg = Settings::load_from(Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("b.toml") && msg.contains("database_url"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -197,8 +199,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("b.toml");
         std::fs::write(&f, "\ndatabase_ulr = \"sqlite://a.db\"\n").unwrap();
-        let msg = Settings::load_from(Some(&f), env(&[])).unwrap_err().to_string();
-        assert!(msg.contains("b.toml") && msg.contains("database_ulr"), "{msg}");
+        let msg = Settings::load_from(Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("b.toml") && msg.contains("database_ulr"),
+            "{msg}"
+        );
         assert!(msg.contains("line 2"), "{msg}");
     }
 

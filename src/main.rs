@@ -14,7 +14,11 @@ use basewatch::ingest::{self, Outcome};
 use basewatch::{compliance, demo};
 
 #[derive(Parser)]
-#[command(name = "basewatch", version, about = "“科创中原”创新基地年度绩效监测 (annual performance monitoring of 科创中原 innovation bases)")]
+#[command(
+    name = "basewatch",
+    version,
+    about = "“科创中原”创新基地年度绩效监测 (annual performance monitoring of 科创中原 innovation bases)"
+)]
 struct Cli {
     /// Configuration file (default: basewatch.toml if present; env BASEWATCH_CONFIG).
     #[arg(long, global = true)]
@@ -136,13 +140,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
         } => {
             let as_of = date_arg(&as_of, "--as-of")?;
-            let card = compliance::evaluate(
-                &mut db,
-                &settings.rulebook,
-                year,
-                as_of,
-                basewatch::today(),
-            )?;
+            let card =
+                compliance::evaluate(&mut db, &settings.rulebook, year, as_of, basewatch::today())?;
             compliance::store(&mut db, &card)?;
             let out = std::io::stdout();
             let mut out = out.lock();

@@ -116,7 +116,11 @@ impl Scorecard {
 
 /// The as-of date of an evaluation of `year`: the given date (clamped to the
 /// end of the counting period), or `today` while the year runs, or its end.
-pub fn effective_as_of(year: i32, as_of: Option<NaiveDate>, today: NaiveDate) -> AppResult<NaiveDate> {
+pub fn effective_as_of(
+    year: i32,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+) -> AppResult<NaiveDate> {
     let start = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| AppError::Invalid(format!("年度无效 (invalid year): {year}")))?;
     let end = NaiveDate::from_ymd_opt(year, 12, 31)
@@ -142,8 +146,14 @@ pub fn evaluate(
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
     let running = as_of < year_end;
 
+    let days = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+        366.0
+    } else {
+        365.0
+    };
+    let elapsed = f64::from(as_of.ordinal()) / days;
     let bases = bases_frame(db, rulebook, year)?;
-    let targets = targets_frame(rulebook)?;
+    let targets = targets_frame(rulebook, rulebook.pace.catch_up_factor * (1.0 - elapsed))?;
     let declared = pairs_frame(db::counts::for_year(db, year, as_of)?, "declared")?;
     let recorded = pairs_frame(db::records::totals_for_year(db, year, as_of)?, "recorded")?;
 
@@ -151,13 +161,34 @@ pub fn evaluate(
         SourcePolicy::DeclaredThenRecords => ("declared", "recorded"),
         SourcePolicy::RecordsThenDeclared => ("recorded", "declared"),
     };
-    let source_name = |c: &str| if c == "declared" { "declared" } else { "records" };
+    let source_name = |c: &str| {
+        if c == "declared" {
+            "declared"
+        } else {
+            "records"
+        }
+    };
     let keys = [col("base_id"), col("indicator")];
     let mut lf = bases
         .lazy()
-        .join(targets.lazy(), [col("base_type")], [col("base_type")], JoinArgs::new(JoinType::Inner))
-        .join(declared.lazy(), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Left))
-        .join(recorded.lazy(), keys.clone(), keys, JoinArgs::new(JoinType::Left))
+        .join(
+            targets.lazy(),
+            [col("base_type")],
+            [col("base_type")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            declared.lazy(),
+            keys.clone(),
+            keys.clone(),
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            recorded.lazy(),
+            keys.clone(),
+            keys,
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             when(col(first).is_not_null())
                 .then(col(first))
@@ -169,14 +200,18 @@ pub fn evaluate(
                 .then(lit(source_name(second)))
                 .otherwise(lit("none"))
                 .alias("source"),
-            (col("declared").is_not_null()
+            (col("declared")
+                .is_not_null()
                 .and(col("recorded").is_not_null())
                 .and(col("declared").neq(col("recorded"))))
             .fill_null(lit(false))
             .alias("disagreement"),
         ])
         .with_columns([
-            col("actual").gt_eq(col("target")).fill_null(lit(false)).alias("met"),
+            col("actual")
+                .gt_eq(col("target"))
+                .fill_null(lit(false))
+                .alias("met"),
             when(col("actual").is_null())
                 .then(col("target"))
                 .when(col("actual").gt_eq(col("target")))
@@ -192,16 +227,13 @@ pub fn evaluate(
             .alias("base_pass")]);
 
     if running {
-        let days = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() { 366.0 } else { 365.0 };
-        let elapsed = f64::from(as_of.ordinal()) / days;
-        let catch_up = rulebook.pace.catch_up_factor * (1.0 - elapsed);
         let target = col("target").cast(DataType::Float64);
         let actual = col("actual").cast(DataType::Float64);
         lf = lf.with_columns([when(col("met"))
             .then(lit("on_track"))
             .when(col("actual").is_null())
             .then(lit("not_reported"))
-            .when((actual.clone() + target.clone() * lit(catch_up)).lt(target.clone()))
+            .when((col("actual") + col("capacity")).lt(col("target")))
             .then(lit("unable"))
             .when(actual.gt_eq(target * lit(elapsed)))
             .then(lit("on_track"))
@@ -267,7 +299,9 @@ fn bases_frame(db: &mut Db, rulebook: &Rulebook, year: i32) -> AppResult<DataFra
         if rulebook.first_evaluated_year(b.recognised_on) > year {
             continue;
         }
-        let ended = Status::parse(&b.status).map(|s| s.is_ended()).unwrap_or(false);
+        let ended = Status::parse(&b.status)
+            .map(|s| s.is_ended())
+            .unwrap_or(false);
         if ended && b.status_since.year() < year {
             continue;
         }
@@ -286,14 +320,19 @@ fn bases_frame(db: &mut Db, rulebook: &Rulebook, year: i32) -> AppResult<DataFra
     ])?)
 }
 
-fn targets_frame(rulebook: &Rulebook) -> AppResult<DataFrame> {
-    let (mut ty, mut ind, mut target, mut order) = (vec![], vec![], vec![], vec![]);
+/// The rulebook's targets, with the most a base can still add in the time
+/// left (`share_left` of a year's target; at least one activity while any
+/// time is left, since counts are whole).
+fn targets_frame(rulebook: &Rulebook, share_left: f64) -> AppResult<DataFrame> {
+    let (mut ty, mut ind, mut target, mut order, mut capacity) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for t in BaseType::ALL {
         for (i, n) in rulebook.targets(t) {
             ty.push(t.id());
             ind.push(i.id());
             target.push(i64::from(*n));
             order.push(indicator_position(*i) as i32);
+            capacity.push((f64::from(*n) * share_left.max(0.0)).ceil() as i64);
         }
     }
     Ok(DataFrame::new_infer_height(vec![
@@ -301,12 +340,17 @@ fn targets_frame(rulebook: &Rulebook) -> AppResult<DataFrame> {
         Column::new("indicator".into(), ind),
         Column::new("target".into(), target),
         Column::new("ind_order".into(), order),
+        Column::new("capacity".into(), capacity),
     ])?)
 }
 
 fn pairs_frame(rows: Vec<(i64, String, i64)>, value: &str) -> AppResult<DataFrame> {
     let n = rows.len();
-    let (mut id, mut ind, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut id, mut ind, mut v) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for (b, i, x) in &rows {
         id.push(*b);
         ind.push(i.as_str());

@@ -58,7 +58,11 @@ pub fn write_table(card: &Scorecard, mut out: impl Write) -> std::io::Result<()>
         "{} 年度考核（截至 {}{}），规则 {}：{} 个基地，达标 {} 个，未达标 {} 个",
         card.year,
         card.as_of,
-        if card.running { "，统计期未结束" } else { "" },
+        if card.running {
+            "，统计期未结束"
+        } else {
+            ""
+        },
         card.rulebook,
         bases,
         pass,

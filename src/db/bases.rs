@@ -108,7 +108,14 @@ pub fn upsert(db: &mut Db, b: &BaseInput, by: &str) -> AppResult<Upsert> {
                 ))
                 .returning(t::id)
                 .get_result(c))?;
-            record_status(db, id, "building", b.recognised_on, "认定命名 (recognised)", by)?;
+            record_status(
+                db,
+                id,
+                "building",
+                b.recognised_on,
+                "认定命名 (recognised)",
+                by,
+            )?;
             Ok(Upsert::Created)
         }
         Some(old) => {

@@ -45,9 +45,13 @@ pub fn replace(db: &mut Db, batch: &[Declaration], import_id: i64, by: &str) -> 
         .filter(t::base_id.eq_any(&ids))
         .select((t::id, t::base_id, t::year, t::indicator, t::value, t::as_of))
         .load(c))?;
-    let mut old: HashMap<(i64, i32), Vec<(i64, String, i64, NaiveDate)>> = HashMap::new();
+    // (base, year) → [(row id, indicator, value, as_of)]
+    type Stored = Vec<(i64, String, i64, NaiveDate)>;
+    let mut old: HashMap<(i64, i32), Stored> = HashMap::new();
     for (id, base_id, year, ind, value, as_of) in existing {
-        old.entry((base_id, year)).or_default().push((id, ind, value, as_of));
+        old.entry((base_id, year))
+            .or_default()
+            .push((id, ind, value, as_of));
     }
     let ts = now();
     let mut changes = Vec::new();

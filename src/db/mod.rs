@@ -56,9 +56,8 @@ impl Db {
 
     /// Connect without migrating.
     pub fn connect_only(url: &str) -> AppResult<Db> {
-        let fail = |e: &dyn std::fmt::Display| {
-            AppError::Connection(format!("{}: {e}", redact(url)))
-        };
+        let fail =
+            |e: &dyn std::fmt::Display| AppError::Connection(format!("{}: {e}", redact(url)));
         if let Some(path) = url.strip_prefix("sqlite://") {
             if let Some(parent) = std::path::Path::new(path).parent() {
                 if !parent.as_os_str().is_empty() {
@@ -89,7 +88,9 @@ impl Db {
     pub fn migrate(&mut self) -> AppResult<usize> {
         let applied = match self {
             Db::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            Db::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            Db::Pg(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
         };
         applied.map_err(|e| AppError::Connection(format!("迁移失败 (migration failed): {e}")))
     }
@@ -151,6 +152,31 @@ pub fn redact(url: &str) -> String {
 /// Current time in UTC, as stored in TIMESTAMP columns.
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
+}
+
+/// Row counts of the data tables, by table name (for status output and for
+/// tests that check an import changed nothing).
+pub fn table_counts(db: &mut Db) -> AppResult<Vec<(&'static str, i64)>> {
+    use diesel::prelude::*;
+    use schema::*;
+    let mut out = Vec::new();
+    macro_rules! count {
+        ($($t:ident),*) => {$(
+            let n: i64 = with_conn!(db, c => $t::table.count().get_result(c))?;
+            out.push((stringify!($t), n));
+        )*};
+    }
+    count!(
+        recommending_units,
+        bases,
+        base_status_history,
+        declared_counts,
+        declared_count_changes,
+        activity_records,
+        evaluations,
+        evaluation_rows
+    );
+    Ok(out)
 }
 
 #[cfg(test)]

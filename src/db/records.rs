@@ -70,7 +70,17 @@ pub fn write_batch(db: &mut Db, batch: &[NewRecord]) -> AppResult<BatchResult> {
     }
     let ids: Vec<i64> = batch.iter().map(|r| r.base_id).collect();
     let keys: Vec<&str> = batch.iter().map(|r| r.record_key.as_str()).collect();
-    type Existing = (i64, i64, String, String, NaiveDate, i64, String, String, i64);
+    type Existing = (
+        i64,
+        i64,
+        String,
+        String,
+        NaiveDate,
+        i64,
+        String,
+        String,
+        i64,
+    );
     let found: Vec<Existing> = with_conn!(db, c => t::table
         .filter(t::base_id.eq_any(&ids))
         .filter(t::record_key.eq_any(&keys))
@@ -86,10 +96,8 @@ pub fn write_batch(db: &mut Db, batch: &[NewRecord]) -> AppResult<BatchResult> {
             t::import_id,
         ))
         .load(c))?;
-    let known: HashMap<(i64, &str), &Existing> = found
-        .iter()
-        .map(|e| ((e.1, e.2.as_str()), e))
-        .collect();
+    let known: HashMap<(i64, &str), &Existing> =
+        found.iter().map(|e| ((e.1, e.2.as_str()), e)).collect();
     let mut fresh = Vec::new();
     for (k, r) in batch.iter().enumerate() {
         match known.get(&(r.base_id, r.record_key.as_str())) {

@@ -34,6 +34,10 @@ pub enum Source {
     BothDisagree,
 }
 
+/// One year of a base's story: (year, profile, values in the rulebook's
+/// order, `None` = not reported).
+pub type YearValues = (i32, Profile, Vec<(Indicator, Option<u32>)>);
+
 #[derive(Debug, Clone)]
 pub struct DemoBase {
     pub code: String,
@@ -49,7 +53,7 @@ pub struct DemoBase {
     pub source: Source,
     pub revoked_on: Option<NaiveDate>,
     /// (year, profile, values in the rulebook's order; `None` = not reported)
-    pub years: Vec<(i32, Profile, Vec<(Indicator, Option<u32>)>)>,
+    pub years: Vec<YearValues>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,9 +90,26 @@ impl Rng {
 }
 
 const FIELDS: [&str; 20] = [
-    "智能制造", "新材料", "生物医药", "现代农业", "电子信息", "新能源汽车", "节能环保", "食品加工",
-    "高端装备", "中医药", "轨道交通", "超硬材料", "现代物流", "文化创意", "数字经济", "氢能",
-    "现代纺织", "航空航天", "智慧矿山", "种业",
+    "智能制造",
+    "新材料",
+    "生物医药",
+    "现代农业",
+    "电子信息",
+    "新能源汽车",
+    "节能环保",
+    "食品加工",
+    "高端装备",
+    "中医药",
+    "轨道交通",
+    "超硬材料",
+    "现代物流",
+    "文化创意",
+    "数字经济",
+    "氢能",
+    "现代纺织",
+    "航空航天",
+    "智慧矿山",
+    "种业",
 ];
 const SOCIETIES: [&str; 8] = [
     "河南省机械工程学会",
@@ -107,8 +128,17 @@ const INSTITUTIONS: [&str; 5] = [
     "中国平煤神马控股集团有限公司",
     "中国电子科技集团公司第二十七研究所",
 ];
-const PARTNERS: [&str; 8] = ["中德", "中乌", "中俄", "中以", "中法", "中意", "中韩", "中匈"];
-const HOSTS: [&str; 6] = ["研究院有限公司", "科技有限公司", "大学", "产业园发展有限公司", "创新研究院", "集团股份有限公司"];
+const PARTNERS: [&str; 8] = [
+    "中德", "中乌", "中俄", "中以", "中法", "中意", "中韩", "中匈",
+];
+const HOSTS: [&str; 6] = [
+    "研究院有限公司",
+    "科技有限公司",
+    "大学",
+    "产业园发展有限公司",
+    "创新研究院",
+    "集团股份有限公司",
+];
 
 impl Province {
     /// The province as it stands on `today`: data for the two years before
@@ -143,10 +173,23 @@ impl Province {
                 } else {
                     *rng.pick(&City::ALL)
                 };
-                let short = city.as_str().trim_end_matches('市').trim_end_matches("示范区");
+                let short = city
+                    .as_str()
+                    .trim_end_matches('市')
+                    .trim_end_matches("示范区");
                 let field = *rng.pick(&FIELDS);
                 let (channel, unit) = match rng.below(100) {
-                    0..=59 => (Channel::City, format!("{short}{}科协", if city.as_str().ends_with('市') { "市" } else { "示范区" })),
+                    0..=59 => (
+                        Channel::City,
+                        format!(
+                            "{short}{}科协",
+                            if city.as_str().ends_with('市') {
+                                "市"
+                            } else {
+                                "示范区"
+                            }
+                        ),
+                    ),
                     60..=84 => (Channel::Society, rng.pick(&SOCIETIES).to_string()),
                     _ => (Channel::Institution, rng.pick(&INSTITUTIONS).to_string()),
                 };
@@ -214,7 +257,9 @@ impl Province {
                 for (k, (ind, t)) in targets.iter().enumerate() {
                     let t = *t;
                     let full = match profile {
-                        Profile::Strong | Profile::Behind => t + rng.below(u64::from(t / 2 + 2)) as u32,
+                        Profile::Strong | Profile::Behind => {
+                            t + rng.below(u64::from(t / 2 + 2)) as u32
+                        }
                         Profile::Borderline => t,
                         Profile::Failing if k == odd => t.saturating_sub(1 + rng.below(2) as u32),
                         Profile::Missing if k == odd => {
@@ -227,6 +272,9 @@ impl Province {
                         let so_far = f64::from(full) * elapsed;
                         let v = if profile == Profile::Behind {
                             (so_far * 0.8).floor()
+                        } else if profile == Profile::Failing && k == odd {
+                            // Far behind: cannot make it in the time left.
+                            (so_far * 0.5).floor()
                         } else {
                             so_far.ceil()
                         };
@@ -276,7 +324,10 @@ impl Province {
         for (k, y) in self.years().into_iter().enumerate() {
             // One year comes as GBK, as WPS saves it; the others as UTF-8 with a BOM.
             let gbk = k == 1;
-            let p = dir.join(format!("02-年度指标表-{y}{}.csv", if gbk { "-GBK" } else { "" }));
+            let p = dir.join(format!(
+                "02-年度指标表-{y}{}.csv",
+                if gbk { "-GBK" } else { "" }
+            ));
             write_text(&p, &self.counts_csv(y), gbk)?;
             files.push(p);
             let p = dir.join(format!("03-活动明细-{y}.csv"));
@@ -288,14 +339,25 @@ impl Province {
 
     fn write_register(&self, path: &Path) -> AppResult<PathBuf> {
         let xlsx = |e: rust_xlsxwriter::XlsxError| {
-            AppError::Invalid(format!("无法写入 {} (cannot write the workbook): {e}", path.display()))
+            AppError::Invalid(format!(
+                "无法写入 {} (cannot write the workbook): {e}",
+                path.display()
+            ))
         };
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
         ws.set_name("基地名册").map_err(xlsx)?;
         let header = [
-            "基地编号", "基地名称", "基地类型", "依托单位", "统一社会信用代码", "推荐渠道", "推荐单位",
-            "所在地市", "认定日期", "联系邮箱",
+            "基地编号",
+            "基地名称",
+            "基地类型",
+            "依托单位",
+            "统一社会信用代码",
+            "推荐渠道",
+            "推荐单位",
+            "所在地市",
+            "认定日期",
+            "联系邮箱",
         ];
         for (c, h) in header.iter().enumerate() {
             ws.write_string(0, c as u16, *h).map_err(xlsx)?;
@@ -303,10 +365,23 @@ impl Province {
         for (r, b) in self.bases.iter().enumerate() {
             let r = r as u32 + 1;
             // People type names several ways; the demo does too.
-            let ty = if r % 5 == 0 { b.ty.name_zh().trim_end_matches('类').to_string() } else { b.ty.name_zh().to_string() };
-            let city = if r % 4 == 0 { b.city.as_str().trim_end_matches('市').to_string() } else { b.city.as_str().to_string() };
-            let date = if r % 3 == 0 {
-                format!("{}年{}月{}日", b.recognised.year(), b.recognised.month(), b.recognised.day())
+            let ty = if r.is_multiple_of(5) {
+                b.ty.name_zh().trim_end_matches('类').to_string()
+            } else {
+                b.ty.name_zh().to_string()
+            };
+            let city = if r.is_multiple_of(4) {
+                b.city.as_str().trim_end_matches('市').to_string()
+            } else {
+                b.city.as_str().to_string()
+            };
+            let date = if r.is_multiple_of(3) {
+                format!(
+                    "{}年{}月{}日",
+                    b.recognised.year(),
+                    b.recognised.month(),
+                    b.recognised.day()
+                )
             } else {
                 b.recognised.to_string()
             };
@@ -336,7 +411,9 @@ impl Province {
             s.push_str(&format!(",\"{}\"", i.header_zh().replace('"', "\"\"")));
         }
         s.push('\n');
-        let as_of = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(self.today).min(self.today);
+        let as_of = NaiveDate::from_ymd_opt(year, 12, 31)
+            .unwrap_or(self.today)
+            .min(self.today);
         for b in &self.bases {
             if matches!(b.source, Source::Records) {
                 continue;
@@ -359,7 +436,9 @@ impl Province {
     fn records_csv(&self, year: i32) -> String {
         let mut s = String::from("基地编号,指标,日期,数量,标题,佐证链接,外部编号\n");
         let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(self.today);
-        let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(self.today).min(self.today);
+        let end = NaiveDate::from_ymd_opt(year, 12, 31)
+            .unwrap_or(self.today)
+            .min(self.today);
         let span = (end - start).num_days().max(0) as u64;
         let mut rng = Rng(0x5245_4344 ^ year as u64);
         for b in &self.bases {
@@ -378,19 +457,33 @@ impl Province {
                 let mut k = 0;
                 while left > 0 {
                     k += 1;
-                    let q = if *ind == Indicator::PlatformUploads { (1 + rng.below(4) as u32).min(left) } else { 1 };
+                    let q = if *ind == Indicator::PlatformUploads {
+                        (1 + rng.below(4) as u32).min(left)
+                    } else {
+                        1
+                    };
                     left -= q;
                     let day = start + Days::new(rng.below(span + 1));
                     let title = match ind {
-                        Indicator::PlatformUploads => format!("向“科创中国”平台上传专家、成果、难题信息（第{k}批）"),
-                        Indicator::VolunteerServices => format!("“百会链千企”科技志愿服务走进{short}企业（第{k}次）"),
+                        Indicator::PlatformUploads => {
+                            format!("向“科创中国”平台上传专家、成果、难题信息（第{k}批）")
+                        }
+                        Indicator::VolunteerServices => {
+                            format!("“百会链千企”科技志愿服务走进{short}企业（第{k}次）")
+                        }
                         Indicator::KeyActivities => format!("科技成果转化对接活动（第{k}项）"),
                         Indicator::IncubatedProjects => format!("孵化科技创新创业项目（第{k}项）"),
-                        Indicator::RoadshowEvents => format!("项目路演暨产学研金融合活动（第{k}次）"),
+                        Indicator::RoadshowEvents => {
+                            format!("项目路演暨产学研金融合活动（第{k}次）")
+                        }
                         Indicator::OverseasTalents => format!("柔性引进海外专家（第{k}人）"),
                         Indicator::InternationalExchanges => format!("国际交流合作活动（第{k}次）"),
                     };
-                    let q_cell = if q == 1 && k % 2 == 0 { String::new() } else { q.to_string() };
+                    let q_cell = if q == 1 && k % 2 == 0 {
+                        String::new()
+                    } else {
+                        q.to_string()
+                    };
                     s.push_str(&format!(
                         "{},{},{day},{q_cell},{title},https://kczg.example.org/{}/{}/{year}-{k},{}-{}-{year}-{k}\n",
                         b.code,

@@ -64,8 +64,22 @@ pub fn load(db: &mut Db, settings: &Settings, dir: &Path, today: NaiveDate) -> A
     }
     for (code, on) in province.revoked() {
         if let Some(b) = db::bases::find_by_code(db, &code)? {
-            db::bases::set_status(db, b.id, "rectifying", on - chrono::Days::new(120), "年度考核未达标，责令限期整改 (ordered to rectify)", "demo")?;
-            db::bases::set_status(db, b.id, "revoked", on, "整改后仍不符合要求，予以撤销 (revoked after rectification failed)", "demo")?;
+            db::bases::set_status(
+                db,
+                b.id,
+                "rectifying",
+                on - chrono::Days::new(120),
+                "年度考核未达标，责令限期整改 (ordered to rectify)",
+                "demo",
+            )?;
+            db::bases::set_status(
+                db,
+                b.id,
+                "revoked",
+                on,
+                "整改后仍不符合要求，予以撤销 (revoked after rectification failed)",
+                "demo",
+            )?;
         }
     }
     Ok(province)

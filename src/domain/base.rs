@@ -528,7 +528,6 @@ impl<'de> Deserialize<'de> for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::serde_probe::{from_str, to_plain};
 
     const VALID_CREDIT_CODES: [&str; 12] = [
         "1241000052601815X0",
@@ -579,10 +578,10 @@ mod tests {
     #[test]
     fn a_base_code_serializes_as_a_plain_string_and_deserializes_through_parse() {
         let code = BaseCode::parse("sample-001").unwrap();
-        assert_eq!(to_plain(&code).unwrap(), "SAMPLE-001");
-        let back: BaseCode = from_str("sample-001").unwrap();
+        assert_eq!(serde_json::to_string(&code).unwrap(), "\"SAMPLE-001\"");
+        let back: BaseCode = serde_json::from_str("\"sample-001\"").unwrap();
         assert_eq!(back, code);
-        assert!(from_str::<BaseCode>("a b").is_err());
+        assert!(serde_json::from_str::<BaseCode>("\"a b\"").is_err());
     }
 
     #[test]
@@ -717,8 +716,11 @@ mod tests {
 
     #[test]
     fn base_types_serialize_as_their_ids() {
-        assert_eq!(to_plain(&BaseType::International).unwrap(), "international");
-        let t: BaseType = from_str("iar").unwrap();
+        assert_eq!(
+            serde_json::to_string(&BaseType::International).unwrap(),
+            "\"international\""
+        );
+        let t: BaseType = serde_json::from_str("\"iar\"").unwrap();
         assert_eq!(t, BaseType::Iar);
     }
 
@@ -764,8 +766,9 @@ mod tests {
         for c in Channel::ALL {
             assert_eq!(c.to_string(), c.id());
             assert_eq!(Channel::parse(c.name_zh()), Ok(c));
-            assert_eq!(to_plain(&c).unwrap(), c.id());
-            assert_eq!(from_str::<Channel>(c.id()).unwrap(), c);
+            let json = format!("\"{}\"", c.id());
+            assert_eq!(serde_json::to_string(&c).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Channel>(&json).unwrap(), c);
         }
     }
 
@@ -800,8 +803,9 @@ mod tests {
     #[test]
     fn statuses_serialize_as_their_ids() {
         for s in Status::ALL {
-            assert_eq!(to_plain(&s).unwrap(), s.id());
-            assert_eq!(from_str::<Status>(s.id()).unwrap(), s);
+            let json = format!("\"{}\"", s.id());
+            assert_eq!(serde_json::to_string(&s).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Status>(&json).unwrap(), s);
             assert_eq!(s.to_string(), s.id());
         }
     }
@@ -855,8 +859,8 @@ mod tests {
     #[test]
     fn a_city_serializes_as_its_chinese_name() {
         let c = City::parse("洛阳").unwrap();
-        assert_eq!(to_plain(&c).unwrap(), "洛阳市");
-        let back: City = from_str("洛阳").unwrap();
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"洛阳市\"");
+        let back: City = serde_json::from_str("\"洛阳\"").unwrap();
         assert_eq!(back, c);
     }
 

@@ -10,9 +10,6 @@ pub mod indicator;
 pub mod text;
 pub mod values;
 
-#[cfg(test)]
-mod serde_probe;
-
 pub use base::{BaseCode, BaseType, Channel, City, CreditCode, Email, Status};
 pub use error::DomainError;
 pub use indicator::Indicator;

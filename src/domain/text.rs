@@ -18,10 +18,20 @@ fn half_width(c: char) -> char {
 /// half-width, a leading BOM goes, the ends are trimmed and every run of
 /// whitespace inside becomes one ASCII space.
 pub fn normalize(s: &str) -> String {
+    collapse(s, half_width)
+}
+
+/// Cleans free text (names, titles) without touching its punctuation: a
+/// name keeps its full-width brackets （…）, only whitespace is tidied.
+pub fn tidy(s: &str) -> String {
+    collapse(s, |c| if c == '\u{3000}' { ' ' } else { c })
+}
+
+fn collapse(s: &str, map: impl Fn(char) -> char) -> String {
     let s = s.trim_start_matches(|c: char| c == BOM || c.is_whitespace());
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    for c in s.chars().map(half_width) {
+    for c in s.chars().map(map) {
         if c.is_whitespace() {
             pending_space = true;
         } else {
@@ -47,6 +57,11 @@ pub fn compact(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tidy_keeps_full_width_brackets_but_fixes_spaces() {
+        assert_eq!(tidy("  郑州\u{3000}基地（更名）  "), "郑州 基地（更名）");
+    }
 
     #[test]
     fn full_width_letters_digits_and_brackets_become_half_width() {

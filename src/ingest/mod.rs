@@ -95,7 +95,13 @@ pub fn import_file(
             return Err(TxError::Rejected(Box::new(rep)));
         }
         rep.outcome = Outcome::Accepted;
-        let stored = keep_file(&archive.join("accepted"), import_id, path, &file_name, &mut rep)?;
+        let stored = keep_file(
+            &archive.join("accepted"),
+            import_id,
+            path,
+            &file_name,
+            &mut rep,
+        )?;
         db::imports::finish(
             db,
             import_id,

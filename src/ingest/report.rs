@@ -133,9 +133,14 @@ impl Report {
             Outcome::Pending => "处理中 (pending)",
             Outcome::Accepted => "已导入 (accepted)",
             Outcome::Rejected => "已拒绝，数据库未作任何修改 (refused; the database is unchanged)",
-            Outcome::AlreadyImported => "此文件已导入过，未作修改 (already imported; nothing changed)",
+            Outcome::AlreadyImported => {
+                "此文件已导入过，未作修改 (already imported; nothing changed)"
+            }
         };
-        s.push_str(&format!("文件 (file)：{}\n结果 (outcome)：{outcome}\n", self.file));
+        s.push_str(&format!(
+            "文件 (file)：{}\n结果 (outcome)：{outcome}\n",
+            self.file
+        ));
         if let Some(id) = self.import_id {
             s.push_str(&format!("导入编号 (import id)：{id}\n"));
         }

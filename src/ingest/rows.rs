@@ -14,8 +14,8 @@ use super::Options;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::{
-    parse_count, parse_date, text, BaseCode, BaseType, Channel, City, CreditCode, Email,
-    Indicator, Year,
+    parse_count, parse_date, text, BaseCode, BaseType, Channel, City, CreditCode, Email, Indicator,
+    Year,
 };
 use crate::error::{AppError, AppResult};
 use crate::rules::Rulebook;
@@ -133,7 +133,11 @@ impl<'a> Processor<'a> {
     }
 
     fn problem(&mut self, row: Option<u64>, column: Option<String>, reason: String) {
-        let sheet = self.sheet.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+        let sheet = self
+            .sheet
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
         self.report.push_problem(Problem {
             file: self.report.file.clone(),
             sheet,
@@ -223,26 +227,44 @@ impl<'a> Processor<'a> {
 
     fn register_row(&mut self, row: u64, cells: &[String]) {
         let code = self.req(row, cells, Field::BaseCode, BaseCode::parse);
-        let name = self.req(row, cells, Field::BaseName, |s| Ok::<_, String>(text::normalize(s)));
+        let name = self.req(row, cells, Field::BaseName, |s| {
+            Ok::<_, String>(text::tidy(s))
+        });
         let ty = self.req(row, cells, Field::BaseType, BaseType::parse);
-        let host = self.req(row, cells, Field::HostUnit, |s| Ok::<_, String>(text::normalize(s)));
+        let host = self.req(row, cells, Field::HostUnit, |s| {
+            Ok::<_, String>(text::tidy(s))
+        });
         let credit = self.req(row, cells, Field::CreditCode, CreditCode::parse);
         let channel = self.req(row, cells, Field::Channel, Channel::parse);
-        let unit = self.req(row, cells, Field::Unit, |s| Ok::<_, String>(text::normalize(s)));
+        let unit = self.req(row, cells, Field::Unit, |s| Ok::<_, String>(text::tidy(s)));
         let city = self.req(row, cells, Field::City, City::parse);
         let today = self.opts.today;
         let recognised = self.req(row, cells, Field::RecognisedOn, |s| {
             parse_date(s).map_err(|e| e.to_string()).and_then(|d| {
                 if d > today {
-                    Err(format!("认定日期 {d} 晚于今天 (recognition date is in the future)"))
+                    Err(format!(
+                        "认定日期 {d} 晚于今天 (recognition date is in the future)"
+                    ))
                 } else {
                     Ok(d)
                 }
             })
         });
         let email = self.req(row, cells, Field::Email, Email::parse);
-        let (Some(code), Some(name), Some(ty), Some(host), Some(credit), Some(channel), Some(unit), Some(city), Some(recognised), Some(email)) =
-            (code, name, ty, host, credit, channel, unit, city, recognised, email)
+        let (
+            Some(code),
+            Some(name),
+            Some(ty),
+            Some(host),
+            Some(credit),
+            Some(channel),
+            Some(unit),
+            Some(city),
+            Some(recognised),
+            Some(email),
+        ) = (
+            code, name, ty, host, credit, channel, unit, city, recognised, email,
+        )
         else {
             return;
         };
@@ -289,7 +311,9 @@ impl<'a> Processor<'a> {
         }
         if !self.writing() {
             // Keep validating later rows against this file's own register.
-            self.bases.entry(code.as_str().to_string()).or_insert((-1, ty));
+            self.bases
+                .entry(code.as_str().to_string())
+                .or_insert((-1, ty));
             self.units.entry(unit).or_insert((-1, channel));
             return;
         }
@@ -361,7 +385,10 @@ impl<'a> Processor<'a> {
         let year = self.req(row, cells, Field::Year, |s| {
             Year::parse(s).map_err(|e| e.to_string()).and_then(|y| {
                 if y.value() > today.year() {
-                    Err(format!("年度 {} 尚未开始 (the year has not begun)", y.value()))
+                    Err(format!(
+                        "年度 {} 尚未开始 (the year has not begun)",
+                        y.value()
+                    ))
                 } else {
                     Ok(y.value())
                 }
@@ -420,7 +447,9 @@ impl<'a> Processor<'a> {
                 }
             }
         }
-        let (Some((base_id, _, code)), Some(year), Some((as_of, as_of_header))) = (base, year, as_of) else {
+        let (Some((base_id, _, code)), Some(year), Some((as_of, as_of_header))) =
+            (base, year, as_of)
+        else {
             return;
         };
         if bad {
@@ -481,7 +510,11 @@ impl<'a> Processor<'a> {
             Some((v, header)) => match parse_count(v) {
                 Ok(None) => Some(1),
                 Ok(Some(0)) => {
-                    self.problem(Some(row), Some(header), "数量应为正整数 (quantity must be at least 1)".into());
+                    self.problem(
+                        Some(row),
+                        Some(header),
+                        "数量应为正整数 (quantity must be at least 1)".into(),
+                    );
                     None
                 }
                 Ok(Some(n)) => Some(i64::from(n)),
@@ -491,7 +524,7 @@ impl<'a> Processor<'a> {
                 }
             },
         };
-        let title = self.req(row, cells, Field::Title, |s| Ok::<_, String>(text::normalize(s)));
+        let title = self.req(row, cells, Field::Title, |s| Ok::<_, String>(text::tidy(s)));
         let url = match self.cell(cells, Field::EvidenceUrl) {
             None => Some(String::new()),
             Some((v, header)) => {
@@ -537,7 +570,13 @@ impl<'a> Processor<'a> {
             Some(x) => format!("x:{x}"),
             None => {
                 let mut h = Sha256::new();
-                for part in [ind.id(), &date.to_string(), &quantity.to_string(), &title, &url] {
+                for part in [
+                    ind.id(),
+                    &date.to_string(),
+                    &quantity.to_string(),
+                    &title,
+                    &url,
+                ] {
                     h.update(part.as_bytes());
                     h.update([0u8]);
                 }
@@ -610,13 +649,19 @@ impl Sink for Processor<'_> {
                 None => self.problem(
                     header_row,
                     Some(header),
-                    format!("{}中没有这一列 (unknown column for this template)", t.name_zh()),
+                    format!(
+                        "{}中没有这一列 (unknown column for this template)",
+                        t.name_zh()
+                    ),
                 ),
                 Some(Field::Ignored) => {}
                 Some(f) if !allowed.contains(f) => self.problem(
                     header_row,
                     Some(header),
-                    format!("{}中没有这一列 (column does not belong to this template)", t.name_zh()),
+                    format!(
+                        "{}中没有这一列 (column does not belong to this template)",
+                        t.name_zh()
+                    ),
                 ),
                 Some(f) => {
                     if let Some(first) = index.insert(*f, i) {
@@ -632,7 +677,11 @@ impl Sink for Processor<'_> {
         }
         for (f, zh, required) in t.columns() {
             if required && !index.contains_key(&f) {
-                self.problem(header_row, Some(zh), "缺少必填列 (required column is missing)".into());
+                self.problem(
+                    header_row,
+                    Some(zh),
+                    "缺少必填列 (required column is missing)".into(),
+                );
             }
         }
         if let Some(s) = self.sheet.as_mut() {

@@ -3,9 +3,12 @@
 //! JSON (an array of objects). Rows are pushed to a [`Sink`] one at a time,
 //! so a large CSV or JSON file is never held in memory.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use calamine::{Data, Reader, Xlsx};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -115,15 +118,59 @@ impl<R: Read> Read for Gb18030<R> {
                 self.end = self.inner.read(&mut self.inbuf)?;
             }
             let last = self.end == 0;
-            self.out.reserve(self.decoder.max_utf8_buffer_length(self.end - self.start).unwrap_or(65536));
-            let (_, consumed, _) =
+            self.out.reserve(
                 self.decoder
-                    .decode_to_string(&self.inbuf[self.start..self.end], &mut self.out, last);
+                    .max_utf8_buffer_length(self.end - self.start)
+                    .unwrap_or(65536),
+            );
+            let (_, consumed, _) = self.decoder.decode_to_string(
+                &self.inbuf[self.start..self.end],
+                &mut self.out,
+                last,
+            );
             self.start += consumed;
             if last {
                 self.eof = true;
             }
         }
+    }
+}
+
+/// Newline offsets of the (decoded) stream not yet passed by the parser:
+/// at most a buffer's worth, so memory stays bounded.
+#[derive(Clone, Default)]
+struct LineIndex(Rc<RefCell<(VecDeque<u64>, u64)>>);
+
+impl LineIndex {
+    /// The 1-based line of the byte at `offset`; offsets must not decrease.
+    fn line_at(&self, offset: u64) -> u64 {
+        let mut s = self.0.borrow_mut();
+        // `<=`: after a CRLF the parser places the next record at the LF.
+        while s.0.front().is_some_and(|nl| *nl <= offset) {
+            s.0.pop_front();
+            s.1 += 1;
+        }
+        s.1 + 1
+    }
+}
+
+struct Lines<R> {
+    inner: R,
+    index: LineIndex,
+    offset: u64,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut s = self.index.0.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                s.0.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -156,6 +203,14 @@ fn read_csv(path: &Path, sink: &mut dyn Sink) -> std::io::Result<()> {
             eof: false,
         })
     };
+    // csv's own line numbers lag by one at some record ends, so lines are
+    // counted from the bytes the parser is fed.
+    let lines = LineIndex::default();
+    let reader = Lines {
+        inner: reader,
+        index: lines.clone(),
+        offset: 0,
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -164,13 +219,14 @@ fn read_csv(path: &Path, sink: &mut dyn Sink) -> std::io::Result<()> {
     let mut record = csv::StringRecord::new();
     let mut cells: Vec<String> = Vec::new();
     let mut first = true;
+    let mut width = 0;
     let mut n = 0u64;
     loop {
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let row = e.position().map(|p| p.line());
+                let row = e.position().map(|p| lines.line_at(p.byte()));
                 sink.file_problem(
                     sheet,
                     row,
@@ -180,20 +236,43 @@ fn read_csv(path: &Path, sink: &mut dyn Sink) -> std::io::Result<()> {
                 return Ok(());
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
         cells.clear();
-        cells.extend(record.iter().map(|c| c.trim_start_matches('\u{feff}').to_string()));
+        cells.extend(
+            record
+                .iter()
+                .map(|c| c.trim_start_matches('\u{feff}').to_string()),
+        );
         if first {
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
             sink.header(sheet, line, &cells);
+            width = cells.len();
             first = false;
         } else if cells.iter().any(|c| !c.trim().is_empty()) {
+            // A row wider or narrower than the header is a shifted row or an
+            // unclosed quote that swallowed the lines after it.
+            let used = cells
+                .iter()
+                .rposition(|c| !c.trim().is_empty())
+                .map_or(0, |i| i + 1);
+            if cells.len() != width && (used > width || cells.len() < width) {
+                sink.file_problem(
+                    sheet,
+                    Some(line),
+                    format!(
+                        "本行有 {} 个单元格，而表头有 {width} 列（可能是引号未闭合或多了逗号）(row has {} cells, the header {width})",
+                        cells.len(),
+                        cells.len()
+                    ),
+                );
+                continue;
+            }
             sink.row(line, &cells);
         }
         n += 1;
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             // Progress is the position in the source file, decoded or not.
             sink.progress(record.position().map(|p| p.byte()).unwrap_or(0));
         }
@@ -229,7 +308,11 @@ fn read_xlsx(path: &Path, sink: &mut dyn Sink, order: &dyn Fn(&[String]) -> u8) 
     let mut book: Xlsx<_> = match calamine::open_workbook(path) {
         Ok(b) => b,
         Err(e) => {
-            sink.file_problem("-", None, format!("无法打开 XLSX 文件：{e} (cannot open the workbook)"));
+            sink.file_problem(
+                "-",
+                None,
+                format!("无法打开 XLSX 文件：{e} (cannot open the workbook)"),
+            );
             return;
         }
     };
@@ -240,16 +323,32 @@ fn read_xlsx(path: &Path, sink: &mut dyn Sink, order: &dyn Fn(&[String]) -> u8) 
                 let (r0, _) = range.start().unwrap_or((0, 0));
                 let mut rows = range.rows().enumerate();
                 // The first non-empty row is the header.
-                let header = rows.by_ref().find(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)));
+                let header = rows
+                    .by_ref()
+                    .find(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)));
                 let Some((h, cells)) = header else { continue };
                 let header: Vec<String> = cells.iter().map(cell_text).collect();
-                sheets.push((order(&header), name.clone(), r0 as u64 + h as u64 + 1, header, range));
+                sheets.push((
+                    order(&header),
+                    name.clone(),
+                    r0 as u64 + h as u64 + 1,
+                    header,
+                    range,
+                ));
             }
-            Err(e) => sink.file_problem(&name, None, format!("无法读取工作表：{e} (cannot read the sheet)")),
+            Err(e) => sink.file_problem(
+                &name,
+                None,
+                format!("无法读取工作表：{e} (cannot read the sheet)"),
+            ),
         }
     }
     if sheets.is_empty() {
-        sink.file_problem("-", None, "工作簿中没有数据 (the workbook has no data)".into());
+        sink.file_problem(
+            "-",
+            None,
+            "工作簿中没有数据 (the workbook has no data)".into(),
+        );
     }
     sheets.sort_by_key(|s| s.0);
     let mut cells = Vec::new();
@@ -314,11 +413,16 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
         f.write_str("an array of objects")
     }
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(obj) = seq.next_element::<Option<serde_json::Map<String, serde_json::Value>>>()? {
+        while let Some(obj) =
+            seq.next_element::<Option<serde_json::Map<String, serde_json::Value>>>()?
+        {
             self.n += 1;
             let Some(obj) = obj else {
-                self.sink
-                    .file_problem("JSON", Some(self.n), "数组元素应为对象 (element is not an object)".into());
+                self.sink.file_problem(
+                    "JSON",
+                    Some(self.n),
+                    "数组元素应为对象 (element is not an object)".into(),
+                );
                 continue;
             };
             if self.n == 1 {
@@ -347,7 +451,9 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Err(serde::de::Error::custom("顶层应为数组 (the top level must be an array)"))
+        Err(serde::de::Error::custom(
+            "顶层应为数组 (the top level must be an array)",
+        ))
     }
 }
 
@@ -361,5 +467,53 @@ mod tests {
         assert_eq!(sniff(b"  [{\"a\":1}]", "a.csv"), Format::Json);
         assert_eq!(sniff(b"\xEF\xBB\xBF[", "x"), Format::Json);
         assert_eq!(sniff("基地编号,年度".as_bytes(), "a.txt"), Format::Csv);
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    struct Rows(Vec<(u64, String)>);
+    impl Sink for Rows {
+        fn header(&mut self, _: &str, row: u64, _: &[String]) {
+            self.0.push((row, "header".into()));
+        }
+        fn row(&mut self, row: u64, cells: &[String]) {
+            self.0.push((row, cells[0].clone()));
+        }
+        fn file_problem(&mut self, _: &str, row: Option<u64>, reason: String) {
+            self.0.push((row.unwrap_or(0), reason));
+        }
+    }
+
+    fn rows_of(text: &str) -> Vec<(u64, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, text).unwrap();
+        let mut s = Rows(vec![]);
+        read_csv(&p, &mut s).unwrap();
+        s.0
+    }
+
+    #[test]
+    fn row_numbers_are_the_lines_people_see_with_lf_crlf_blank_lines_and_quoted_newlines() {
+        let want = |v: &[(u64, &str)]| {
+            v.iter()
+                .map(|(r, s)| (*r, s.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            rows_of("h,x\na,1\nb,2\n"),
+            want(&[(1, "header"), (2, "a"), (3, "b")])
+        );
+        assert_eq!(
+            rows_of("h,x\r\na,1\r\nb,2\r\n"),
+            want(&[(1, "header"), (2, "a"), (3, "b")])
+        );
+        assert_eq!(
+            rows_of("h,x\n\na,\"1\n2\"\nb,2\n"),
+            want(&[(1, "header"), (3, "a"), (5, "b")])
+        );
     }
 }

@@ -156,7 +156,11 @@ impl Field {
             Template::YearlyCounts => matches!(self, Field::BaseCode | Field::Year),
             Template::ActivityRecords => matches!(
                 self,
-                Field::BaseCode | Field::Indicator | Field::Date | Field::Title | Field::EvidenceUrl
+                Field::BaseCode
+                    | Field::Indicator
+                    | Field::Date
+                    | Field::Title
+                    | Field::EvidenceUrl
             ),
         }
     }
@@ -197,7 +201,7 @@ impl Field {
         if let Ok(i) = Indicator::parse(key) {
             return Some(Field::Value(i));
         }
-        let extra = match key {
+        match key {
             "序号" | "备注" | "说明" | "no" | "note" | "notes" => Some(Field::Ignored),
             "年份" => Some(Field::Year),
             "所在城市" | "地市" => Some(Field::City),
@@ -205,8 +209,7 @@ impl Field {
             "活动名称" | "活动标题" => Some(Field::Title),
             "佐证材料链接" | "佐证" => Some(Field::EvidenceUrl),
             _ => None,
-        };
-        extra
+        }
     }
 }
 
@@ -247,7 +250,11 @@ mod tests {
 
     #[test]
     fn each_template_is_detected_from_its_own_headers() {
-        for t in [Template::Register, Template::YearlyCounts, Template::ActivityRecords] {
+        for t in [
+            Template::Register,
+            Template::YearlyCounts,
+            Template::ActivityRecords,
+        ] {
             let fields: Vec<_> = t
                 .columns()
                 .iter()

@@ -183,7 +183,10 @@ impl Rulebook {
             ));
         }
         for name in raw.types.keys() {
-            if BaseType::parse(name).map(|t| t.id() != name).unwrap_or(true) {
+            if BaseType::parse(name)
+                .map(|t| t.id() != name)
+                .unwrap_or(true)
+            {
                 return Err(err(
                     &format!("types.{name}"),
                     format!(
@@ -216,12 +219,7 @@ impl Rulebook {
                 let ind = Indicator::parse(name)
                     .ok()
                     .filter(|i| i.id() == name)
-                    .ok_or_else(|| {
-                        err(
-                            &key,
-                            format!("未知的指标“{name}” (unknown indicator)"),
-                        )
-                    })?;
+                    .ok_or_else(|| err(&key, format!("未知的指标“{name}” (unknown indicator)")))?;
                 let n = value.as_integer().ok_or_else(|| {
                     err(
                         &key,
@@ -234,9 +232,8 @@ impl Rulebook {
                         format!("阈值不能为负数：{n} (threshold must not be negative)"),
                     ));
                 }
-                let n = u32::try_from(n).map_err(|_| {
-                    err(&key, format!("阈值过大：{n} (threshold is too large)"))
-                })?;
+                let n = u32::try_from(n)
+                    .map_err(|_| err(&key, format!("阈值过大：{n} (threshold is too large)")))?;
                 list.push((ind, n));
             }
             list.sort_by_key(|(i, _)| indicator_position(*i));
@@ -253,9 +250,9 @@ impl Rulebook {
                 let ok = match c.kind {
                     ConditionKind::Required => v.is_bool(),
                     ConditionKind::Min => v.as_integer().is_some_and(|n| n >= 0),
-                    ConditionKind::ShareMin | ConditionKind::ShareOver => v
-                        .as_float()
-                        .is_some_and(|x| (0.0..=1.0).contains(&x)),
+                    ConditionKind::ShareMin | ConditionKind::ShareOver => {
+                        v.as_float().is_some_and(|x| (0.0..=1.0).contains(&x))
+                    }
                 };
                 if !ok {
                     return Err(err(
@@ -310,7 +307,10 @@ impl Rulebook {
 
 /// Position of an indicator in the canonical order (as in DOMAIN.md).
 pub fn indicator_position(i: Indicator) -> usize {
-    Indicator::ALL.iter().position(|x| *x == i).unwrap_or(usize::MAX)
+    Indicator::ALL
+        .iter()
+        .position(|x| *x == i)
+        .unwrap_or(usize::MAX)
 }
 
 /// Best-effort dotted key for a TOML error: the table header above the error
@@ -420,7 +420,10 @@ mod tests {
     fn a_missing_base_type_is_refused() {
         let text = HENAN.replace("[types.international]", "[types_international]");
         let msg = refused(&text);
-        assert!(msg.contains("types_international") || msg.contains("types.international"), "{msg}");
+        assert!(
+            msg.contains("types_international") || msg.contains("types.international"),
+            "{msg}"
+        );
     }
 
     #[test]

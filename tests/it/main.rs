@@ -1,0 +1,13 @@
+//! Integration tests: one binary, a module per area. Every test works on a
+//! database of its own: a temporary SQLite file, or a throw-away PostgreSQL
+//! database when BASEWATCH_TEST_POSTGRES_URL is set.
+
+mod helpers;
+
+mod cli;
+mod demo;
+mod evaluate;
+mod import_bad_input;
+mod import_formats;
+mod reimport;
+mod sample;
