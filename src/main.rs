@@ -80,6 +80,15 @@ fn main() -> ExitCode {
         .init();
     match run(Cli::parse()) {
         Ok(code) => code,
+        // A closed pipe (`basewatch evaluate … | head`) is not an error.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("错误 (error): {e:#}");
             ExitCode::from(2)
@@ -102,14 +111,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     {
         let today = date_arg(today, "--today")?.unwrap_or_else(basewatch::today);
         let summary = demo::run(database, dir, today)?;
-        print!("{summary}");
+        write!(std::io::stdout(), "{summary}")?;
         return Ok(ExitCode::SUCCESS);
     }
     let settings = Settings::load(cli.config.as_deref())?;
     let mut db = Db::connect(&settings.database_url)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     match cli.command {
         Command::Migrate => {
-            println!("数据库已是最新 (database is up to date): {}", db.backend());
+            writeln!(
+                out,
+                "数据库已是最新 (database is up to date): {}",
+                db.backend()
+            )?;
         }
         Command::Import { files, by } => {
             let by = by
@@ -123,8 +138,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut refused = 0;
             for f in &files {
                 let report = ingest::import_file(&mut db, &settings, f, &opts)?;
-                print!("{}", report.to_text());
-                println!();
+                writeln!(out, "{}", report.to_text())?;
                 if report.outcome == Outcome::Rejected {
                     refused += 1;
                 }
@@ -143,8 +157,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let card =
                 compliance::evaluate(&mut db, &settings.rulebook, year, as_of, basewatch::today())?;
             compliance::store(&mut db, &card)?;
-            let out = std::io::stdout();
-            let mut out = out.lock();
             match format {
                 OutputFormat::Table => compliance::output::write_table(&card, &mut out)?,
                 OutputFormat::Csv => compliance::output::write_csv(&card, &mut out)?,
