@@ -24,6 +24,14 @@ pub struct Settings {
     pub rulebook_path: Option<PathBuf>,
     /// The rulebook itself, loaded and validated.
     pub rulebook: Rulebook,
+    /// Address `basewatch serve` listens on.
+    pub bind: String,
+    /// Mark session cookies `Secure` (behind HTTPS).
+    pub cookie_secure: bool,
+    /// A CJK font for charts; `None`: the usual system paths.
+    pub font_path: Option<PathBuf>,
+    /// Where dashboard files are read from (missing files: the built-in ones).
+    pub dashboards_dir: PathBuf,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -32,6 +40,17 @@ struct FileSettings {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
     rulebook: Option<PathBuf>,
+    bind: Option<String>,
+    cookie_secure: Option<bool>,
+    dashboards_dir: Option<PathBuf>,
+    #[serde(default)]
+    charts: ChartSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChartSettings {
+    font_path: Option<PathBuf>,
 }
 
 impl Settings {
@@ -104,11 +123,55 @@ impl Settings {
         );
         let rulebook_path = rulebook_src.as_ref().map(|(v, _)| PathBuf::from(v));
         let rulebook = Rulebook::load(rulebook_path.as_deref())?;
+        let (bind, bind_src) = pick("BASEWATCH_BIND", "bind", fs.bind)
+            .unwrap_or_else(|| ("127.0.0.1:8080".into(), "默认值 (default)".into()));
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(AppError::Config {
+                source_name: bind_src,
+                key: "bind".into(),
+                message: format!("“{bind}”不是 IP:端口 形式的地址 (expected IP:PORT, e.g. 127.0.0.1:8080)"),
+            });
+        }
+        let cookie_secure = match pick(
+            "BASEWATCH_COOKIE_SECURE",
+            "cookie_secure",
+            fs.cookie_secure.map(|b| b.to_string()),
+        ) {
+            None => false,
+            Some((v, src)) => match v.as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(AppError::Config {
+                        source_name: src,
+                        key: "cookie_secure".into(),
+                        message: format!("“{v}”应为 true 或 false (expected true or false)"),
+                    })
+                }
+            },
+        };
+        let font_path = pick(
+            "BASEWATCH_FONT_PATH",
+            "charts.font_path",
+            fs.charts.font_path.map(|p| p.display().to_string()),
+        )
+        .map(|(v, _)| PathBuf::from(v));
+        let dashboards_dir = pick(
+            "BASEWATCH_DASHBOARDS_DIR",
+            "dashboards_dir",
+            fs.dashboards_dir.map(|p| p.display().to_string()),
+        )
+        .map(|(v, _)| PathBuf::from(v))
+        .unwrap_or_else(|| PathBuf::from("dashboards"));
         Ok(Settings {
             database_url,
             data_dir,
             rulebook_path,
             rulebook,
+            bind,
+            cookie_secure,
+            font_path,
+            dashboards_dir,
         })
     }
 
@@ -124,6 +187,10 @@ impl Settings {
             data_dir: data_dir.to_path_buf(),
             rulebook_path: None,
             rulebook: Rulebook::henan(),
+            bind: "127.0.0.1:8080".into(),
+            cookie_secure: false,
+            font_path: None,
+            dashboards_dir: PathBuf::from("dashboards"),
         })
     }
 }

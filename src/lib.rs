@@ -5,14 +5,19 @@
 //! `compliance` (polars, against the `rules` rulebook) → scorecards, which
 //! the CLI prints and stores. See docs/ARCHITECTURE.md.
 
+pub mod access;
+pub mod charts;
 pub mod compliance;
 pub mod config;
+pub mod dashboards;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod ingest;
+pub mod lifecycle;
 pub mod rules;
+pub mod web;
 
 /// The time zone of every date and schedule: Asia/Shanghai.
 pub const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;

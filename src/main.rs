@@ -49,7 +49,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
-    /// Create a fresh SQLite database with a realistic demo province, and evaluate it.
+    /// Serve the web app (pages and /api/v1) at `bind` (BASEWATCH_BIND, default 127.0.0.1:8080).
+    Serve,
+    /// Manage accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Create a fresh SQLite database with a realistic demo province, evaluate it and serve it.
     Demo {
         /// Where the demo database goes.
         #[arg(long, default_value = "basewatch-demo.db")]
@@ -60,7 +67,30 @@ enum Command {
         /// Pretend today is this date (YYYY-MM-DD).
         #[arg(long)]
         today: Option<String>,
+        /// Build the demo and stop, without serving it.
+        #[arg(long)]
+        no_serve: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// The recommending unit (for --role recommender).
+        #[arg(long)]
+        unit: Option<String>,
+        /// The base code (for --role base).
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long)]
+        email: String,
+    },
+    /// Print a new API token for the account (shown once, stored hashed).
+    Token { username: String },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -96,6 +126,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Run the web server until interrupted.
+fn serve(settings: Settings, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    let bind = settings.bind.clone();
+    let state = basewatch::web::AppState::new(settings, today)?;
+    let listener = std::net::TcpListener::bind(&bind)
+        .with_context(|| format!("无法监听 {bind} (cannot listen on {bind}; set BASEWATCH_BIND)"))?;
+    eprintln!("basewatch 已启动 (serving)：http://{bind}/");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(async move { basewatch::web::run(listener, state)?.await })?;
+    Ok(())
+}
+
 fn date_arg(s: &Option<String>, name: &str) -> anyhow::Result<Option<chrono::NaiveDate>> {
     s.as_deref()
         .map(|v| parse_date(v).with_context(|| format!("参数 {name}")))
@@ -107,11 +152,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         database,
         dir,
         today,
+        no_serve,
     } = &cli.command
     {
-        let today = date_arg(today, "--today")?.unwrap_or_else(basewatch::today);
-        let summary = demo::run(database, dir, today)?;
+        let fixed = date_arg(today, "--today")?;
+        let summary = demo::run(database, dir, fixed.unwrap_or_else(basewatch::today))?;
         write!(std::io::stdout(), "{summary}")?;
+        if *no_serve {
+            return Ok(ExitCode::SUCCESS);
+        }
+        // Serve the demo with the configured bind address and everything else demo.
+        let mut settings = Settings::load(cli.config.as_deref())?;
+        settings.database_url = format!("sqlite://{}", database.display());
+        settings.data_dir = dir.join("data");
+        serve(settings, fixed)?;
         return Ok(ExitCode::SUCCESS);
     }
     let settings = Settings::load(cli.config.as_deref())?;
@@ -119,6 +173,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
+        Command::Serve => {
+            drop(out);
+            drop(db);
+            serve(settings, None)?;
+        }
+        Command::Users { command } => match command {
+            UsersCommand::Add {
+                username,
+                role,
+                unit,
+                base,
+                email,
+            } => {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .context("读取密码 (reading the password from standard input)")?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                let id = basewatch::access::add_user(
+                    &mut db,
+                    &basewatch::access::NewAccount {
+                        username: &username,
+                        password,
+                        role: basewatch::access::Role::parse(&role)?,
+                        unit: unit.as_deref(),
+                        base: base.as_deref(),
+                        email: &email,
+                    },
+                )?;
+                writeln!(out, "已创建账号 {username} (account created, id {id})")?;
+            }
+            UsersCommand::Token { username } => {
+                let token = basewatch::access::issue_token(&mut db, &username)?;
+                writeln!(out, "{token}")?;
+                eprintln!("此令牌只显示一次，请妥善保存 (shown once; store it safely)");
+            }
+        },
         Command::Migrate => {
             writeln!(
                 out,

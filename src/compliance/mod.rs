@@ -6,6 +6,7 @@
 //! CLI read its [`Scorecard`]; none of them recomputes a rule. Output formats
 //! (table, CSV, JSON) live in [`output`].
 
+pub mod metrics;
 pub mod output;
 
 use chrono::{Datelike, NaiveDate};

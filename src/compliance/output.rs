@@ -1,8 +1,11 @@
-//! Scorecards as text: a table for people, CSV and JSON for scripts.
+//! Scorecards as text: a table for people, CSV and JSON for scripts, and an
+//! XLSX workbook (one sheet per base type) for people who work in Excel.
 //!
 //! The CSV columns are fixed (`CSV_HEADER`); scripts and the export rely on them.
 
 use std::io::Write;
+
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{Scorecard, ScorecardRow};
 use crate::domain::{BaseType, Indicator};
@@ -94,6 +97,125 @@ pub fn write_table(card: &Scorecard, mut out: impl Write) -> std::io::Result<()>
     Ok(())
 }
 
+/// The columns of [`write_xlsx`], in order, with their widths (in characters).
+pub const XLSX_HEADER: [&str; 12] = [
+    "基地编号",
+    "基地名称",
+    "地市",
+    "年度",
+    "指标",
+    "实际完成",
+    "目标",
+    "差额",
+    "是否达标",
+    "基地是否达标",
+    "进度",
+    "说明",
+];
+const XLSX_WIDTHS: [f64; 12] = [
+    14.0, 36.0, 10.0, 8.0, 36.0, 10.0, 8.0, 8.0, 10.0, 14.0, 10.0, 40.0,
+];
+
+/// Excel's limit on the text of one cell, in UTF-16 code units.
+const XLSX_MAX_TEXT: usize = 32_767;
+
+/// Write a year's scorecards as an XLSX workbook: one sheet per base type
+/// (产学研协作类, 创新创业孵化类, 国际创新合作类, in that order, each present
+/// even when empty) with the [`XLSX_HEADER`] columns. `实际完成` is an empty
+/// cell when not reported (different from `0`). A row whose base type is not
+/// one of the three (never produced by the engine) goes to an extra sheet
+/// `其他类型` rather than being dropped.
+pub fn write_xlsx(card: &Scorecard) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let header = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::VerticalCenter);
+    let mut sheets: Vec<(&str, Vec<&ScorecardRow>)> = BaseType::ALL
+        .iter()
+        .map(|t| {
+            let rows = card
+                .rows
+                .iter()
+                .filter(|r| BaseType::parse(&r.base_type).ok() == Some(*t))
+                .collect();
+            (t.name_zh(), rows)
+        })
+        .collect();
+    let others: Vec<&ScorecardRow> = card
+        .rows
+        .iter()
+        .filter(|r| BaseType::parse(&r.base_type).is_err())
+        .collect();
+    if !others.is_empty() {
+        sheets.push(("其他类型", others));
+    }
+    for (name, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name)?;
+        for (c, (h, w)) in (0u16..).zip(XLSX_HEADER.iter().zip(XLSX_WIDTHS)) {
+            sheet.write_string_with_format(0, c, *h, &header)?;
+            sheet.set_column_width(c, w)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        for (i, r) in rows.into_iter().enumerate() {
+            let row = u32::try_from(i)
+                .ok()
+                .and_then(|i| i.checked_add(1))
+                .ok_or(XlsxError::RowColumnLimitError)?;
+            write_xlsx_row(sheet, row, r)?;
+        }
+    }
+    book.save_to_buffer()
+}
+
+fn write_xlsx_row(sheet: &mut Worksheet, row: u32, r: &ScorecardRow) -> Result<(), XlsxError> {
+    let indicator = Indicator::parse(&r.indicator)
+        .map(|i| i.name_zh())
+        .unwrap_or(r.indicator.as_str());
+    sheet.write_string(row, 0, fit(&r.base_code))?;
+    sheet.write_string(row, 1, fit(&r.base_name))?;
+    sheet.write_string(row, 2, fit(&r.city))?;
+    sheet.write_number(row, 3, r.year)?;
+    sheet.write_string(row, 4, fit(indicator))?;
+    if let Some(a) = r.actual {
+        sheet.write_number(row, 5, a as f64)?;
+    }
+    sheet.write_number(row, 6, r.target as f64)?;
+    sheet.write_number(row, 7, r.gap as f64)?;
+    sheet.write_string(row, 8, met_zh(r.met))?;
+    sheet.write_string(row, 9, met_zh(r.base_pass))?;
+    if let Some(p) = r.pace {
+        sheet.write_string(row, 10, p.name_zh())?;
+    }
+    sheet.write_string(row, 11, fit(&explain(r)))?;
+    Ok(())
+}
+
+fn met_zh(b: bool) -> &'static str {
+    if b {
+        "达标"
+    } else {
+        "未达标"
+    }
+}
+
+/// The text cut to what one cell can hold, so one overlong field cannot make
+/// the whole export fail.
+fn fit(s: &str) -> &str {
+    // A UTF-16 length never exceeds the UTF-8 length.
+    if s.len() <= XLSX_MAX_TEXT {
+        return s;
+    }
+    let mut units = 0;
+    for (i, c) in s.char_indices() {
+        units += c.len_utf16();
+        if units > XLSX_MAX_TEXT {
+            return &s[..i];
+        }
+    }
+    s
+}
+
 /// A sentence for people: `平台上传还差 7 条`, `平台上传已达标`, `… 未填报`.
 pub fn explain(r: &ScorecardRow) -> String {
     let ind = Indicator::parse(&r.indicator).ok();
@@ -124,4 +246,138 @@ fn type_zh(id: &str) -> &str {
 
 fn indicator_short(id: &str) -> &str {
     Indicator::parse(id).map(|i| i.short_zh()).unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::compliance::Pace;
+
+    fn row(
+        code: &str,
+        ty: &str,
+        indicator: &str,
+        actual: Option<i64>,
+        target: i64,
+    ) -> ScorecardRow {
+        let gap = (target - actual.unwrap_or(0)).max(0);
+        ScorecardRow {
+            base_id: 1,
+            base_code: code.into(),
+            base_name: format!("{code} 基地"),
+            base_type: ty.into(),
+            city: "郑州市".into(),
+            year: 2026,
+            indicator: indicator.into(),
+            actual,
+            target,
+            gap,
+            met: gap == 0 && actual.is_some(),
+            base_pass: false,
+            pace: Some(Pace::Behind),
+            source: "declared".into(),
+            disagreement: false,
+        }
+    }
+
+    fn card(rows: Vec<ScorecardRow>) -> Scorecard {
+        Scorecard {
+            year: 2026,
+            as_of: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+            running: true,
+            rulebook: "henan@test".into(),
+            rows,
+        }
+    }
+
+    fn read(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
+        open_workbook_from_rs(Cursor::new(bytes)).expect("the workbook opens")
+    }
+
+    #[test]
+    fn the_workbook_has_one_sheet_per_base_type_with_chinese_headers_and_its_rows() {
+        let bytes = write_xlsx(&card(vec![
+            row("A-001", "iar", "platform_uploads", Some(25), 20),
+            row("A-001", "iar", "volunteer_services", None, 5),
+            row("A-002", "international", "overseas_talents", Some(0), 2),
+        ]))
+        .unwrap();
+        let mut book = read(bytes);
+        assert_eq!(
+            book.sheet_names(),
+            vec!["产学研协作类", "创新创业孵化类", "国际创新合作类"]
+        );
+        for (name, height) in [
+            ("产学研协作类", 3),
+            ("创新创业孵化类", 1),
+            ("国际创新合作类", 2),
+        ] {
+            let range = book.worksheet_range(name).unwrap();
+            assert_eq!(range.height(), height, "{name}");
+            let header: Vec<String> = range
+                .rows()
+                .next()
+                .unwrap()
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            assert_eq!(header, XLSX_HEADER, "{name}");
+        }
+
+        let iar = book.worksheet_range("产学研协作类").unwrap();
+        let met = iar.rows().nth(1).unwrap();
+        assert_eq!(met[0], Data::String("A-001".into()));
+        assert_eq!(met[3], Data::Float(2026.0));
+        assert_eq!(
+            met[4],
+            Data::String(Indicator::PlatformUploads.name_zh().into())
+        );
+        assert_eq!(met[5], Data::Float(25.0));
+        assert_eq!(met[8], Data::String("达标".into()));
+        assert_eq!(met[10], Data::String("进度落后".into()));
+        let not_reported = iar.rows().nth(2).unwrap();
+        assert_eq!(
+            not_reported[5],
+            Data::Empty,
+            "not reported is an empty cell"
+        );
+        assert_eq!(not_reported[6], Data::Float(5.0));
+        assert_eq!(not_reported[7], Data::Float(5.0));
+        assert_eq!(not_reported[8], Data::String("未达标".into()));
+        assert_eq!(not_reported[9], Data::String("未达标".into()));
+        assert!(not_reported[11].to_string().contains("未填报"));
+
+        let intl = book.worksheet_range("国际创新合作类").unwrap();
+        assert_eq!(
+            intl.rows().nth(1).unwrap()[5],
+            Data::Float(0.0),
+            "reported zero stays 0"
+        );
+    }
+
+    #[test]
+    fn an_empty_scorecard_still_gives_the_three_sheets_with_headers() {
+        let mut book = read(write_xlsx(&card(Vec::new())).unwrap());
+        assert_eq!(book.sheet_names().len(), 3);
+        for name in book.sheet_names() {
+            assert_eq!(book.worksheet_range(&name).unwrap().height(), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn rows_of_an_unknown_type_and_overlong_text_are_kept_not_refused() {
+        let mut long = row("A-003", "mystery", "unknown_indicator", None, 1);
+        long.base_name = "长".repeat(40_000);
+        let mut book = read(write_xlsx(&card(vec![long])).unwrap());
+        assert_eq!(book.sheet_names().len(), 4);
+        let other = book.worksheet_range("其他类型").unwrap();
+        let r = other.rows().nth(1).unwrap();
+        assert_eq!(r[4], Data::String("unknown_indicator".into()));
+        assert_eq!(r[1].to_string().chars().count(), XLSX_MAX_TEXT);
+    }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::schema::{base_status_history as h, bases as t};
-use super::{now, with_conn, Db};
+use super::{now, with_conn, Db, Scope};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -66,6 +66,24 @@ pub struct StatusChange {
 /// Every base, ordered by code.
 pub fn all(db: &mut Db) -> AppResult<Vec<Base>> {
     Ok(with_conn!(db, c => t::table.order(t::code).load::<Base>(c))?)
+}
+
+/// The bases `scope` may see, ordered by code.
+pub fn in_scope(db: &mut Db, scope: Scope) -> AppResult<Vec<Base>> {
+    Ok(with_conn!(db, c => match scope {
+        Scope::All => t::table.order(t::code).load::<Base>(c),
+        Scope::Unit(u) => t::table.filter(t::unit_id.eq(u)).order(t::code).load::<Base>(c),
+        Scope::Base(b) => t::table.filter(t::id.eq(b)).order(t::code).load::<Base>(c),
+    })?)
+}
+
+/// The base with `code`, if `scope` may see it (otherwise `None`, as if it did not exist).
+pub fn find_in_scope(db: &mut Db, code: &str, scope: Scope) -> AppResult<Option<Base>> {
+    Ok(find_by_code(db, code)?.filter(|b| match scope {
+        Scope::All => true,
+        Scope::Unit(u) => b.unit_id == u,
+        Scope::Base(id) => b.id == id,
+    }))
 }
 
 pub fn find_by_code(db: &mut Db, code: &str) -> AppResult<Option<Base>> {

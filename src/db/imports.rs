@@ -81,3 +81,14 @@ pub fn find_accepted_by_digest(db: &mut Db, digest: &str) -> AppResult<Option<Im
 pub fn recent(db: &mut Db, limit: i64) -> AppResult<Vec<ImportRow>> {
     Ok(with_conn!(db, c => t::table.order(t::id.desc()).limit(limit).load::<ImportRow>(c))?)
 }
+
+/// The imports with these ids, newest first.
+pub fn by_ids(db: &mut Db, ids: &[i64]) -> AppResult<Vec<ImportRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(with_conn!(db, c => t::table
+        .filter(t::id.eq_any(ids))
+        .order(t::id.desc())
+        .load::<ImportRow>(c))?)
+}

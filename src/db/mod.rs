@@ -11,6 +11,7 @@ pub mod evaluations;
 pub mod imports;
 pub mod records;
 pub mod schema;
+pub mod users;
 pub mod units;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -27,6 +28,16 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// How many rows one multi-row INSERT carries (well under both backends'
 /// bind-parameter limits).
 pub const BATCH_ROWS: usize = 500;
+
+/// Which bases a query may see: every base (province staff), the bases one
+/// recommending unit recommended, or one base. Every query that serves a
+/// person takes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    All,
+    Unit(i64),
+    Base(i64),
+}
 
 /// A connection to either backend.
 pub enum Db {
@@ -189,4 +200,77 @@ mod tests {
         );
         assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
     }
+}
+
+/// A small connection pool for the web server: connections are opened on
+/// demand (migrated once, at start) and returned when dropped.
+pub struct Pool {
+    url: String,
+    idle: std::sync::Mutex<Vec<Db>>,
+}
+
+/// A pooled connection; derefs to [`Db`].
+pub struct Pooled {
+    db: Option<Db>,
+    pool: std::sync::Arc<Pool>,
+}
+
+impl Pool {
+    /// Connect once (applying migrations) and keep that connection.
+    pub fn new(url: &str) -> AppResult<std::sync::Arc<Pool>> {
+        let first = Db::connect(url)?;
+        Ok(std::sync::Arc::new(Pool {
+            url: url.to_string(),
+            idle: std::sync::Mutex::new(vec![first]),
+        }))
+    }
+
+    pub fn get(self: &std::sync::Arc<Self>) -> AppResult<Pooled> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let db = match idle {
+            Some(db) => db,
+            None => Db::connect_only(&self.url)?,
+        };
+        Ok(Pooled {
+            db: Some(db),
+            pool: self.clone(),
+        })
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        // Present from creation until drop.
+        self.db.as_ref().expect("pooled connection present")
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut Db {
+        self.db.as_mut().expect("pooled connection present")
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let (Some(db), Ok(mut idle)) = (self.db.take(), self.pool.idle.lock()) {
+            if idle.len() < 16 {
+                idle.push(db);
+            }
+        }
+    }
+}
+
+/// A value that changes whenever data under the scorecards changes (an
+/// import, a status change): caches key on it.
+pub fn data_version(db: &mut Db) -> AppResult<(i64, i64)> {
+    use diesel::dsl::max;
+    use diesel::prelude::*;
+    let imports: Option<i64> =
+        with_conn!(db, c => schema::imports::table.select(max(schema::imports::id)).first(c))?;
+    let status: Option<i64> = with_conn!(db, c => schema::base_status_history::table
+        .select(max(schema::base_status_history::id))
+        .first(c))?;
+    Ok((imports.unwrap_or(0), status.unwrap_or(0)))
 }

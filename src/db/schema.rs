@@ -130,7 +130,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        unit_id -> Nullable<BigInt>,
+        base_id -> Nullable<BigInt>,
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(bases -> recommending_units (unit_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(base_status_history -> bases (base_id));
 diesel::joinable!(declared_counts -> bases (base_id));
 diesel::joinable!(declared_count_changes -> bases (base_id));
@@ -148,4 +183,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_records,
     evaluations,
     evaluation_rows,
+    users,
+    sessions,
+    api_tokens,
 );

@@ -40,7 +40,13 @@ pub fn run(database: &Path, dir: &Path, today: NaiveDate) -> AppResult<String> {
     let settings = Settings::for_database(&url, &dir.join("data"))?;
     let mut db = Db::connect(&url)?;
     let province = load(&mut db, &settings, dir, today)?;
-    summary(&mut db, &settings, &province, database, today)
+    let accounts = create_accounts(&mut db, &province)?;
+    let mut s = summary(&mut db, &settings, &province, database, today)?;
+    let _ = writeln!(s, "\n演示账号 (demo accounts)，密码均为 {DEMO_PASSWORD}：");
+    for (name, role, sees) in accounts {
+        let _ = writeln!(s, "  {name:<10} {role:<6} {sees}");
+    }
+    Ok(s)
 }
 
 /// Generate the province, write its template files under `dir`, import them
@@ -83,6 +89,49 @@ pub fn load(db: &mut Db, settings: &Settings, dir: &Path, today: NaiveDate) -> A
         }
     }
     Ok(province)
+}
+
+/// The password of every demo account (printed by `basewatch demo`).
+pub const DEMO_PASSWORD: &str = "kczy-demo-2026";
+
+/// One demo account per role: (username, role, what it sees).
+pub fn create_accounts(db: &mut Db, province: &Province) -> AppResult<Vec<(String, String, String)>> {
+    use crate::access::{add_user, NewAccount, Role};
+    let mut out = Vec::new();
+    let unit = province
+        .bases
+        .iter()
+        .find(|b| b.unit == "郑州市科协")
+        .or_else(|| province.bases.first())
+        .map(|b| b.unit.clone())
+        .unwrap_or_default();
+    let base = province
+        .bases
+        .iter()
+        .find(|b| b.revoked_on.is_none() && b.unit == unit)
+        .or_else(|| province.bases.first())
+        .map(|b| (b.code.clone(), b.name.clone()))
+        .unwrap_or_default();
+    let accounts = [
+        ("province", Role::Province, None, None, "全省".to_string()),
+        ("unit", Role::Recommender, Some(unit.as_str()), None, unit.clone()),
+        ("base", Role::Base, None, Some(base.0.as_str()), format!("{} {}", base.0, base.1)),
+    ];
+    for (name, role, unit, base, sees) in accounts {
+        add_user(
+            db,
+            &NewAccount {
+                username: name,
+                password: DEMO_PASSWORD,
+                role,
+                unit,
+                base,
+                email: &format!("{name}@example.org"),
+            },
+        )?;
+        out.push((name.to_string(), role.name_zh().to_string(), sees));
+    }
+    Ok(out)
 }
 
 fn summary(

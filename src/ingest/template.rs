@@ -228,6 +228,173 @@ pub fn detect(fields: &[Option<Field>]) -> Option<Template> {
     }
 }
 
+/// The sample base of the templates' example rows (see `README.md`).
+const EXAMPLE_CODE: &str = "SAMPLE-001";
+
+/// A cell of a template's example row.
+enum Example {
+    Text(&'static str),
+    Count(u32),
+}
+
+/// The example row's value for a column of `t` (none: the cell stays empty).
+fn example(t: Template, f: Field) -> Option<Example> {
+    use Example::{Count, Text};
+    match (t, f) {
+        (_, Field::BaseCode) => Some(Text(EXAMPLE_CODE)),
+        (Template::Register, f) => Some(Text(match f {
+            Field::BaseName => "郑州大学智能制造产学研协作基地",
+            Field::BaseType => "产学研协作类",
+            Field::HostUnit => "郑州大学",
+            Field::CreditCode => "1241000052601815X0",
+            Field::Channel => "省辖市科协",
+            Field::Unit => "郑州市科协",
+            Field::City => "郑州市",
+            Field::RecognisedOn => "2023-03-15",
+            Field::Email => "contact001@example.org",
+            _ => return None,
+        })),
+        (Template::YearlyCounts, Field::Year) => Some(Text("2024")),
+        (Template::YearlyCounts, Field::AsOf) => Some(Text("2024-12-31")),
+        (Template::YearlyCounts, Field::Value(i)) => match i {
+            Indicator::PlatformUploads => Some(Count(25)),
+            Indicator::VolunteerServices => Some(Count(6)),
+            Indicator::KeyActivities => Some(Count(2)),
+            _ => None,
+        },
+        (Template::ActivityRecords, f) => match f {
+            Field::Indicator => Some(Text(Indicator::PlatformUploads.name_zh())),
+            Field::Date => Some(Text("2024-03-05")),
+            Field::Quantity => Some(Count(1)),
+            Field::Title => Some(Text("向“科创中国”平台上传成果信息")),
+            Field::EvidenceUrl => Some(Text("https://kczg.example.org/SAMPLE-001/1")),
+            Field::ExternalId => Some(Text("EXT-001")),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// What to type in a column, for the note on its header cell.
+fn column_help(t: Template, f: Field) -> String {
+    let date = "格式 2024-03-05，也可写 2024/3/5、2024年3月5日或 Excel 日期";
+    match f {
+        Field::BaseCode => match t {
+            Template::Register => "基地编号，如 SAMPLE-001；每个基地一行，编号不能重复。".into(),
+            _ => "基地编号，如 SAMPLE-001；须已在基地名册中登记（先导入基地名册）。".into(),
+        },
+        Field::BaseName => "基地全称。".into(),
+        Field::BaseType => "产学研协作类、创新创业孵化类或国际创新合作类（可省略“类”）；导入后不能更改。".into(),
+        Field::HostUnit => "依托单位全称。".into(),
+        Field::CreditCode => "依托单位的 18 位统一社会信用代码，校验位会被核对；请按文本填写，不要转成数字。".into(),
+        Field::Channel => "推荐渠道：省辖市科协、全省学会，或中央驻豫单位、省属有关单位。".into(),
+        Field::Unit => "推荐单位名称，如 郑州市科协；同一推荐单位只属于一个推荐渠道。".into(),
+        Field::City => "所在地市，如 郑州市（可省略“市”）。".into(),
+        Field::RecognisedOn => format!("认定日期，{date}；不能晚于今天。"),
+        Field::Email => "基地联系邮箱。".into(),
+        Field::Year => "考核年度，如 2024；不能是尚未开始的年度。每个基地每个年度一行。".into(),
+        Field::AsOf => "数据截至日期，须在该年度内且不晚于今天；留空时往年按 12 月 31 日、本年按导入当天计。".into(),
+        Field::Value(i) => format!(
+            "{}，单位：{}。空白 = 未填报；0 = 填报为零（两者不同）。本基地类型不考核的指标请留空。再次导入同一基地、年度会更正原数据，清空的单元格变为未填报。",
+            i.name_zh(),
+            i.unit()
+        ),
+        Field::Indicator => {
+            let names: Vec<&str> = Indicator::ALL.iter().map(|i| i.name_zh()).collect();
+            format!(
+                "指标名称，须是本基地类型考核的指标：{}。也可写指标编号，如 platform_uploads。",
+                names.join("；")
+            )
+        }
+        Field::Date => format!("活动日期，{date}；不能晚于今天；计入日期所在年度。"),
+        Field::Quantity => "数量，正整数；留空默认 1。".into(),
+        Field::Title => "活动标题或内容简述。".into(),
+        Field::EvidenceUrl => "佐证链接，以 http:// 或 https:// 开头。".into(),
+        Field::ExternalId => "本单位系统中的活动编号；同一编号再次导入会更新原记录，不会重复计数。留空时按内容识别同一活动。".into(),
+        Field::Ignored => String::new(),
+    }
+}
+
+/// The blank import template `t` as an XLSX workbook: one sheet named
+/// `t.name_zh()`, the Chinese headers of [`Template::columns`] in row 1
+/// (required columns in bold red, optional ones in bold; each header cell
+/// carries a note saying what to type) and one example row that imports as
+/// it is. The instructions live in the notes, not on a second sheet: the
+/// importer reads every sheet and refuses one whose header it cannot
+/// recognise. Text columns are formatted as text so that Excel keeps codes
+/// and credit codes as typed.
+pub fn blank_xlsx(t: Template) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Color, Format, FormatAlign, Note, Workbook};
+
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(t.name_zh())?;
+    let header = |required: bool| {
+        let f = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_num_format("@");
+        if required {
+            f.set_font_color(Color::Red)
+        } else {
+            f
+        }
+    };
+    let (required_header, optional_header) = (header(true), header(false));
+    let text = Format::new().set_num_format("@");
+    for (c, (field, title, required)) in (0u16..).zip(t.columns()) {
+        let mut help = format!(
+            "{}。{}",
+            if required { "必填" } else { "选填" },
+            column_help(t, field)
+        );
+        if c == 0 {
+            help.push_str(
+                "\n\n红色表头为必填列，黑色表头为选填列。请勿修改表头文字。第 2 行是示例，导入前请删除或改为实际数据。",
+            );
+        }
+        let note = Note::new(help)
+            .set_author("填写说明")
+            .set_width(360)
+            .set_height(200);
+        let format = if required {
+            &required_header
+        } else {
+            &optional_header
+        };
+        sheet.write_string_with_format(0, c, title.as_str(), format)?;
+        sheet.insert_note(0, c, &note)?;
+        let is_count = matches!(field, Field::Value(_) | Field::Quantity);
+        if !is_count {
+            sheet.set_column_format(c, &text)?;
+        }
+        let value_width = match example(t, field) {
+            Some(Example::Text(v)) => {
+                sheet.write_string_with_format(1, c, v, &text)?;
+                display_width(v)
+            }
+            Some(Example::Count(n)) => {
+                sheet.write_number(1, c, n)?;
+                n.to_string().len()
+            }
+            None => 0,
+        };
+        // Long indicator headers wrap; short ones and the example fit.
+        let width = display_width(&title).min(24).max(value_width).clamp(10, 40);
+        sheet.set_column_width(c, width as f64 + 2.0)?;
+    }
+    sheet.set_row_height(0, 48)?;
+    sheet.set_freeze_panes(1, 0)?;
+    book.save_to_buffer()
+}
+
+/// Approximate width in Excel characters: CJK and other wide characters count two.
+fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +431,78 @@ mod tests {
             assert_eq!(detect(&fields), Some(t));
         }
         assert_eq!(detect(&[Some(Field::BaseCode)]), None);
+    }
+
+    const TEMPLATES: [Template; 3] = [
+        Template::Register,
+        Template::YearlyCounts,
+        Template::ActivityRecords,
+    ];
+
+    fn header_row(bytes: Vec<u8>, sheet: &str) -> (Vec<String>, usize) {
+        use calamine::{open_workbook_from_rs, Reader, Xlsx};
+        let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            vec![sheet.to_string()],
+            "a single sheet"
+        );
+        let range = book.worksheet_range(sheet).unwrap();
+        let header = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        (header, range.height())
+    }
+
+    #[test]
+    fn each_blank_xlsx_template_has_exactly_the_template_headers_and_one_example_row() {
+        for t in TEMPLATES {
+            let (header, height) = header_row(blank_xlsx(t).unwrap(), t.name_zh());
+            let expected: Vec<String> = t.columns().into_iter().map(|c| c.1).collect();
+            assert_eq!(header, expected, "{t:?}");
+            assert_eq!(height, 2, "{t:?}: header and one example row");
+        }
+    }
+
+    #[test]
+    fn the_blank_xlsx_templates_import_with_their_example_rows() {
+        use crate::ingest::{import_file, Options, Outcome};
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let mut db = crate::db::Db::connect(&url).unwrap();
+        let settings = crate::config::Settings::for_database(&url, &dir.join("data")).unwrap();
+        let opts = Options {
+            by: "t".into(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            progress: false,
+        };
+        // The register first: the other two refer to its base.
+        for t in TEMPLATES {
+            let path = dir.join(format!("{}.xlsx", t.id()));
+            std::fs::write(&path, blank_xlsx(t).unwrap()).unwrap();
+            let report = import_file(&mut db, &settings, &path, &opts).unwrap();
+            assert_eq!(
+                report.outcome,
+                Outcome::Accepted,
+                "{t:?}: {:#?}",
+                report.problems
+            );
+            assert_eq!(report.sheets.len(), 1, "{t:?}");
+            assert_eq!(report.sheets[0].template, Some(t));
+            assert_eq!(report.sheets[0].rows, 1, "{t:?}");
+            match t {
+                Template::Register => assert_eq!(report.bases_created, 1),
+                Template::YearlyCounts => {
+                    assert_eq!(report.declarations, 1);
+                    assert_eq!(report.declared_values_changed, 3);
+                }
+                Template::ActivityRecords => assert_eq!(report.records_inserted, 1),
+            }
+        }
     }
 }

@@ -1,0 +1,272 @@
+//! Who may see what: accounts with a role (province staff, recommending unit,
+//! base), passwords hashed with argon2, API tokens and session tokens stored
+//! as SHA-256 digests, and the [`Scope`] every query is filtered by.
+//!
+//! Called by the CLI (`users add`, `users token`) and by `web`'s extractors.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, Db};
+pub use crate::db::Scope;
+use crate::domain::{BaseCode, Email};
+use crate::error::{AppError, AppResult};
+
+/// The three kinds of users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 省科协: every base.
+    Province,
+    /// 推荐单位: the bases it recommended.
+    Recommender,
+    /// 基地: its own base.
+    Base,
+}
+
+impl Role {
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::Province => "province",
+            Role::Recommender => "recommender",
+            Role::Base => "base",
+        }
+    }
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::Province => "省科协",
+            Role::Recommender => "推荐单位",
+            Role::Base => "基地",
+        }
+    }
+    pub fn parse(s: &str) -> AppResult<Role> {
+        match s.trim() {
+            "province" | "省科协" => Ok(Role::Province),
+            "recommender" | "推荐单位" => Ok(Role::Recommender),
+            "base" | "基地" => Ok(Role::Base),
+            other => Err(AppError::Invalid(format!(
+                "未知角色“{other}”，应为 province、recommender 或 base (unknown role)"
+            ))),
+        }
+    }
+}
+
+/// An authenticated person or script, and what it may see.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub scope: Scope,
+    /// Display name of the scope: the unit's or base's name, or 全省.
+    pub scope_name: String,
+}
+
+impl Caller {
+    fn from_user(db: &mut Db, u: &db::users::User) -> AppResult<Caller> {
+        let role = Role::parse(&u.role)?;
+        let (scope, scope_name) = match (role, u.unit_id, u.base_id) {
+            (Role::Province, _, _) => (Scope::All, "全省".to_string()),
+            (Role::Recommender, Some(unit), _) => {
+                let name = db::units::all(db)?
+                    .into_iter()
+                    .find(|x| x.id == unit)
+                    .map(|x| x.name)
+                    .unwrap_or_default();
+                (Scope::Unit(unit), name)
+            }
+            (Role::Base, _, Some(base)) => {
+                let name = db::bases::in_scope(db, Scope::Base(base))?
+                    .into_iter()
+                    .next()
+                    .map(|b| b.name)
+                    .unwrap_or_default();
+                (Scope::Base(base), name)
+            }
+            // An account without its binding sees nothing rather than everything.
+            (Role::Recommender, None, _) => (Scope::Unit(-1), String::new()),
+            (Role::Base, _, None) => (Scope::Base(-1), String::new()),
+        };
+        Ok(Caller {
+            user_id: u.id,
+            username: u.username.clone(),
+            role,
+            scope,
+            scope_name,
+        })
+    }
+}
+
+/// Hash a password with argon2 (PHC string with its own salt).
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Invalid(format!("无法处理密码 (cannot hash the password): {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A new random token (shown once) and its digest (stored).
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = crate::ingest::hex(&bytes);
+    let digest = token_digest(&token);
+    (token, digest)
+}
+
+/// The stored form of a token.
+pub fn token_digest(token: &str) -> String {
+    crate::ingest::hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// What `users add` needs.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    /// Recommending unit name (recommender accounts).
+    pub unit: Option<&'a str>,
+    /// Base code (base accounts).
+    pub base: Option<&'a str>,
+    pub email: &'a str,
+}
+
+/// Create an account; the unit or base it is bound to must exist.
+pub fn add_user(db: &mut Db, a: &NewAccount) -> AppResult<i64> {
+    let username = a.username.trim();
+    if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
+        return Err(AppError::Invalid(
+            "用户名不能为空、不能含空格，最长 64 个字符 (username must be 1-64 characters without spaces)".into(),
+        ));
+    }
+    if a.password.chars().count() < 8 {
+        return Err(AppError::Invalid("密码至少 8 个字符 (password must have at least 8 characters)".into()));
+    }
+    let email = Email::parse(a.email).map_err(|e| AppError::Invalid(e.to_string()))?;
+    if db::users::find_by_username(db, username)?.is_some() {
+        return Err(AppError::Invalid(format!("用户名 {username} 已存在 (username exists)")));
+    }
+    let (unit_id, base_id) = match a.role {
+        Role::Province => (None, None),
+        Role::Recommender => {
+            let name = a.unit.ok_or_else(|| {
+                AppError::Invalid("推荐单位账号需要 --unit 推荐单位名称 (a recommender needs --unit)".into())
+            })?;
+            let unit = db::units::all(db)?
+                .into_iter()
+                .find(|u| u.name == name.trim())
+                .ok_or_else(|| AppError::NotFound(format!("推荐单位“{name}”(recommending unit)")))?;
+            (Some(unit.id), None)
+        }
+        Role::Base => {
+            let code = a.base.ok_or_else(|| {
+                AppError::Invalid("基地账号需要 --base 基地编号 (a base account needs --base)".into())
+            })?;
+            let code = BaseCode::parse(code).map_err(|e| AppError::Invalid(e.to_string()))?;
+            let base = db::bases::find_by_code(db, code.as_str())?
+                .ok_or_else(|| AppError::NotFound(format!("基地 {code} (base)")))?;
+            (None, Some(base.id))
+        }
+    };
+    let hash = hash_password(a.password)?;
+    db::users::create(
+        db,
+        &db::users::NewUser {
+            username,
+            password_hash: &hash,
+            role: a.role.id(),
+            unit_id,
+            base_id,
+            email: email.as_str(),
+        },
+    )
+}
+
+/// Check a username and password.
+pub fn login(db: &mut Db, username: &str, password: &str) -> AppResult<Option<Caller>> {
+    match db::users::find_by_username(db, username.trim())? {
+        Some(u) if verify_password(password, &u.password_hash) => Ok(Some(Caller::from_user(db, &u)?)),
+        Some(_) => Ok(None),
+        None => {
+            // Spend the same time as a real check, so timing does not reveal usernames.
+            let _ = verify_password(password, DUMMY_HASH);
+            Ok(None)
+        }
+    }
+}
+
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$7v1w8rqkI0sX3rAQ9r3bIUQm7ZqQdB0nRxwY7b4Hq1c";
+
+/// Issue a new API token for `username`: returned once, stored hashed.
+pub fn issue_token(db: &mut Db, username: &str) -> AppResult<String> {
+    let u = db::users::find_by_username(db, username)?
+        .ok_or_else(|| AppError::NotFound(format!("用户 {username} (user)")))?;
+    let (token, digest) = new_token();
+    db::users::create_token(db, &digest, u.id)?;
+    Ok(token)
+}
+
+/// The caller behind an API token.
+pub fn caller_for_token(db: &mut Db, token: &str) -> AppResult<Option<Caller>> {
+    match db::users::find_by_token(db, &token_digest(token))? {
+        Some(u) => Ok(Some(Caller::from_user(db, &u)?)),
+        None => Ok(None),
+    }
+}
+
+/// The caller and CSRF token behind a session token.
+pub fn caller_for_session(db: &mut Db, token: &str) -> AppResult<Option<(Caller, String)>> {
+    match db::users::find_session(db, &token_digest(token))? {
+        Some((u, csrf)) => Ok(Some((Caller::from_user(db, &u)?, csrf))),
+        None => Ok(None),
+    }
+}
+
+/// Start a session for a caller: returns (session token for the cookie, CSRF token).
+pub fn start_session(db: &mut Db, caller: &Caller, hours: i64) -> AppResult<(String, String)> {
+    let (token, digest) = new_token();
+    let (csrf, _) = new_token();
+    let expires = db::now() + chrono::Duration::hours(hours);
+    db::users::create_session(db, &digest, caller.user_id, &csrf, expires)?;
+    let _ = db::users::purge_sessions(db);
+    Ok((token, csrf))
+}
+
+pub fn end_session(db: &mut Db, token: &str) -> AppResult<()> {
+    db::users::delete_session(db, &token_digest(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_only_against_its_own_hash() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_as_digests() {
+        let (a, da) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_digest(&a), da);
+        assert_ne!(a, da);
+    }
+}

@@ -1,0 +1,123 @@
+//! Accounts, browser sessions and API tokens. Secrets are stored hashed:
+//! passwords with argon2 (by `access`), session and API tokens as SHA-256.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{api_tokens as tok, sessions as ses, users as t};
+use super::{now, with_conn, Db};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub base_id: Option<i64>,
+    pub email: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub unit_id: Option<i64>,
+    pub base_id: Option<i64>,
+    pub email: &'a str,
+}
+
+pub fn create(db: &mut Db, u: &NewUser) -> AppResult<i64> {
+    Ok(with_conn!(db, c => diesel::insert_into(t::table)
+        .values((
+            t::username.eq(u.username),
+            t::password_hash.eq(u.password_hash),
+            t::role.eq(u.role),
+            t::unit_id.eq(u.unit_id),
+            t::base_id.eq(u.base_id),
+            t::email.eq(u.email),
+            t::created_at.eq(now()),
+        ))
+        .returning(t::id)
+        .get_result(c))?)
+}
+
+pub fn find_by_username(db: &mut Db, username: &str) -> AppResult<Option<User>> {
+    Ok(with_conn!(db, c => t::table
+        .filter(t::username.eq(username))
+        .first::<User>(c)
+        .optional())?)
+}
+
+pub fn find(db: &mut Db, id: i64) -> AppResult<Option<User>> {
+    Ok(with_conn!(db, c => t::table.find(id).first::<User>(c).optional())?)
+}
+
+/// Store a new session; returns its id.
+pub fn create_session(
+    db: &mut Db,
+    token_hash: &str,
+    user_id: i64,
+    csrf_token: &str,
+    expires_at: NaiveDateTime,
+) -> AppResult<i64> {
+    Ok(with_conn!(db, c => diesel::insert_into(ses::table)
+        .values((
+            ses::token_hash.eq(token_hash),
+            ses::user_id.eq(user_id),
+            ses::csrf_token.eq(csrf_token),
+            ses::created_at.eq(now()),
+            ses::expires_at.eq(expires_at),
+        ))
+        .returning(ses::id)
+        .get_result(c))?)
+}
+
+/// The user and CSRF token of a live session.
+pub fn find_session(db: &mut Db, token_hash: &str) -> AppResult<Option<(User, String)>> {
+    let found: Option<(i64, String)> = with_conn!(db, c => ses::table
+        .filter(ses::token_hash.eq(token_hash))
+        .filter(ses::expires_at.gt(now()))
+        .select((ses::user_id, ses::csrf_token))
+        .first(c)
+        .optional())?;
+    match found {
+        Some((uid, csrf)) => Ok(find(db, uid)?.map(|u| (u, csrf))),
+        None => Ok(None),
+    }
+}
+
+pub fn delete_session(db: &mut Db, token_hash: &str) -> AppResult<()> {
+    with_conn!(db, c => diesel::delete(ses::table.filter(ses::token_hash.eq(token_hash))).execute(c))?;
+    Ok(())
+}
+
+/// Remove expired sessions.
+pub fn purge_sessions(db: &mut Db) -> AppResult<usize> {
+    Ok(with_conn!(db, c => diesel::delete(ses::table.filter(ses::expires_at.le(now()))).execute(c))?)
+}
+
+pub fn create_token(db: &mut Db, token_hash: &str, user_id: i64) -> AppResult<()> {
+    with_conn!(db, c => diesel::insert_into(tok::table)
+        .values((
+            tok::token_hash.eq(token_hash),
+            tok::user_id.eq(user_id),
+            tok::created_at.eq(now()),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn find_by_token(db: &mut Db, token_hash: &str) -> AppResult<Option<User>> {
+    let uid: Option<i64> = with_conn!(db, c => tok::table
+        .filter(tok::token_hash.eq(token_hash))
+        .select(tok::user_id)
+        .first(c)
+        .optional())?;
+    match uid {
+        Some(id) => find(db, id),
+        None => Ok(None),
+    }
+}

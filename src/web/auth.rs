@@ -1,0 +1,249 @@
+//! Login, logout and who is calling: session cookies (HttpOnly, SameSite=Lax,
+//! Secure when configured) with a per-session CSRF token for pages, bearer
+//! tokens for the API, and a limit on failed logins.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::html::{esc, page};
+use super::{blocking, AppState, WebError};
+use crate::access::{self, Caller, Role};
+
+pub const SESSION_COOKIE: &str = "bw_session";
+const LOGIN_CSRF_COOKIE: &str = "bw_login_csrf";
+const SESSION_HOURS: i64 = 12;
+const MAX_FAILURES: usize = 5;
+const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout));
+}
+
+/// Failed logins per username and per client address, in a sliding window.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    fn blocked(&self, keys: &[String]) -> bool {
+        let Ok(mut m) = self.failures.lock() else { return true };
+        let now = Instant::now();
+        keys.iter().any(|k| {
+            let v = m.entry(k.clone()).or_default();
+            v.retain(|t| now.duration_since(*t) < WINDOW);
+            v.len() >= MAX_FAILURES
+        })
+    }
+    fn fail(&self, keys: &[String]) {
+        if let Ok(mut m) = self.failures.lock() {
+            for k in keys {
+                m.entry(k.clone()).or_default().push(Instant::now());
+            }
+        }
+    }
+    fn clear(&self, keys: &[String]) {
+        if let Ok(mut m) = self.failures.lock() {
+            for k in keys {
+                m.remove(k);
+            }
+        }
+    }
+}
+
+/// A logged-in person and the CSRF token their forms must carry.
+pub struct Session {
+    pub caller: Caller,
+    pub csrf: String,
+}
+
+/// The session behind the request's cookie, if any.
+pub async fn session(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option<Session>, WebError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let found = blocking(state, move |db| access::caller_for_session(db, &token)).await?;
+    Ok(found.map(|(caller, csrf)| Session { caller, csrf }))
+}
+
+/// Where an anonymous page request goes.
+pub fn to_login(req: &HttpRequest) -> HttpResponse {
+    let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/login?next={}", super::html::url(next))))
+        .finish()
+}
+
+/// The caller behind `Authorization: Bearer TOKEN`; 401 without a valid one.
+pub async fn api_caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Caller, WebError> {
+    let token = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or(WebError::Unauthorized)?;
+    blocking(state, move |db| access::caller_for_token(db, &token))
+        .await?
+        .ok_or(WebError::Unauthorized)
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Refuse a state-changing request whose CSRF token is missing or wrong.
+pub fn check_csrf(s: &Session, sent: Option<&str>) -> Result<(), WebError> {
+    match sent {
+        Some(t) if same(t, &s.csrf) => Ok(()),
+        _ => Err(WebError::BadRequest(
+            "表单已过期或来源不明，请刷新页面后重试 (CSRF check failed)".into(),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths are followed after login.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+fn login_page(next: &str, csrf: &str, error: Option<&str>) -> String {
+    let body = format!(
+        r#"<div class="card-login"><form method="post" action="/login">
+<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" value="{next}">
+{err}<label for="username">用户名</label><input id="username" name="username" autocomplete="username" required>
+<label for="password">密码</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<p><button type="submit">登录</button></p></form></div>"#,
+        csrf = esc(csrf),
+        next = esc(next),
+        err = error.map(|e| format!(r#"<p class="error">{}</p>"#, esc(e))).unwrap_or_default()
+    );
+    page("登录", None, &body)
+}
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn login_csrf_cookie(value: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(LOGIN_CSRF_COOKIE, value.to_string())
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .finish()
+}
+
+async fn login_form(state: web::Data<AppState>, q: web::Query<NextQuery>) -> HttpResponse {
+    let (csrf, _) = access::new_token();
+    let next = safe_next(q.next.as_deref());
+    let mut r = html(actix_web::http::StatusCode::OK, login_page(&next, &csrf, None));
+    let _ = r.add_cookie(&login_csrf_cookie(&csrf, state.settings.cookie_secure));
+    r
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let cookie_csrf = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let retry = |msg: &str, status| {
+        let (csrf, _) = access::new_token();
+        let mut r = html(status, login_page(&next, &csrf, Some(msg)));
+        let _ = r.add_cookie(&login_csrf_cookie(&csrf, state.settings.cookie_secure));
+        r
+    };
+    if cookie_csrf.is_empty() || !same(&cookie_csrf, &form.csrf) {
+        return Ok(retry("登录表单已过期，请重试 (the form expired)", actix_web::http::StatusCode::BAD_REQUEST));
+    }
+    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let keys = [format!("u:{}", form.username.trim().to_lowercase()), format!("ip:{ip}")];
+    if state.limiter.blocked(&keys) {
+        return Ok(retry(
+            "登录失败次数过多，请 15 分钟后再试 (too many failed logins)",
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let (username, password) = (form.username.clone(), form.password.clone());
+    let caller = blocking(&state, move |db| access::login(db, &username, &password)).await?;
+    let Some(caller) = caller else {
+        state.limiter.fail(&keys);
+        tracing::info!("failed login for {}", form.username.trim());
+        return Ok(retry("用户名或密码错误 (wrong username or password)", actix_web::http::StatusCode::UNAUTHORIZED));
+    };
+    state.limiter.clear(&keys);
+    let c2 = caller.clone();
+    let (token, _) = blocking(&state, move |db| access::start_session(db, &c2, SESSION_HOURS)).await?;
+    let target = if next == "/" { home(&caller) } else { next };
+    let cookie = Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.cookie_secure)
+        .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
+        .finish();
+    let mut gone = login_csrf_cookie("", state.settings.cookie_secure);
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", target))
+        .cookie(cookie)
+        .cookie(gone)
+        .finish())
+}
+
+/// Where a caller lands after login.
+pub fn home(c: &Caller) -> String {
+    match c.role {
+        Role::Province | Role::Recommender => "/overview".into(),
+        Role::Base => "/bases".into(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> Result<HttpResponse, WebError> {
+    if let Some(s) = session(&req, &state).await? {
+        check_csrf(&s, form.csrf.as_deref())?;
+        if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+            blocking(&state, move |db| access::end_session(db, &token)).await?;
+        }
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/login"))
+        .cookie(gone)
+        .finish())
+}

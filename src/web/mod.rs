@@ -1,0 +1,167 @@
+//! The web app (actix-web): server-rendered Chinese pages for the three kinds
+//! of users, and the JSON API under /api/v1. Every handler resolves the
+//! caller first and passes its [`Scope`] to every query; a base outside the
+//! scope answers 404 as if it did not exist.
+//!
+//! Diesel work runs off the async executor via [`blocking`]. Scorecards and
+//! charts are cached until the data under them changes ([`cache`]).
+
+mod api;
+mod auth;
+pub mod cache;
+mod html;
+mod pages;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
+use chrono::NaiveDate;
+
+use crate::access::Scope;
+use crate::config::Settings;
+use crate::dashboards::Dashboards;
+use crate::db::{Db, Pool};
+use crate::error::AppError;
+
+/// Shared by every request.
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: Arc<Pool>,
+    pub dashboards: Dashboards,
+    pub cache: cache::Cache,
+    pub limiter: auth::LoginLimiter,
+    /// Pretend today is this date (demo and tests); `None`: today in Asia/Shanghai.
+    pub today: Option<NaiveDate>,
+}
+
+impl AppState {
+    /// Validate everything the server needs before it binds.
+    pub fn new(settings: Settings, today: Option<NaiveDate>) -> Result<AppState, AppError> {
+        let dashboards = Dashboards::load(Some(&settings.dashboards_dir))?;
+        let pool = Pool::new(&settings.database_url)?;
+        match crate::charts::init_fonts(settings.font_path.as_deref()) {
+            Ok(p) => tracing::info!("charts use the CJK font {}", p.display()),
+            Err(e) => {
+                tracing::warn!("{e}");
+                eprintln!("警告 (warning): {e}");
+            }
+        }
+        Ok(AppState {
+            settings,
+            pool,
+            dashboards,
+            cache: cache::Cache::default(),
+            limiter: auth::LoginLimiter::default(),
+            today,
+        })
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(crate::today)
+    }
+}
+
+/// Start the server on `listener` (port 0 in tests).
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
+            .route("/healthz", web::get().to(healthz))
+            .configure(auth::routes)
+            .configure(pages::routes)
+            .service(web::scope("/api/v1").configure(api::routes))
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let ok = blocking(&state, |db| Ok(db.ping())).await.unwrap_or(false);
+    if ok {
+        HttpResponse::Ok().content_type("text/plain").body("ok")
+    } else {
+        HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
+    }
+}
+
+async fn not_found() -> HttpResponse {
+    WebError::NotFound.error_response()
+}
+
+/// What a handler can fail with, as HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("未找到 (not found)")]
+    NotFound,
+    #[error("需要登录 (authentication required)")]
+    Unauthorized,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("请求过于频繁，请稍后再试 (too many attempts, try again later)")]
+    TooMany,
+    #[error("服务器内部错误 (internal error)")]
+    Internal,
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(_) => WebError::NotFound,
+            AppError::Invalid(m) => WebError::BadRequest(m),
+            other => {
+                // The cause goes to the log; people get a short message.
+                tracing::error!("{other}");
+                WebError::Internal
+            }
+        }
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .content_type("application/json; charset=utf-8")
+            .body(serde_json::json!({ "error": self.to_string() }).to_string())
+    }
+}
+
+/// Run diesel work on the blocking pool with a pooled connection.
+pub async fn blocking<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, WebError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Db) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    let out = web::block(move || {
+        let mut db = pool.get()?;
+        f(&mut db)
+    })
+    .await
+    .map_err(|_| WebError::Internal)?;
+    out.map_err(WebError::from)
+}
+
+/// True when `scope` may see the base with this id and unit.
+pub fn visible(scope: Scope, base_id: i64, unit_id: i64) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Unit(u) => u == unit_id,
+        Scope::Base(b) => b == base_id,
+    }
+}
