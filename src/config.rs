@@ -129,7 +129,9 @@ impl Settings {
             return Err(AppError::Config {
                 source_name: bind_src,
                 key: "bind".into(),
-                message: format!("“{bind}”不是 IP:端口 形式的地址 (expected IP:PORT, e.g. 127.0.0.1:8080)"),
+                message: format!(
+                    "“{bind}”不是 IP:端口 形式的地址 (expected IP:PORT, e.g. 127.0.0.1:8080)"
+                ),
             });
         }
         let cookie_secure = match pick(

@@ -51,6 +51,11 @@ enum Command {
     },
     /// Serve the web app (pages and /api/v1) at `bind` (BASEWATCH_BIND, default 127.0.0.1:8080).
     Serve,
+    /// Benchmarks (run them on a release build: cargo run --release -- bench web).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Manage accounts.
     Users {
         #[command(subcommand)]
@@ -70,6 +75,17 @@ enum Command {
         /// Build the demo and stop, without serving it.
         #[arg(long)]
         no_serve: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Load-test the overview, a scorecard and a chart with wrk, against a bare actix route.
+    Web {
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
     },
 }
 
@@ -130,8 +146,9 @@ fn main() -> ExitCode {
 fn serve(settings: Settings, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     let bind = settings.bind.clone();
     let state = basewatch::web::AppState::new(settings, today)?;
-    let listener = std::net::TcpListener::bind(&bind)
-        .with_context(|| format!("无法监听 {bind} (cannot listen on {bind}; set BASEWATCH_BIND)"))?;
+    let listener = std::net::TcpListener::bind(&bind).with_context(|| {
+        format!("无法监听 {bind} (cannot listen on {bind}; set BASEWATCH_BIND)")
+    })?;
     eprintln!("basewatch 已启动 (serving)：http://{bind}/");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -166,6 +183,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         settings.database_url = format!("sqlite://{}", database.display());
         settings.data_dir = dir.join("data");
         serve(settings, fixed)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Bench {
+        command: BenchCommand::Web {
+            seconds,
+            connections,
+        },
+    } = &cli.command
+    {
+        let report = basewatch::bench::web(*seconds, *connections, basewatch::today())?;
+        write!(std::io::stdout(), "{report}")?;
         return Ok(ExitCode::SUCCESS);
     }
     let settings = Settings::load(cli.config.as_deref())?;
@@ -264,8 +292,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        // Handled before the settings are read: the demo makes its own database.
-        Command::Demo { .. } => {}
+        // Handled before the settings are read: they make their own database.
+        Command::Demo { .. } | Command::Bench { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,8 +10,8 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::{self, Db};
 pub use crate::db::Scope;
+use crate::db::{self, Db};
 use crate::domain::{BaseCode, Email};
 use crate::error::{AppError, AppResult};
 
@@ -111,7 +111,11 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -150,27 +154,37 @@ pub fn add_user(db: &mut Db, a: &NewAccount) -> AppResult<i64> {
         ));
     }
     if a.password.chars().count() < 8 {
-        return Err(AppError::Invalid("密码至少 8 个字符 (password must have at least 8 characters)".into()));
+        return Err(AppError::Invalid(
+            "密码至少 8 个字符 (password must have at least 8 characters)".into(),
+        ));
     }
     let email = Email::parse(a.email).map_err(|e| AppError::Invalid(e.to_string()))?;
     if db::users::find_by_username(db, username)?.is_some() {
-        return Err(AppError::Invalid(format!("用户名 {username} 已存在 (username exists)")));
+        return Err(AppError::Invalid(format!(
+            "用户名 {username} 已存在 (username exists)"
+        )));
     }
     let (unit_id, base_id) = match a.role {
         Role::Province => (None, None),
         Role::Recommender => {
             let name = a.unit.ok_or_else(|| {
-                AppError::Invalid("推荐单位账号需要 --unit 推荐单位名称 (a recommender needs --unit)".into())
+                AppError::Invalid(
+                    "推荐单位账号需要 --unit 推荐单位名称 (a recommender needs --unit)".into(),
+                )
             })?;
             let unit = db::units::all(db)?
                 .into_iter()
                 .find(|u| u.name == name.trim())
-                .ok_or_else(|| AppError::NotFound(format!("推荐单位“{name}”(recommending unit)")))?;
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("推荐单位“{name}”(recommending unit)"))
+                })?;
             (Some(unit.id), None)
         }
         Role::Base => {
             let code = a.base.ok_or_else(|| {
-                AppError::Invalid("基地账号需要 --base 基地编号 (a base account needs --base)".into())
+                AppError::Invalid(
+                    "基地账号需要 --base 基地编号 (a base account needs --base)".into(),
+                )
             })?;
             let code = BaseCode::parse(code).map_err(|e| AppError::Invalid(e.to_string()))?;
             let base = db::bases::find_by_code(db, code.as_str())?
@@ -195,7 +209,9 @@ pub fn add_user(db: &mut Db, a: &NewAccount) -> AppResult<i64> {
 /// Check a username and password.
 pub fn login(db: &mut Db, username: &str, password: &str) -> AppResult<Option<Caller>> {
     match db::users::find_by_username(db, username.trim())? {
-        Some(u) if verify_password(password, &u.password_hash) => Ok(Some(Caller::from_user(db, &u)?)),
+        Some(u) if verify_password(password, &u.password_hash) => {
+            Ok(Some(Caller::from_user(db, &u)?))
+        }
         Some(_) => Ok(None),
         None => {
             // Spend the same time as a real check, so timing does not reveal usernames.

@@ -73,8 +73,13 @@ impl Paint for IndicatorChart<'_> {
         draw_legend(&legend, mode)?;
 
         // Tick labels: wrapped to the width of a slot, "未填报" under unreported ones.
-        let label_style = layout::text(13.0, &layout::TEXT, HPos::Center, VPos::Top);
-        let missing_style = layout::text(13.0, &layout::MISSING, HPos::Center, VPos::Top);
+        let label_style = layout::text(layout::LABEL_SIZE, &layout::TEXT, HPos::Center, VPos::Top);
+        let missing_style = layout::text(
+            layout::LABEL_SIZE,
+            &layout::MISSING,
+            HPos::Center,
+            VPos::Top,
+        );
         let plot_width = WIDTH.saturating_sub(Y_LABEL_AREA + MARGIN_LEFT + MARGIN_RIGHT);
         let slot = (plot_width / n as u32).saturating_sub(6).max(14);
         let labels = bars
@@ -102,7 +107,12 @@ impl Paint for IndicatorChart<'_> {
             .disable_x_axis()
             .y_labels(6)
             .y_label_formatter(&|v| layout::number(*v))
-            .label_style(layout::text(12.0, &layout::TEXT, HPos::Right, VPos::Center))
+            .label_style(layout::text(
+                layout::LABEL_SIZE,
+                &layout::TEXT,
+                HPos::Right,
+                VPos::Center,
+            ))
             .axis_style(layout::AXIS)
             .bold_line_style(layout::GRID)
             .light_line_style(WHITE)
@@ -135,7 +145,12 @@ impl Paint for IndicatorChart<'_> {
             })
         }))?;
 
-        let value_style = layout::text(12.0, &layout::TEXT, HPos::Center, VPos::Bottom);
+        let value_style = layout::text(
+            layout::LABEL_SIZE,
+            &layout::TEXT,
+            HPos::Center,
+            VPos::Bottom,
+        );
         for (i, (b, label)) in bars.iter().zip(&labels).enumerate() {
             let centre = i as f64 + 0.5;
             if let Some(a) = b.actual {
@@ -169,7 +184,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     mode: TextMode,
 ) -> DrawResult<DB> {
-    let style = layout::text(12.0, &layout::TEXT, HPos::Left, VPos::Center);
+    let style = layout::text(layout::LABEL_SIZE, &layout::TEXT, HPos::Left, VPos::Center);
     let (w, h) = area.dim_in_pixel();
     let y = h as i32 / 2;
     let items: [(&str, Option<RGBColor>); 3] = [

@@ -15,8 +15,13 @@ pub(super) const WIDTH: u32 = 720;
 pub(super) const HEIGHT: u32 = 360;
 /// Height of the band the title is centred in, whether or not there is a title.
 pub(super) const TITLE_HEIGHT: u32 = 40;
+/// Text sizes in plotters' unit: glyphs are size / 1.24 pixels (the SVG
+/// `font-size`), so labels are 12 px, the smallest size browsers in Chinese
+/// locales render as asked, and titles about 18 px.
+pub(super) const LABEL_SIZE: f64 = 15.0;
+pub(super) const TITLE_SIZE: f64 = 22.0;
 /// Vertical distance between lines of tick labels.
-pub(super) const LINE_HEIGHT: i32 = 16;
+pub(super) const LINE_HEIGHT: i32 = 17;
 
 pub(super) const TEXT: RGBColor = RGBColor(0x33, 0x33, 0x33);
 pub(super) const MUTED: RGBColor = RGBColor(0x8C, 0x8C, 0x8C);
@@ -64,7 +69,7 @@ pub(super) fn title_band<DB: DrawingBackend>(
 ) -> AreaResult<DB, DrawingArea<DB, Shift>> {
     root.fill(&WHITE)?;
     let (band, body) = root.split_vertically(TITLE_HEIGHT);
-    let style = TextStyle::from((FONT_FAMILY, 20.0, FontStyle::Bold).into_font())
+    let style = TextStyle::from((FONT_FAMILY, TITLE_SIZE, FontStyle::Bold).into_font())
         .color(&TEXT)
         .pos(Pos::new(HPos::Center, VPos::Center));
     let (w, _) = band.dim_in_pixel();
@@ -92,7 +97,7 @@ pub(super) fn no_data<DB: DrawingBackend>(
         [(16, 8), ((w - 16).max(17), (h - 16).max(9))],
         GRID.stroke_width(1),
     ))?;
-    let style = text(18.0, &MUTED, HPos::Center, VPos::Center);
+    let style = text(TITLE_SIZE, &MUTED, HPos::Center, VPos::Center);
     put_text(area, "暂无数据", &style, (w / 2, (h - 8) / 2), mode)
 }
 
@@ -162,13 +167,12 @@ fn ink_offset(font: &FontDesc, ch: char, advance: i32) -> i32 {
     }
     let ink = hi - lo + 1;
     let margin = advance / 10;
-    let ink_left = match ch {
-        '（' | '【' | '《' | '“' | '‘' | '〈' | '「' | '『' | '〔' | '［' | '｛' => {
-            (advance - ink - margin).max(0)
-        }
-        '）' | '】' | '》' | '”' | '’' | '〉' | '」' | '』' | '〕' | '］' | '｝' | '，' | '。'
-        | '、' | '；' | '：' | '！' | '？' => margin,
-        _ => (advance - ink) / 2,
+    let ink_left = if OPENING.contains(&ch) {
+        (advance - ink - margin).max(0)
+    } else if CLOSING.contains(&ch) {
+        margin
+    } else {
+        (advance - ink) / 2
     };
     ink_left - lo
 }
@@ -202,7 +206,7 @@ pub(super) fn fit<DB: DrawingBackend>(
     // The longest prefix that fits, by bisection (width grows with length).
     let (mut lo, mut hi) = (0usize, chars.len());
     while lo < hi {
-        let mid = (lo + hi + 1) / 2;
+        let mid = (lo + hi).div_ceil(2);
         if text_width(area, &cut(mid), style)? <= max_w {
             lo = mid;
         } else {
@@ -213,7 +217,8 @@ pub(super) fn fit<DB: DrawingBackend>(
 }
 
 /// `s` broken into at most `max_lines` lines of at most `max_w` pixels (at
-/// least one character per line); the last line ends in "…" if text was left out.
+/// least one character per line), balanced ("产学研协/作项目" rather than
+/// "产学研协作项/目"); the last line ends in "…" if text was left out.
 pub(super) fn wrap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: &str,
@@ -222,44 +227,123 @@ pub(super) fn wrap<DB: DrawingBackend>(
     max_lines: usize,
 ) -> AreaResult<DB, Vec<String>> {
     let max_lines = max_lines.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for ch in s.trim().chars().take(MAX_CHARS) {
-        let mut longer = line.clone();
-        longer.push(ch);
-        if !line.is_empty() && text_width(area, &longer, style)? > max_w {
-            // Latin words move whole to the next line; Chinese breaks anywhere.
-            let carried = match line.rfind(' ') {
-                Some(space) if space > 0 && is_word_char(ch) && line.ends_with(is_word_char) => {
-                    let tail = line[space + 1..].to_string();
-                    line.truncate(space);
-                    tail
-                }
-                _ => String::new(),
-            };
-            lines.push(std::mem::take(&mut line));
-            if lines.len() == max_lines {
-                break;
+    let text: String = s.trim().chars().take(MAX_CHARS).collect();
+    let (mut lines, complete) = wrap_greedy(area, &text, style, max_w, max_lines)?;
+    if complete && lines.len() > 1 {
+        // The narrowest width that needs no more lines.
+        let (mut lo, mut hi) = (1u32, max_w);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (tried, ok) = wrap_greedy(area, &text, style, mid, max_lines)?;
+            if ok && tried.len() <= lines.len() {
+                hi = mid;
+            } else {
+                lo = mid + 1;
             }
-            line = carried;
-            line.push(ch);
-        } else {
-            line = longer;
+        }
+        let (balanced, ok) = wrap_greedy(area, &text, style, lo, max_lines)?;
+        if ok && balanced.len() <= lines.len() {
+            lines = balanced;
         }
     }
-    let complete = lines.len() < max_lines;
-    if complete {
-        if !line.is_empty() {
-            lines.push(line);
+    if !complete {
+        if let Some(last) = lines.last_mut() {
+            // Text was left out: mark it on the last line.
+            let mut marked = last.clone();
+            marked.push('…');
+            *last = fit(area, &marked, style, max_w)?;
         }
-    } else if let Some(last) = lines.last_mut() {
-        // Text was left out: mark it on the last line.
-        let mut marked = last.clone();
-        marked.push('…');
-        *last = fit(area, &marked, style, max_w)?;
     }
     Ok(lines)
 }
+
+/// Lines filled one after the other, and whether all of `text` fit in `max_lines`.
+fn wrap_greedy<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_w: u32,
+    max_lines: usize,
+) -> AreaResult<DB, (Vec<String>, bool)> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for ch in text.chars() {
+        if line.is_empty() && ch.is_whitespace() {
+            continue;
+        }
+        let mut longer = line.clone();
+        longer.push(ch);
+        if line.is_empty() || text_width(area, &longer, style)? <= max_w {
+            line = longer;
+            continue;
+        }
+        let carried = match carry_point(&line, ch) {
+            Some(i) => {
+                let tail = line[i..].trim_start().to_string();
+                line.truncate(i);
+                line.truncate(line.trim_end().len());
+                tail
+            }
+            None => String::new(),
+        };
+        let mut full = std::mem::replace(&mut line, carried);
+        full.truncate(full.trim_end().len());
+        if !full.is_empty() {
+            lines.push(full);
+        }
+        if lines.len() == max_lines {
+            return Ok((lines, false));
+        }
+        if !(line.is_empty() && ch.is_whitespace()) {
+            line.push(ch);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    let complete = lines.len() <= max_lines;
+    Ok((lines, complete))
+}
+
+/// Where to break `line` when `next` does not fit after it, keeping together
+/// what belongs together; None to break right before `next`.
+fn carry_point(line: &str, next: char) -> Option<usize> {
+    let opens = |c: &char| OPENING.contains(c) || "([".contains(*c);
+    let closes = |c: &char| CLOSING.contains(c) || ")],.;:!?".contains(*c);
+    // A bracket still open ("（万元）") moves to the next line with its content.
+    if let Some((i, c)) = line
+        .char_indices()
+        .rev()
+        .find(|(_, c)| opens(c) || closes(c))
+    {
+        if i > 0 && opens(&c) {
+            return Some(i);
+        }
+    }
+    // A Latin word being cut moves whole.
+    if is_word_char(next) && line.ends_with(is_word_char) {
+        if let Some(space) = line.rfind(' ').filter(|&i| i > 0) {
+            return Some(space + 1);
+        }
+    }
+    // Closing punctuation does not start a line: the last character comes along.
+    if closes(&next) {
+        if let Some((i, _)) = line.char_indices().last().filter(|&(i, _)| i > 0) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Full-width opening brackets: their ink sits on the right of their box.
+const OPENING: &[char] = &[
+    '（', '【', '《', '“', '‘', '〈', '「', '『', '〔', '［', '｛',
+];
+/// Full-width closing brackets and stops: their ink sits on the left.
+const CLOSING: &[char] = &[
+    '）', '】', '》', '”', '’', '〉', '」', '』', '〕', '］', '｝', '，', '。', '、', '；', '：',
+    '！', '？',
+];
 
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric()

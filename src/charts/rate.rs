@@ -44,7 +44,7 @@ impl Paint for RateChart<'_> {
         let (_, height) = body.dim_in_pixel();
         // Labels shrink when rows get thin (hundreds of groups).
         let row_px = height.saturating_sub(50) as f64 / n as f64;
-        let font_size = (row_px * 0.8).clamp(6.0, 13.0);
+        let font_size = (row_px * 0.9).clamp(7.0, layout::LABEL_SIZE);
 
         let label_style = layout::text(font_size, &layout::TEXT, HPos::Right, VPos::Center);
         let mut labels = Vec::with_capacity(n);
@@ -70,7 +70,12 @@ impl Paint for RateChart<'_> {
             .disable_y_axis()
             .x_labels(6)
             .x_label_formatter(&|v| layout::percent_tick(*v))
-            .label_style(layout::text(12.0, &layout::TEXT, HPos::Center, VPos::Top))
+            .label_style(layout::text(
+                layout::LABEL_SIZE,
+                &layout::TEXT,
+                HPos::Center,
+                VPos::Top,
+            ))
             .axis_style(layout::AXIS)
             .bold_line_style(layout::GRID)
             .light_line_style(WHITE)
@@ -97,14 +102,8 @@ impl Paint for RateChart<'_> {
             layout::AXIS.stroke_width(1),
         )))?;
 
-        let value_style =
-            layout::text(font_size.min(12.0), &layout::TEXT, HPos::Left, VPos::Center);
-        let missing_style = layout::text(
-            font_size.min(12.0),
-            &layout::MUTED,
-            HPos::Left,
-            VPos::Center,
-        );
+        let value_style = layout::text(font_size, &layout::TEXT, HPos::Left, VPos::Center);
+        let missing_style = layout::text(font_size, &layout::MUTED, HPos::Left, VPos::Center);
         for (i, (label, rate)) in labels.iter().zip(&rates).enumerate() {
             let middle = (n - i) as f64 - 0.5;
             let (x, y) = chart.backend_coord(&(0.0, middle));

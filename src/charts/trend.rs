@@ -82,7 +82,12 @@ impl Paint for TrendChart<'_> {
             .disable_x_axis()
             .y_labels(6)
             .y_label_formatter(&|v| layout::percent_tick(*v))
-            .label_style(layout::text(12.0, &layout::TEXT, HPos::Right, VPos::Center))
+            .label_style(layout::text(
+                layout::LABEL_SIZE,
+                &layout::TEXT,
+                HPos::Right,
+                VPos::Center,
+            ))
             .axis_style(layout::AXIS)
             .bold_line_style(layout::GRID)
             .light_line_style(WHITE)
@@ -104,7 +109,7 @@ impl Paint for TrendChart<'_> {
             vec![(x_lo, 0.0), (x_hi, 0.0)],
             layout::AXIS.stroke_width(1),
         )))?;
-        let year_style = layout::text(12.0, &layout::TEXT, HPos::Center, VPos::Top);
+        let year_style = layout::text(layout::LABEL_SIZE, &layout::TEXT, HPos::Center, VPos::Top);
         for &year in &labelled {
             let (x, y) = chart.backend_coord(&(f64::from(year), 0.0));
             root.draw(&PathElement::new(
@@ -128,7 +133,12 @@ impl Paint for TrendChart<'_> {
         // With one line and few points, write each value above its point.
         if let [line] = lines.as_slice() {
             if line.points.len() <= MAX_VALUE_LABELS {
-                let style = layout::text(12.0, &layout::TEXT, HPos::Center, VPos::Bottom);
+                let style = layout::text(
+                    layout::LABEL_SIZE,
+                    &layout::TEXT,
+                    HPos::Center,
+                    VPos::Bottom,
+                );
                 for &(year, r) in &line.points {
                     let (x, y) = chart.backend_coord(&(f64::from(year), r));
                     layout::put_text(root, &layout::percent(r), &style, (x, y - 6), mode)?;
@@ -143,7 +153,7 @@ impl Paint for TrendChart<'_> {
 /// for the next ten (the colours repeat), and so on.
 fn marker<C: Copy>(at: C, i: usize) -> Vec<Circle<C, u32>> {
     let colour = layout::SERIES[i % layout::SERIES.len()];
-    if (i / layout::SERIES.len()) % 2 == 0 {
+    if (i / layout::SERIES.len()).is_multiple_of(2) {
         vec![Circle::new(at, 3, colour.filled())]
     } else {
         vec![
@@ -214,7 +224,7 @@ fn legend_rows<DB: DrawingBackend>(
 }
 
 fn legend_style() -> TextStyle<'static> {
-    layout::text(12.0, &layout::TEXT, HPos::Left, VPos::Center)
+    layout::text(layout::LABEL_SIZE, &layout::TEXT, HPos::Left, VPos::Center)
 }
 
 fn draw_legend<DB: DrawingBackend>(

@@ -21,10 +21,16 @@ pub struct Group {
 
 fn label(g: Grouping, b: &Base) -> String {
     match g {
-        Grouping::Type => BaseType::parse(&b.base_type).map(|t| t.name_zh().to_string()).unwrap_or_default(),
+        Grouping::Type => BaseType::parse(&b.base_type)
+            .map(|t| t.name_zh().to_string())
+            .unwrap_or_default(),
         Grouping::City => b.city.clone(),
-        Grouping::Channel => Channel::parse(&b.channel).map(|c| c.name_zh().to_string()).unwrap_or_default(),
-        Grouping::Status => Status::parse(&b.status).map(|s| s.name_zh().to_string()).unwrap_or_default(),
+        Grouping::Channel => Channel::parse(&b.channel)
+            .map(|c| c.name_zh().to_string())
+            .unwrap_or_default(),
+        Grouping::Status => Status::parse(&b.status)
+            .map(|s| s.name_zh().to_string())
+            .unwrap_or_default(),
         Grouping::Indicator => String::new(),
     }
 }
@@ -33,22 +39,44 @@ fn label(g: Grouping, b: &Base) -> String {
 /// in their canonical order, cities in the province's order.
 fn order(g: Grouping) -> Vec<String> {
     match g {
-        Grouping::Type => BaseType::ALL.iter().map(|t| t.name_zh().to_string()).collect(),
+        Grouping::Type => BaseType::ALL
+            .iter()
+            .map(|t| t.name_zh().to_string())
+            .collect(),
         Grouping::City => City::ALL.iter().map(|c| c.as_str().to_string()).collect(),
-        Grouping::Channel => Channel::ALL.iter().map(|c| c.name_zh().to_string()).collect(),
-        Grouping::Status => Status::ALL.iter().map(|s| s.name_zh().to_string()).collect(),
-        Grouping::Indicator => Indicator::ALL.iter().map(|i| i.short_zh().to_string()).collect(),
+        Grouping::Channel => Channel::ALL
+            .iter()
+            .map(|c| c.name_zh().to_string())
+            .collect(),
+        Grouping::Status => Status::ALL
+            .iter()
+            .map(|s| s.name_zh().to_string())
+            .collect(),
+        Grouping::Indicator => Indicator::ALL
+            .iter()
+            .map(|i| i.short_zh().to_string())
+            .collect(),
     }
 }
 
 fn sorted(g: Grouping, map: BTreeMap<String, (f64, usize)>) -> Vec<Group> {
     let mut out: Vec<Group> = order(g)
         .into_iter()
-        .filter_map(|l| map.get(&l).map(|(v, n)| Group { label: l.clone(), value: *v, of: *n }))
+        .filter_map(|l| {
+            map.get(&l).map(|(v, n)| Group {
+                label: l.clone(),
+                value: *v,
+                of: *n,
+            })
+        })
         .collect();
     for (l, (v, n)) in &map {
         if !out.iter().any(|g| &g.label == l) {
-            out.push(Group { label: l.clone(), value: *v, of: *n });
+            out.push(Group {
+                label: l.clone(),
+                value: *v,
+                of: *n,
+            });
         }
     }
     out
@@ -70,10 +98,14 @@ pub fn base_count(bases: &[&Base], g: Grouping) -> Vec<Group> {
 pub fn pass_rate(card: &Scorecard, bases: &HashMap<i64, &Base>, g: Grouping) -> Vec<Group> {
     let mut map: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     for r in &card.rows {
-        let Some(b) = bases.get(&r.base_id) else { continue };
+        let Some(b) = bases.get(&r.base_id) else {
+            continue;
+        };
         let (key, ok, counts) = match g {
             Grouping::Indicator => (
-                Indicator::parse(&r.indicator).map(|i| i.short_zh().to_string()).unwrap_or_default(),
+                Indicator::parse(&r.indicator)
+                    .map(|i| i.short_zh().to_string())
+                    .unwrap_or_default(),
                 r.met,
                 true,
             ),
@@ -95,11 +127,19 @@ pub fn pass_rate(card: &Scorecard, bases: &HashMap<i64, &Base>, g: Grouping) -> 
 }
 
 fn first_row_of_base(card: &Scorecard, r: &ScorecardRow) -> bool {
-    card.rows.iter().find(|x| x.base_id == r.base_id).map(|x| std::ptr::eq(x, r)).unwrap_or(false)
+    card.rows
+        .iter()
+        .find(|x| x.base_id == r.base_id)
+        .map(|x| std::ptr::eq(x, r))
+        .unwrap_or(false)
 }
 
 /// Pass rate per year (all bases in scope, and per type when grouped by type).
-pub fn pass_trend(cards: &[Scorecard], bases: &HashMap<i64, &Base>, by_type: bool) -> Vec<(String, Vec<(i32, f64)>)> {
+pub fn pass_trend(
+    cards: &[Scorecard],
+    bases: &HashMap<i64, &Base>,
+    by_type: bool,
+) -> Vec<(String, Vec<(i32, f64)>)> {
     let mut series: BTreeMap<usize, (String, Vec<(i32, f64)>)> = BTreeMap::new();
     for card in cards {
         let mut all = (0usize, 0usize);
@@ -175,7 +215,11 @@ pub struct AtRisk {
 /// Bases that fail, are behind pace, cannot make it, or have data missing.
 pub fn at_risk(card: &Scorecard, bases: &HashMap<i64, &Base>) -> Vec<AtRisk> {
     let mut out: Vec<AtRisk> = Vec::new();
-    for r in card.rows.iter().filter(|r| bases.contains_key(&r.base_id) && !r.met) {
+    for r in card
+        .rows
+        .iter()
+        .filter(|r| bases.contains_key(&r.base_id) && !r.met)
+    {
         let risk = match (r.actual, r.pace) {
             (None, _) => Risk::NotReported,
             (_, Some(Pace::Unable)) => Risk::Unable,
@@ -187,14 +231,16 @@ pub fn at_risk(card: &Scorecard, bases: &HashMap<i64, &Base>) -> Vec<AtRisk> {
         match out.iter_mut().find(|a| a.base_code == r.base_code) {
             Some(a) => {
                 a.risk = a.risk.min(risk);
-                a.detail.push_str("；");
+                a.detail.push('；');
                 a.detail.push_str(&text);
                 a.missing += 1;
             }
             None => out.push(AtRisk {
                 base_code: r.base_code.clone(),
                 base_name: r.base_name.clone(),
-                base_type: BaseType::parse(&r.base_type).map(|t| t.name_zh().to_string()).unwrap_or_default(),
+                base_type: BaseType::parse(&r.base_type)
+                    .map(|t| t.name_zh().to_string())
+                    .unwrap_or_default(),
                 city: r.city.clone(),
                 risk,
                 detail: text,
@@ -202,6 +248,11 @@ pub fn at_risk(card: &Scorecard, bases: &HashMap<i64, &Base>) -> Vec<AtRisk> {
             }),
         }
     }
-    out.sort_by(|a, b| a.risk.cmp(&b.risk).then(b.missing.cmp(&a.missing)).then(a.base_code.cmp(&b.base_code)));
+    out.sort_by(|a, b| {
+        a.risk
+            .cmp(&b.risk)
+            .then(b.missing.cmp(&a.missing))
+            .then(a.base_code.cmp(&b.base_code))
+    });
     out
 }

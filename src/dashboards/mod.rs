@@ -107,7 +107,10 @@ impl Dashboards {
                     let text = std::fs::read_to_string(&p).map_err(|e| AppError::io(&p, e))?;
                     (p.display().to_string(), text)
                 }
-                _ => (format!("<内置> dashboards/{kind}.toml"), builtin.to_string()),
+                _ => (
+                    format!("<内置> dashboards/{kind}.toml"),
+                    builtin.to_string(),
+                ),
             };
             out.push(parse(&text, &name, kind == "scorecard")?);
         }
@@ -149,7 +152,12 @@ pub fn parse(text: &str, name: &str, for_one_base: bool) -> AppResult<Dashboard>
         use Metric::*;
         let one_base = matches!(
             p.metric,
-            IndicatorProgress | ScorecardText | CycleHistory | Records | StatusHistory | ImportHistory
+            IndicatorProgress
+                | ScorecardText
+                | CycleHistory
+                | Records
+                | StatusHistory
+                | ImportHistory
         );
         if one_base != for_one_base {
             return Err(err(
@@ -162,8 +170,18 @@ pub fn parse(text: &str, name: &str, for_one_base: bool) -> AppResult<Dashboard>
             ));
         }
         let groups: &[Grouping] = match p.metric {
-            BaseCount => &[Grouping::Type, Grouping::City, Grouping::Channel, Grouping::Status],
-            PassRate => &[Grouping::Type, Grouping::City, Grouping::Channel, Grouping::Indicator],
+            BaseCount => &[
+                Grouping::Type,
+                Grouping::City,
+                Grouping::Channel,
+                Grouping::Status,
+            ],
+            PassRate => &[
+                Grouping::Type,
+                Grouping::City,
+                Grouping::Channel,
+                Grouping::Indicator,
+            ],
             PassTrend => &[Grouping::Type],
             _ => &[],
         };
@@ -172,11 +190,18 @@ pub fn parse(text: &str, name: &str, for_one_base: bool) -> AppResult<Dashboard>
                 return Err(err(
                     name,
                     &key("group_by"),
-                    format!("指标 {:?} 不能按 {g:?} 分组 (unsupported grouping)", p.metric),
+                    format!(
+                        "指标 {:?} 不能按 {g:?} 分组 (unsupported grouping)",
+                        p.metric
+                    ),
                 ))
             }
             None if matches!(p.metric, BaseCount | PassRate) => {
-                return Err(err(name, &key("group_by"), "此指标需要 group_by (grouping required)".into()))
+                return Err(err(
+                    name,
+                    &key("group_by"),
+                    "此指标需要 group_by (grouping required)".into(),
+                ))
             }
             _ => {}
         }
@@ -191,7 +216,10 @@ pub fn parse(text: &str, name: &str, for_one_base: bool) -> AppResult<Dashboard>
             return Err(err(
                 name,
                 &key("chart"),
-                format!("指标 {:?} 不能用 {:?} 图 (unsupported chart kind)", p.metric, p.chart),
+                format!(
+                    "指标 {:?} 不能用 {:?} 图 (unsupported chart kind)",
+                    p.metric, p.chart
+                ),
             ));
         }
         if let Some(t) = &p.filters.base_type {
@@ -221,9 +249,15 @@ mod tests {
 
     #[test]
     fn an_unknown_metric_is_refused_with_file_and_key() {
-        let text = "title = \"x\"\n[[panels]]\ntitle = \"a\"\nmetric = \"happiness\"\nchart = \"bar\"\n";
-        let e = parse(text, "dashboards/overview.toml", false).unwrap_err().to_string();
-        assert!(e.contains("dashboards/overview.toml") && e.contains("happiness"), "{e}");
+        let text =
+            "title = \"x\"\n[[panels]]\ntitle = \"a\"\nmetric = \"happiness\"\nchart = \"bar\"\n";
+        let e = parse(text, "dashboards/overview.toml", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("dashboards/overview.toml") && e.contains("happiness"),
+            "{e}"
+        );
         assert!(e.contains("line 4"), "{e}");
     }
 
@@ -236,7 +270,8 @@ mod tests {
 
     #[test]
     fn a_scorecard_metric_on_the_overview_is_refused() {
-        let text = "title = \"x\"\n[[panels]]\ntitle = \"a\"\nmetric = \"records\"\nchart = \"list\"\n";
+        let text =
+            "title = \"x\"\n[[panels]]\ntitle = \"a\"\nmetric = \"records\"\nchart = \"list\"\n";
         let e = parse(text, "o.toml", false).unwrap_err().to_string();
         assert!(e.contains("panels[0].metric"), "{e}");
     }

@@ -11,8 +11,8 @@ pub mod evaluations;
 pub mod imports;
 pub mod records;
 pub mod schema;
-pub mod users;
 pub mod units;
+pub mod users;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -190,18 +190,6 @@ pub fn table_counts(db: &mut Db) -> AppResult<Vec<(&'static str, i64)>> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_password_in_a_database_url_is_never_shown() {
-        assert_eq!(
-            super::redact("postgres://app:s3cret@db:5432/x"),
-            "postgres://app:***@db:5432/x"
-        );
-        assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
-    }
-}
-
 /// A small connection pool for the web server: connections are opened on
 /// demand (migrated once, at start) and returned when dropped.
 pub struct Pool {
@@ -273,4 +261,16 @@ pub fn data_version(db: &mut Db) -> AppResult<(i64, i64)> {
         .select(max(schema::base_status_history::id))
         .first(c))?;
     Ok((imports.unwrap_or(0), status.unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_password_in_a_database_url_is_never_shown() {
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
+    }
 }

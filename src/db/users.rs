@@ -96,7 +96,9 @@ pub fn delete_session(db: &mut Db, token_hash: &str) -> AppResult<()> {
 
 /// Remove expired sessions.
 pub fn purge_sessions(db: &mut Db) -> AppResult<usize> {
-    Ok(with_conn!(db, c => diesel::delete(ses::table.filter(ses::expires_at.le(now()))).execute(c))?)
+    Ok(
+        with_conn!(db, c => diesel::delete(ses::table.filter(ses::expires_at.le(now()))).execute(c))?,
+    )
 }
 
 pub fn create_token(db: &mut Db, token_hash: &str, user_id: i64) -> AppResult<()> {

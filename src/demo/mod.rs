@@ -95,7 +95,10 @@ pub fn load(db: &mut Db, settings: &Settings, dir: &Path, today: NaiveDate) -> A
 pub const DEMO_PASSWORD: &str = "kczy-demo-2026";
 
 /// One demo account per role: (username, role, what it sees).
-pub fn create_accounts(db: &mut Db, province: &Province) -> AppResult<Vec<(String, String, String)>> {
+pub fn create_accounts(
+    db: &mut Db,
+    province: &Province,
+) -> AppResult<Vec<(String, String, String)>> {
     use crate::access::{add_user, NewAccount, Role};
     let mut out = Vec::new();
     let unit = province
@@ -114,8 +117,20 @@ pub fn create_accounts(db: &mut Db, province: &Province) -> AppResult<Vec<(Strin
         .unwrap_or_default();
     let accounts = [
         ("province", Role::Province, None, None, "全省".to_string()),
-        ("unit", Role::Recommender, Some(unit.as_str()), None, unit.clone()),
-        ("base", Role::Base, None, Some(base.0.as_str()), format!("{} {}", base.0, base.1)),
+        (
+            "unit",
+            Role::Recommender,
+            Some(unit.as_str()),
+            None,
+            unit.clone(),
+        ),
+        (
+            "base",
+            Role::Base,
+            None,
+            Some(base.0.as_str()),
+            format!("{} {}", base.0, base.1),
+        ),
     ];
     for (name, role, unit, base, sees) in accounts {
         add_user(

@@ -143,7 +143,7 @@ impl FromStr for Indicator {
 mod tests {
     use super::*;
 
-    /// The header line of /work/shared/samples/yearly_counts_2024.csv, verbatim.
+    /// The header line of tests/fixtures/samples/yearly_counts_2024.csv, verbatim.
     const SAMPLE_HEADER: &str = "基地编号,年度,截至日期,上传专家、成果、难题等信息（条）,\"\"\"百会链千企\"\"科技志愿服务活动（次）\",科技成果转化、揭榜挂帅攻关、高端人才引育、高端学术交流等活动（项）,孵化科技创新创业项目（项）,项目路演、产学研金融合等活动（次）,柔性引进海外人才（人）,国际交流合作活动（次）";
 
     /// Splits one CSV line into fields, undoing quoting; enough for a header.
@@ -178,15 +178,14 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_sample_header_matches_the_shared_sample_file_when_present() {
+    fn the_embedded_sample_header_matches_the_sample_file() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/samples/yearly_counts_2024.csv"
+            "/tests/fixtures/samples/yearly_counts_2024.csv"
         );
-        if let Ok(content) = std::fs::read_to_string(path) {
-            let first = content.lines().next().unwrap_or_default();
-            assert_eq!(first.trim_start_matches('\u{FEFF}'), SAMPLE_HEADER);
-        }
+        let content = std::fs::read_to_string(path).expect("sample file");
+        let first = content.lines().next().unwrap_or_default();
+        assert_eq!(first.trim_start_matches('\u{FEFF}'), SAMPLE_HEADER);
     }
 
     #[test]

@@ -7,7 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::api_caller;
-use super::pages::{base_chart, import_upload, scoped, scoped_card, xlsx_response, year_of, UploadQuery, YearQuery};
+use super::pages::{
+    import_upload, scoped, scoped_card, scoped_chart, xlsx_response, year_of, UploadQuery,
+    YearQuery,
+};
 use super::{blocking, AppState, WebError};
 use crate::access::Role;
 use crate::charts::Format;
@@ -53,7 +56,11 @@ async fn bases(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
         Ok(scoped(&all, caller.scope)
             .into_iter()
             .map(|b| BaseJson {
-                recommending_unit: units.iter().find(|u| u.id == b.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                recommending_unit: units
+                    .iter()
+                    .find(|u| u.id == b.unit_id)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
                 code: b.code,
                 name: b.name,
                 base_type: b.base_type,
@@ -71,24 +78,41 @@ async fn bases(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     Ok(HttpResponse::Ok().json(list))
 }
 
-async fn scorecards(req: HttpRequest, state: web::Data<AppState>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn scorecards(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     let caller = api_caller(&req, &state).await?;
     let year = year_of(q.year, state.today());
     let card = scoped_card(&state, caller.scope, year).await?;
     Ok(HttpResponse::Ok().json(&card.rows))
 }
 
-async fn one_base(req: &HttpRequest, state: &web::Data<AppState>, code: String, year: Option<i32>) -> Result<(db::bases::Base, crate::compliance::Scorecard), WebError> {
+async fn one_base(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    code: String,
+    year: Option<i32>,
+) -> Result<(db::bases::Base, crate::compliance::Scorecard), WebError> {
     let caller = api_caller(req, state).await?;
     let scope = caller.scope;
-    let base = blocking(state, move |db| db::bases::find_in_scope(db, &code, scope)?.ok_or_else(|| AppError::NotFound(code))).await?;
+    let base = blocking(state, move |db| {
+        db::bases::find_in_scope(db, &code, scope)?.ok_or_else(|| AppError::NotFound(code))
+    })
+    .await?;
     let year = year_of(year, state.today());
     let mut card = scoped_card(state, scope, year).await?;
     card.rows.retain(|r| r.base_id == base.id);
     Ok((base, card))
 }
 
-async fn base_scorecard(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn base_scorecard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     let (base, card) = one_base(&req, &state, path.into_inner(), q.year).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "base_code": base.code,
@@ -104,36 +128,69 @@ async fn base_scorecard(req: HttpRequest, state: web::Data<AppState>, path: web:
     })))
 }
 
-async fn chart(req: HttpRequest, state: web::Data<AppState>, code: String, year: Option<i32>, format: Format) -> Result<HttpResponse, WebError> {
-    let (base, card) = one_base(&req, &state, code, year).await?;
-    let rows: Vec<_> = card.rows.iter().collect();
-    let c = base_chart(&state, &base, &rows, card.year, format)?;
-    Ok(HttpResponse::Ok().content_type(c.content_type()).body(c.bytes.clone()))
+async fn chart(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: String,
+    year: Option<i32>,
+    format: Format,
+) -> Result<HttpResponse, WebError> {
+    let caller = api_caller(&req, &state).await?;
+    let c = scoped_chart(&state, caller.scope, code, year, format).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(c.content_type())
+        .body(c.bytes.clone()))
 }
 
-async fn chart_svg(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn chart_svg(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     chart(req, state, path.into_inner(), q.year, Format::Svg).await
 }
 
-async fn chart_png(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn chart_png(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     chart(req, state, path.into_inner(), q.year, Format::Png).await
 }
 
-async fn export_xlsx(req: HttpRequest, state: web::Data<AppState>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn export_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     let caller = api_caller(&req, &state).await?;
     let year = year_of(q.year, state.today());
     let card = scoped_card(&state, caller.scope, year).await?;
-    let bytes = output::write_xlsx(&card).map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
+    let bytes =
+        output::write_xlsx(&card).map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
     Ok(xlsx_response(bytes, &format!("{year}年度考核结果.xlsx")))
 }
 
-async fn imports(req: HttpRequest, state: web::Data<AppState>, q: web::Query<UploadQuery>, body: web::Bytes) -> Result<HttpResponse, WebError> {
+async fn imports(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<UploadQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
     let caller = api_caller(&req, &state).await?;
     // Imports write the whole province's data: province staff only.
     if caller.role != Role::Province {
         return Err(WebError::NotFound);
     }
-    let (status, report) = import_upload(&state, caller.username.clone(), q.into_inner().filename, body).await?;
+    let (status, report) = import_upload(
+        &state,
+        caller.username.clone(),
+        q.into_inner().filename,
+        body,
+    )
+    .await?;
     Ok(HttpResponse::build(status).json(report))
 }
 

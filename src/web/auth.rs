@@ -34,7 +34,9 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     fn blocked(&self, keys: &[String]) -> bool {
-        let Ok(mut m) = self.failures.lock() else { return true };
+        let Ok(mut m) = self.failures.lock() else {
+            return true;
+        };
         let now = Instant::now();
         keys.iter().any(|k| {
             let v = m.entry(k.clone()).or_default();
@@ -58,6 +60,39 @@ impl LoginLimiter {
     }
 }
 
+/// Recently seen sessions, so that a page view needs no database round trip
+/// for who is asking. Entries live a few seconds; logout removes its own.
+#[derive(Default)]
+pub struct SessionCache {
+    map: Mutex<HashMap<String, (Caller, String, Instant)>>,
+}
+
+const SESSION_CACHE_TTL: Duration = Duration::from_secs(30);
+
+impl SessionCache {
+    fn get(&self, digest: &str) -> Option<Session> {
+        let m = self.map.lock().ok()?;
+        let (caller, csrf, at) = m.get(digest)?;
+        (at.elapsed() < SESSION_CACHE_TTL).then(|| Session {
+            caller: caller.clone(),
+            csrf: csrf.clone(),
+        })
+    }
+    fn put(&self, digest: String, s: &Session) {
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(digest, (s.caller.clone(), s.csrf.clone(), Instant::now()));
+        }
+    }
+    fn remove(&self, digest: &str) {
+        if let Ok(mut m) = self.map.lock() {
+            m.remove(digest);
+        }
+    }
+}
+
 /// A logged-in person and the CSRF token their forms must carry.
 pub struct Session {
     pub caller: Caller,
@@ -65,27 +100,48 @@ pub struct Session {
 }
 
 /// The session behind the request's cookie, if any.
-pub async fn session(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option<Session>, WebError> {
+pub async fn session(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Option<Session>, WebError> {
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
         return Ok(None);
     };
     if token.len() != 64 {
         return Ok(None);
     }
+    let digest = access::token_digest(&token);
+    if let Some(s) = state.sessions.get(&digest) {
+        return Ok(Some(s));
+    }
     let found = blocking(state, move |db| access::caller_for_session(db, &token)).await?;
-    Ok(found.map(|(caller, csrf)| Session { caller, csrf }))
+    let s = found.map(|(caller, csrf)| Session { caller, csrf });
+    if let Some(s) = &s {
+        state.sessions.put(digest, s);
+    }
+    Ok(s)
 }
 
 /// Where an anonymous page request goes.
 pub fn to_login(req: &HttpRequest) -> HttpResponse {
-    let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let next = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/login?next={}", super::html::url(next))))
+        .insert_header((
+            "Location",
+            format!("/login?next={}", super::html::url(next)),
+        ))
         .finish()
 }
 
 /// The caller behind `Authorization: Bearer TOKEN`; 401 without a valid one.
-pub async fn api_caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Caller, WebError> {
+pub async fn api_caller(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Caller, WebError> {
     let token = req
         .headers()
         .get("Authorization")
@@ -101,7 +157,11 @@ pub async fn api_caller(req: &HttpRequest, state: &web::Data<AppState>) -> Resul
 
 /// Constant-time comparison of two tokens.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Refuse a state-changing request whose CSRF token is missing or wrong.
@@ -136,7 +196,9 @@ fn login_page(next: &str, csrf: &str, error: Option<&str>) -> String {
 <p><button type="submit">登录</button></p></form></div>"#,
         csrf = esc(csrf),
         next = esc(next),
-        err = error.map(|e| format!(r#"<p class="error">{}</p>"#, esc(e))).unwrap_or_default()
+        err = error
+            .map(|e| format!(r#"<p class="error">{}</p>"#, esc(e)))
+            .unwrap_or_default()
     );
     page("登录", None, &body)
 }
@@ -159,7 +221,10 @@ fn login_csrf_cookie(value: &str, secure: bool) -> Cookie<'static> {
 async fn login_form(state: web::Data<AppState>, q: web::Query<NextQuery>) -> HttpResponse {
     let (csrf, _) = access::new_token();
     let next = safe_next(q.next.as_deref());
-    let mut r = html(actix_web::http::StatusCode::OK, login_page(&next, &csrf, None));
+    let mut r = html(
+        actix_web::http::StatusCode::OK,
+        login_page(&next, &csrf, None),
+    );
     let _ = r.add_cookie(&login_csrf_cookie(&csrf, state.settings.cookie_secure));
     r
 }
@@ -172,10 +237,17 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result<HttpResponse, WebError> {
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    let cookie_csrf = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie_csrf = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     let retry = |msg: &str, status| {
         let (csrf, _) = access::new_token();
         let mut r = html(status, login_page(&next, &csrf, Some(msg)));
@@ -183,10 +255,19 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<Log
         r
     };
     if cookie_csrf.is_empty() || !same(&cookie_csrf, &form.csrf) {
-        return Ok(retry("登录表单已过期，请重试 (the form expired)", actix_web::http::StatusCode::BAD_REQUEST));
+        return Ok(retry(
+            "登录表单已过期，请重试 (the form expired)",
+            actix_web::http::StatusCode::BAD_REQUEST,
+        ));
     }
-    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let keys = [format!("u:{}", form.username.trim().to_lowercase()), format!("ip:{ip}")];
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let keys = [
+        format!("u:{}", form.username.trim().to_lowercase()),
+        format!("ip:{ip}"),
+    ];
     if state.limiter.blocked(&keys) {
         return Ok(retry(
             "登录失败次数过多，请 15 分钟后再试 (too many failed logins)",
@@ -198,11 +279,17 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<Log
     let Some(caller) = caller else {
         state.limiter.fail(&keys);
         tracing::info!("failed login for {}", form.username.trim());
-        return Ok(retry("用户名或密码错误 (wrong username or password)", actix_web::http::StatusCode::UNAUTHORIZED));
+        return Ok(retry(
+            "用户名或密码错误 (wrong username or password)",
+            actix_web::http::StatusCode::UNAUTHORIZED,
+        ));
     };
     state.limiter.clear(&keys);
     let c2 = caller.clone();
-    let (token, _) = blocking(&state, move |db| access::start_session(db, &c2, SESSION_HOURS)).await?;
+    let (token, _) = blocking(&state, move |db| {
+        access::start_session(db, &c2, SESSION_HOURS)
+    })
+    .await?;
     let target = if next == "/" { home(&caller) } else { next };
     let cookie = Cookie::build(SESSION_COOKIE, token)
         .path("/")
@@ -233,10 +320,15 @@ pub struct CsrfForm {
     csrf: Option<String>,
 }
 
-async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> Result<HttpResponse, WebError> {
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
     if let Some(s) = session(&req, &state).await? {
         check_csrf(&s, form.csrf.as_deref())?;
         if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+            state.sessions.remove(&access::token_digest(&token));
             blocking(&state, move |db| access::end_session(db, &token)).await?;
         }
     }

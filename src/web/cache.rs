@@ -15,6 +15,11 @@ use crate::rules::Rulebook;
 
 type Key = ((i64, i64), NaiveDate);
 
+/// How long a checked data version is trusted before asking the database
+/// again. Imports through this server invalidate at once; another process
+/// (a CLI import) is noticed within this time.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[derive(Default)]
 pub struct Cache {
     inner: Mutex<Inner>,
@@ -23,9 +28,11 @@ pub struct Cache {
 #[derive(Default)]
 struct Inner {
     key: Option<Key>,
+    checked: Option<std::time::Instant>,
     bases: Option<Arc<Vec<Base>>>,
     cards: HashMap<i32, Arc<Scorecard>>,
     charts: HashMap<String, Arc<Chart>>,
+    pages: HashMap<String, Arc<String>>,
 }
 
 impl Cache {
@@ -37,6 +44,13 @@ impl Cache {
 
     /// Drop everything if the data or the day changed since last time.
     pub fn sync(&self, db: &mut Db, today: NaiveDate) -> AppResult<()> {
+        {
+            let g = self.lock()?;
+            let fresh = g.checked.is_some_and(|t| t.elapsed() < RECHECK);
+            if fresh && g.key.is_some_and(|k| k.1 == today) {
+                return Ok(());
+            }
+        }
         let key = (db::data_version(db)?, today);
         let mut g = self.lock()?;
         if g.key != Some(key) {
@@ -45,7 +59,29 @@ impl Cache {
                 ..Inner::default()
             };
         }
+        g.checked = Some(std::time::Instant::now());
         Ok(())
+    }
+
+    /// Forget everything now (after an import through this server).
+    pub fn invalidate(&self) {
+        if let Ok(mut g) = self.inner.lock() {
+            *g = Inner::default();
+        }
+    }
+
+    /// A rendered page body by key, made once per data version.
+    pub fn page(
+        &self,
+        key: String,
+        make: impl FnOnce() -> AppResult<String>,
+    ) -> AppResult<Arc<String>> {
+        if let Some(p) = self.lock()?.pages.get(&key) {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(make()?);
+        self.lock()?.pages.insert(key, p.clone());
+        Ok(p)
     }
 
     /// Every base (callers filter by scope).

@@ -33,6 +33,7 @@ pub struct AppState {
     pub dashboards: Dashboards,
     pub cache: cache::Cache,
     pub limiter: auth::LoginLimiter,
+    pub sessions: auth::SessionCache,
     /// Pretend today is this date (demo and tests); `None`: today in Asia/Shanghai.
     pub today: Option<NaiveDate>,
 }
@@ -55,6 +56,7 @@ impl AppState {
             dashboards,
             cache: cache::Cache::default(),
             limiter: auth::LoginLimiter::default(),
+            sessions: auth::SessionCache::default(),
             today,
         })
     }
@@ -87,7 +89,9 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     if ok {
         HttpResponse::Ok().content_type("text/plain").body("ok")
     } else {
-        HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unreachable")
     }
 }
 

@@ -9,10 +9,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::auth::{check_csrf, session, to_login, Session};
+use super::auth::{check_csrf, session, to_login};
 use super::html::{esc, page, pct, table, url};
 use super::{blocking, visible, AppState, WebError};
-use crate::access::{Caller, Role, Scope};
+use crate::access::{Role, Scope};
 use crate::charts::{self, Format};
 use crate::compliance::{metrics, output, Scorecard, ScorecardRow};
 use crate::dashboards::{ChartKind, Dashboard, Grouping, Metric, Panel};
@@ -70,7 +70,12 @@ pub fn scoped(all: &[Base], scope: Scope) -> Vec<Base> {
 fn years(bases: &[Base], state: &AppState, today: chrono::NaiveDate) -> Vec<i32> {
     let first = bases
         .iter()
-        .map(|b| state.settings.rulebook.first_evaluated_year(b.recognised_on))
+        .map(|b| {
+            state
+                .settings
+                .rulebook
+                .first_evaluated_year(b.recognised_on)
+        })
         .min()
         .unwrap_or(today.year())
         .max(today.year() - 5);
@@ -78,7 +83,8 @@ fn years(bases: &[Base], state: &AppState, today: chrono::NaiveDate) -> Vec<i32>
 }
 
 pub fn year_of(q: Option<i32>, today: chrono::NaiveDate) -> i32 {
-    q.filter(|y| (2000..=2100).contains(y)).unwrap_or(today.year())
+    q.filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(today.year())
 }
 
 async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
@@ -99,45 +105,71 @@ struct OverviewData {
 
 impl OverviewData {
     fn card(&self) -> Option<&Scorecard> {
-        self.cards.iter().find(|c| c.year == self.year).map(|c| c.as_ref())
+        self.cards
+            .iter()
+            .find(|c| c.year == self.year)
+            .map(|c| c.as_ref())
     }
 }
 
-async fn overview(req: HttpRequest, state: web::Data<AppState>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn overview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
     if s.caller.role == Role::Base {
-        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/bases")).finish());
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", "/bases"))
+            .finish());
     }
     let today = state.today();
     let year = year_of(q.year, today);
     let scope = s.caller.scope;
+    let province = s.caller.role == Role::Province;
     let st = state.clone();
-    let data = blocking(&state, move |db| {
+    // The body depends only on scope, year and data: rendered once, then served from the cache.
+    let body = blocking(&state, move |db| {
         st.cache.sync(db, today)?;
-        let all = st.cache.bases(db)?;
-        let bases = scoped(&all, scope);
-        let years = years(&bases, &st, today);
-        let mut cards = Vec::new();
-        for y in years.iter().copied().chain(std::iter::once(year)) {
-            if !cards.iter().any(|c: &Arc<Scorecard>| c.year == y) {
-                cards.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
+        st.cache.page(format!("overview|{scope:?}|{year}"), || {
+            let all = st.cache.bases(db)?;
+            let bases = scoped(&all, scope);
+            let years = years(&bases, &st, today);
+            let mut cards = Vec::new();
+            for y in years.iter().copied().chain(std::iter::once(year)) {
+                if !cards.iter().any(|c: &Arc<Scorecard>| c.year == y) {
+                    cards.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
+                }
             }
-        }
-        let mut deadlines: Vec<_> = bases
-            .iter()
-            .flat_map(|b| lifecycle::deadlines(b, &st.settings.rulebook, today))
-            .filter(|d| (d.date - today).num_days() <= 120)
-            .collect();
-        deadlines.sort_by(|a, b| (a.date, a.kind, &a.base_code).cmp(&(b.date, b.kind, &b.base_code)));
-        Ok(OverviewData { year, years, bases, cards, deadlines })
+            let mut deadlines: Vec<_> = bases
+                .iter()
+                .flat_map(|b| lifecycle::deadlines(b, &st.settings.rulebook, today))
+                .filter(|d| (d.date - today).num_days() <= 120)
+                .collect();
+            deadlines.sort_by(|a, b| {
+                (a.date, a.kind, &a.base_code).cmp(&(b.date, b.kind, &b.base_code))
+            });
+            let data = OverviewData {
+                year,
+                years,
+                bases,
+                cards,
+                deadlines,
+            };
+            let dash = if province {
+                &st.dashboards.overview
+            } else {
+                &st.dashboards.unit
+            };
+            Ok(overview_body(&st, scope, dash, &data))
+        })
     })
     .await?;
-    let dash = if s.caller.role == Role::Province {
+    let dash = if province {
         &state.dashboards.overview
     } else {
         &state.dashboards.unit
     };
-    let body = overview_body(&state, &s, dash, &data)?;
     Ok(html(page(&dash.title, Some((&s.caller, &s.csrf)), &body)))
 }
 
@@ -154,7 +186,7 @@ fn year_selector(action: &str, year: i32, years: &[i32], extra: &str) -> String 
     )
 }
 
-fn overview_body(state: &AppState, s: &Session, dash: &Dashboard, d: &OverviewData) -> Result<String, WebError> {
+fn overview_body(state: &AppState, scope: Scope, dash: &Dashboard, d: &OverviewData) -> String {
     let mut body = year_selector(
         "/overview",
         d.year,
@@ -186,20 +218,35 @@ fn overview_body(state: &AppState, s: &Session, dash: &Dashboard, d: &OverviewDa
     }
     body.push_str(r#"<div class="grid">"#);
     for (i, p) in dash.panels.iter().enumerate() {
-        let inner = overview_panel(state, s, p, i, d).unwrap_or_else(|e| {
+        let inner = overview_panel(state, scope, p, i, d).unwrap_or_else(|e| {
             tracing::error!("panel {}: {e}", p.title);
             r#"<p class="muted">此面板暂时无法显示</p>"#.into()
         });
-        body.push_str(&format!(r#"<section class="panel"><h2>{}</h2>{inner}</section>"#, esc(&p.title)));
+        // Lists get the full width: their rows are long.
+        let wide = if p.chart == ChartKind::List {
+            " wide"
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            r#"<section class="panel{wide}"><h2>{}</h2>{inner}</section>"#,
+            esc(&p.title)
+        ));
     }
     body.push_str("</div>");
-    Ok(body)
+    body
 }
 
 fn filtered<'a>(bases: &'a [Base], p: &Panel) -> Vec<&'a Base> {
     bases
         .iter()
-        .filter(|b| p.filters.base_type.as_deref().is_none_or(|t| BaseType::parse(t).map(|t| t.id() == b.base_type).unwrap_or(false)))
+        .filter(|b| {
+            p.filters.base_type.as_deref().is_none_or(|t| {
+                BaseType::parse(t)
+                    .map(|t| t.id() == b.base_type)
+                    .unwrap_or(false)
+            })
+        })
         .collect()
 }
 
@@ -211,10 +258,16 @@ fn chart_err(e: charts::ChartError) -> AppError {
     AppError::Compute(e.to_string())
 }
 
-fn overview_panel(state: &AppState, s: &Session, p: &Panel, i: usize, d: &OverviewData) -> AppResult<String> {
+fn overview_panel(
+    state: &AppState,
+    scope: Scope,
+    p: &Panel,
+    i: usize,
+    d: &OverviewData,
+) -> AppResult<String> {
     let bases = filtered(&d.bases, p);
     let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, *b)).collect();
-    let key = format!("{:?}|{}|{i}", s.caller.scope, d.year);
+    let key = format!("{scope:?}|{}|{i}", d.year);
     Ok(match p.metric {
         Metric::BaseCount => {
             let g = metrics::base_count(&bases, p.group_by.unwrap_or(Grouping::Type));
@@ -225,19 +278,27 @@ fn overview_panel(state: &AppState, s: &Session, p: &Panel, i: usize, d: &Overvi
                     vec![
                         esc(&x.label),
                         format!("{}", x.value),
-                        format!(r#"<div class="bar"><span style="width:{:.0}%"></span></div>"#, x.value / max * 100.0),
+                        format!(
+                            r#"<div class="bar"><span style="width:{:.0}%"></span></div>"#,
+                            x.value / max * 100.0
+                        ),
                     ]
                 })
                 .collect();
             table(&["分组", "基地数", ""], &rows, false)
         }
         Metric::PassRate => {
-            let Some(card) = d.card() else { return Ok(String::new()) };
+            let Some(card) = d.card() else {
+                return Ok(String::new());
+            };
             let g = metrics::pass_rate(card, &by_id, p.group_by.unwrap_or(Grouping::Type));
             if p.chart == ChartKind::Bar {
-                let items: Vec<(String, f64)> = g.iter().map(|x| (x.label.clone(), x.value)).collect();
+                let items: Vec<(String, f64)> =
+                    g.iter().map(|x| (x.label.clone(), x.value)).collect();
                 let title = format!("{} 年度{}", d.year, p.title);
-                let c = state.cache.chart(key, || charts::rate_chart(&title, &items, Format::Svg).map_err(chart_err))?;
+                let c = state.cache.chart(key, || {
+                    charts::rate_chart(&title, &items, Format::Svg).map_err(chart_err)
+                })?;
                 svg(&c)
             } else {
                 let rows: Vec<Vec<String>> = g
@@ -251,33 +312,56 @@ fn overview_panel(state: &AppState, s: &Session, p: &Panel, i: usize, d: &Overvi
             let cards: Vec<Scorecard> = d
                 .cards
                 .iter()
-                .filter(|c| d.years.contains(&c.year))
+                // Finished years with data: a running year's rate says nothing yet.
+                .filter(|c| d.years.contains(&c.year) && !c.running)
+                .filter(|c| c.rows.iter().any(|r| r.actual.is_some()))
                 .map(|c| c.as_ref().clone())
                 .collect();
             let series = metrics::pass_trend(&cards, &by_id, p.group_by == Some(Grouping::Type));
             if p.chart == ChartKind::Line {
-                let c = state.cache.chart(key, || charts::trend_chart(&p.title, &series, Format::Svg).map_err(chart_err))?;
+                let c = state.cache.chart(key, || {
+                    charts::trend_chart(&p.title, &series, Format::Svg).map_err(chart_err)
+                })?;
                 svg(&c)
             } else {
                 let rows: Vec<Vec<String>> = series
                     .iter()
-                    .flat_map(|(name, pts)| pts.iter().map(move |(y, v)| vec![esc(name), y.to_string(), pct(*v)]))
+                    .flat_map(|(name, pts)| {
+                        pts.iter()
+                            .map(move |(y, v)| vec![esc(name), y.to_string(), pct(*v)])
+                    })
                     .collect();
                 table(&["范围", "年度", "达标率"], &rows, true)
             }
         }
         Metric::AtRisk => {
-            let Some(card) = d.card() else { return Ok(String::new()) };
+            let Some(card) = d.card() else {
+                return Ok(String::new());
+            };
             let list = metrics::at_risk(card, &by_id);
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|a| {
                     vec![
-                        format!(r#"<a href="/bases/{}?year={}">{}</a>"#, url(&a.base_code), d.year, esc(&a.base_code)),
+                        format!(
+                            r#"<a href="/bases/{}?year={}">{}</a>"#,
+                            url(&a.base_code),
+                            d.year,
+                            esc(&a.base_code)
+                        ),
                         esc(&a.base_name),
                         esc(&a.base_type),
                         esc(&a.city),
-                        format!(r#"<span data-v="{}" class="{}">{}</span>"#, a.risk as u8, if a.risk == metrics::Risk::Behind { "warn" } else { "bad" }, a.risk.name_zh()),
+                        format!(
+                            r#"<span data-v="{}" class="{}">{}</span>"#,
+                            a.risk as u8,
+                            if a.risk == metrics::Risk::Behind {
+                                "warn"
+                            } else {
+                                "bad"
+                            },
+                            a.risk.name_zh()
+                        ),
                         esc(&a.detail),
                     ]
                 })
@@ -285,14 +369,29 @@ fn overview_panel(state: &AppState, s: &Session, p: &Panel, i: usize, d: &Overvi
             format!(
                 r#"<p class="muted">共 {} 个基地，点击表头排序</p>{}"#,
                 list.len(),
-                table(&["基地编号", "名称", "类型", "地市", "风险", "说明"], &rows, true)
+                table(
+                    &["基地编号", "名称", "类型", "地市", "风险", "说明"],
+                    &rows,
+                    true
+                )
             )
         }
         Metric::Deadlines => {
             // Same date and kind for many bases: one line with the count.
-            let mut grouped: Vec<(chrono::NaiveDate, lifecycle::DeadlineKind, Vec<&lifecycle::Deadline>)> = Vec::new();
-            for dl in d.deadlines.iter().filter(|dl| by_id.values().any(|b| b.code == dl.base_code)) {
-                match grouped.iter_mut().find(|g| g.0 == dl.date && g.1 == dl.kind) {
+            let mut grouped: Vec<(
+                chrono::NaiveDate,
+                lifecycle::DeadlineKind,
+                Vec<&lifecycle::Deadline>,
+            )> = Vec::new();
+            for dl in d
+                .deadlines
+                .iter()
+                .filter(|dl| by_id.values().any(|b| b.code == dl.base_code))
+            {
+                match grouped
+                    .iter_mut()
+                    .find(|g| g.0 == dl.date && g.1 == dl.kind)
+                {
                     Some(g) => g.2.push(dl),
                     None => grouped.push((dl.date, dl.kind, vec![dl])),
                 }
@@ -305,7 +404,13 @@ fn overview_panel(state: &AppState, s: &Session, p: &Panel, i: usize, d: &Overvi
                         format!("{} 个基地", list.len())
                     } else {
                         list.iter()
-                            .map(|x| format!(r#"<a href="/bases/{}">{}</a>"#, url(&x.base_code), esc(&x.base_name)))
+                            .map(|x| {
+                                format!(
+                                    r#"<a href="/bases/{}">{}</a>"#,
+                                    url(&x.base_code),
+                                    esc(&x.base_name)
+                                )
+                            })
                             .collect::<Vec<_>>()
                             .join("、")
                     };
@@ -330,7 +435,11 @@ pub struct ListQuery {
     q: Option<String>,
 }
 
-async fn bases_list(req: HttpRequest, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, WebError> {
+async fn bases_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
     let today = state.today();
     let q = q.into_inner();
@@ -347,8 +456,20 @@ async fn bases_list(req: HttpRequest, state: web::Data<AppState>, q: web::Query<
     })
     .await?;
     let pass: HashMap<i64, bool> = card.rows.iter().map(|r| (r.base_id, r.base_pass)).collect();
-    let f = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    let (ft, fc, fch, fs, fr, fq) = (f(&q.base_type), f(&q.city), f(&q.channel), f(&q.status), f(&q.result), f(&q.q));
+    let f = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let (ft, fc, fch, fs, fr, fq) = (
+        f(&q.base_type),
+        f(&q.city),
+        f(&q.channel),
+        f(&q.status),
+        f(&q.result),
+        f(&q.q),
+    );
     let rows: Vec<Vec<String>> = bases
         .iter()
         .filter(|b| ft.as_ref().is_none_or(|t| *t == b.base_type))
@@ -361,7 +482,10 @@ async fn bases_list(req: HttpRequest, state: web::Data<AppState>, q: web::Query<
             Some("none") => !pass.contains_key(&b.id),
             _ => true,
         })
-        .filter(|b| fq.as_ref().is_none_or(|x| b.name.contains(x.as_str()) || b.code.contains(&x.to_uppercase())))
+        .filter(|b| {
+            fq.as_ref()
+                .is_none_or(|x| b.name.contains(x.as_str()) || b.code.contains(&x.to_uppercase()))
+        })
         .map(|b| {
             let result = match pass.get(&b.id) {
                 Some(true) => r#"<span class="ok">达标</span>"#.to_string(),
@@ -369,11 +493,19 @@ async fn bases_list(req: HttpRequest, state: web::Data<AppState>, q: web::Query<
                 None => r#"<span class="muted">本年度不考核</span>"#.to_string(),
             };
             vec![
-                format!(r#"<a href="/bases/{}?year={year}">{}</a>"#, url(&b.code), esc(&b.code)),
+                format!(
+                    r#"<a href="/bases/{}?year={year}">{}</a>"#,
+                    url(&b.code),
+                    esc(&b.code)
+                ),
                 esc(&b.name),
-                esc(BaseType::parse(&b.base_type).map(|t| t.name_zh()).unwrap_or("")),
+                esc(BaseType::parse(&b.base_type)
+                    .map(|t| t.name_zh())
+                    .unwrap_or("")),
                 esc(&b.city),
-                esc(Channel::parse(&b.channel).map(|c| c.name_zh()).unwrap_or("")),
+                esc(Channel::parse(&b.channel)
+                    .map(|c| c.name_zh())
+                    .unwrap_or("")),
                 esc(Status::parse(&b.status).map(|x| x.name_zh()).unwrap_or("")),
                 result,
             ]
@@ -383,19 +515,45 @@ async fn bases_list(req: HttpRequest, state: web::Data<AppState>, q: web::Query<
         format!(
             r#"<option value="{}"{}>{}</option>"#,
             esc(id),
-            if cur.as_deref() == Some(id) { " selected" } else { "" },
+            if cur.as_deref() == Some(id) {
+                " selected"
+            } else {
+                ""
+            },
             esc(zh)
         )
     };
-    let types: String = BaseType::ALL.iter().map(|t| opt(t.id(), t.name_zh(), &ft)).collect();
-    let cities: String = City::ALL.iter().map(|c| opt(c.as_str(), c.as_str(), &fc)).collect();
-    let channels: String = Channel::ALL.iter().map(|c| opt(c.id(), c.name_zh(), &fch)).collect();
-    let statuses: String = Status::ALL.iter().map(|x| opt(x.id(), x.name_zh(), &fs)).collect();
+    let types: String = BaseType::ALL
+        .iter()
+        .map(|t| opt(t.id(), t.name_zh(), &ft))
+        .collect();
+    let cities: String = City::ALL
+        .iter()
+        .map(|c| opt(c.as_str(), c.as_str(), &fc))
+        .collect();
+    let channels: String = Channel::ALL
+        .iter()
+        .map(|c| opt(c.id(), c.name_zh(), &fch))
+        .collect();
+    let statuses: String = Status::ALL
+        .iter()
+        .map(|x| opt(x.id(), x.name_zh(), &fs))
+        .collect();
     let results: String = [("pass", "达标"), ("fail", "未达标"), ("none", "不考核")]
         .iter()
         .map(|(id, zh)| opt(id, zh, &fr))
         .collect();
-    let years_opt: String = years.iter().rev().map(|y| opt(&y.to_string(), &format!("{y} 年度"), &Some(year.to_string()))).collect();
+    let years_opt: String = years
+        .iter()
+        .rev()
+        .map(|y| {
+            opt(
+                &y.to_string(),
+                &format!("{y} 年度"),
+                &Some(year.to_string()),
+            )
+        })
+        .collect();
     let body = format!(
         r#"<form class="filters" method="get" action="/bases">
 <select name="year">{years_opt}</select>
@@ -409,7 +567,19 @@ async fn bases_list(req: HttpRequest, state: web::Data<AppState>, q: web::Query<
 <p class="muted">共 {n} 个基地</p>{t}"#,
         qv = esc(fq.as_deref().unwrap_or("")),
         n = rows.len(),
-        t = table(&["基地编号", "名称", "类型", "地市", "推荐渠道", "状态", &format!("{year} 年度结果")], &rows, true)
+        t = table(
+            &[
+                "基地编号",
+                "名称",
+                "类型",
+                "地市",
+                "推荐渠道",
+                "状态",
+                &format!("{year} 年度结果")
+            ],
+            &rows,
+            true
+        )
     );
     Ok(html(page("基地列表", Some((&s.caller, &s.csrf)), &body)))
 }
@@ -430,45 +600,80 @@ struct BaseData {
 
 impl BaseData {
     fn rows(&self) -> Vec<&ScorecardRow> {
-        self.card.rows.iter().filter(|r| r.base_id == self.base.id).collect()
+        self.card
+            .rows
+            .iter()
+            .filter(|r| r.base_id == self.base.id)
+            .collect()
     }
 }
 
-async fn base_data(state: &web::Data<AppState>, caller: &Caller, code: String, year: Option<i32>) -> Result<BaseData, WebError> {
-    let today = state.today();
-    let year = year_of(year, today);
-    let scope = caller.scope;
-    let st = state.clone();
-    blocking(state, move |db| {
-        let base = db::bases::find_in_scope(db, &code, scope)?.ok_or_else(|| AppError::NotFound(code.clone()))?;
-        st.cache.sync(db, today)?;
-        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
-        let first = st.settings.rulebook.first_evaluated_year(base.recognised_on);
-        let years: Vec<i32> = (first.max(today.year() - 5)..=today.year()).collect();
-        let cycle_end = lifecycle::cycle_end(&base, &st.settings.rulebook);
-        let mut cycle = Vec::new();
-        for y in base.cycle_start.year()..=cycle_end.year().min(today.year()) {
-            if y >= first {
-                cycle.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
-            }
+/// The base with `code` if the scope may see it (from the cached list); 404 otherwise.
+fn visible_base(st: &AppState, db: &mut db::Db, code: &str, scope: Scope) -> AppResult<Base> {
+    st.cache
+        .bases(db)?
+        .iter()
+        .find(|b| b.code == code && visible(scope, b.id, b.unit_id))
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(code.to_string()))
+}
+
+fn load_base_data(
+    st: &AppState,
+    db: &mut db::Db,
+    base: Base,
+    year: i32,
+    today: chrono::NaiveDate,
+) -> AppResult<BaseData> {
+    let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+    let first = st
+        .settings
+        .rulebook
+        .first_evaluated_year(base.recognised_on);
+    let years: Vec<i32> = (first.max(today.year() - 5)..=today.year()).collect();
+    let cycle_end = lifecycle::cycle_end(&base, &st.settings.rulebook);
+    let mut cycle = Vec::new();
+    for y in base.cycle_start.year()..=cycle_end.year().min(today.year()) {
+        if y >= first {
+            cycle.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
         }
-        let records = db::records::for_base(db, base.id, year)?;
-        let history = db::bases::status_history(db, base.id)?;
-        let changes = db::counts::changes_for_base(db, base.id)?;
-        let mut ids: Vec<i64> = changes.iter().map(|c| c.import_id).chain(records.iter().map(|r| r.import_id)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let imports = db::imports::by_ids(db, &ids)?;
-        let unit = db::units::all(db)?.into_iter().find(|u| u.id == base.unit_id).map(|u| u.name).unwrap_or_default();
-        Ok(BaseData { base, year, years, card, cycle, records, history, changes, imports, unit })
+    }
+    let records = db::records::for_base(db, base.id, year)?;
+    let history = db::bases::status_history(db, base.id)?;
+    let changes = db::counts::changes_for_base(db, base.id)?;
+    let mut ids: Vec<i64> = changes
+        .iter()
+        .map(|c| c.import_id)
+        .chain(records.iter().map(|r| r.import_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let imports = db::imports::by_ids(db, &ids)?;
+    let unit = db::units::all(db)?
+        .into_iter()
+        .find(|u| u.id == base.unit_id)
+        .map(|u| u.name)
+        .unwrap_or_default();
+    Ok(BaseData {
+        base,
+        year,
+        years,
+        card,
+        cycle,
+        records,
+        history,
+        changes,
+        imports,
+        unit,
     })
-    .await
 }
 
 fn indicator_bars(rows: &[&ScorecardRow]) -> Vec<charts::Bar> {
     rows.iter()
         .map(|r| charts::Bar {
-            label: Indicator::parse(&r.indicator).map(|i| i.short_zh().to_string()).unwrap_or_else(|_| r.indicator.clone()),
+            label: Indicator::parse(&r.indicator)
+                .map(|i| i.short_zh().to_string())
+                .unwrap_or_else(|_| r.indicator.clone()),
             actual: r.actual.map(|a| a as f64),
             target: r.target as f64,
         })
@@ -476,22 +681,59 @@ fn indicator_bars(rows: &[&ScorecardRow]) -> Vec<charts::Bar> {
 }
 
 /// The base's chart for a year (SVG or PNG), cached.
-pub fn base_chart(state: &AppState, base: &Base, rows: &[&ScorecardRow], year: i32, format: Format) -> AppResult<Arc<charts::Chart>> {
+pub fn base_chart(
+    state: &AppState,
+    base: &Base,
+    rows: &[&ScorecardRow],
+    year: i32,
+    format: Format,
+) -> AppResult<Arc<charts::Chart>> {
     let key = format!("base|{}|{year}|{format:?}", base.id);
     let title = format!("{} {year} 年度指标完成情况", base.name);
     let bars = indicator_bars(rows);
-    state.cache.chart(key, || charts::indicator_chart(&title, &bars, format).map_err(chart_err))
+    state.cache.chart(key, || {
+        charts::indicator_chart(&title, &bars, format).map_err(chart_err)
+    })
 }
 
-async fn scorecard(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn scorecard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
-    let d = base_data(&state, &s.caller, path.into_inner(), q.year).await?;
+    let today = state.today();
+    let year = year_of(q.year, today);
+    let code = path.into_inner();
+    let scope = s.caller.scope;
+    let st = state.clone();
+    let (title, body) = blocking(&state, move |db| {
+        st.cache.sync(db, today)?;
+        let base = visible_base(&st, db, &code, scope)?;
+        let title = format!("{} · 记分卡", base.name);
+        let key = format!("base|{}|{year}", base.id);
+        let body = st.cache.page(key, || {
+            let d = load_base_data(&st, db, base, year, today)?;
+            Ok(scorecard_body(&st, &d))
+        })?;
+        Ok((title, body))
+    })
+    .await?;
+    Ok(html(page(&title, Some((&s.caller, &s.csrf)), &body)))
+}
+
+fn scorecard_body(state: &AppState, d: &BaseData) -> String {
     let b = &d.base;
     let mut body = year_selector(
         &format!("/bases/{}", url(&b.code)),
         d.year,
         &d.years,
-        &format!(r#" <a href="/bases/{}/chart.png?year={}">下载图表 PNG</a>"#, url(&b.code), d.year),
+        &format!(
+            r#" <a href="/bases/{}/chart.png?year={}">下载图表 PNG</a>"#,
+            url(&b.code),
+            d.year
+        ),
     );
     let rows = d.rows();
     let verdict = match rows.first() {
@@ -503,7 +745,9 @@ async fn scorecard(req: HttpRequest, state: web::Data<AppState>, path: web::Path
         r#"<p>{}（{}）· {} · {} · 推荐单位：{} · 状态：{} · 认定日期 {} · {} 年度：{verdict}</p>"#,
         esc(&b.name),
         esc(&b.code),
-        esc(BaseType::parse(&b.base_type).map(|t| t.name_zh()).unwrap_or("")),
+        esc(BaseType::parse(&b.base_type)
+            .map(|t| t.name_zh())
+            .unwrap_or("")),
         esc(&b.city),
         esc(&d.unit),
         esc(Status::parse(&b.status).map(|x| x.name_zh()).unwrap_or("")),
@@ -512,22 +756,32 @@ async fn scorecard(req: HttpRequest, state: web::Data<AppState>, path: web::Path
     ));
     body.push_str(r#"<div class="grid">"#);
     for p in &state.dashboards.scorecard.panels {
-        let inner = scorecard_panel(&state, p, &d, &rows).unwrap_or_else(|e| {
+        let inner = scorecard_panel(state, p, d, &rows).unwrap_or_else(|e| {
             tracing::error!("panel {}: {e}", p.title);
             r#"<p class="muted">此面板暂时无法显示</p>"#.into()
         });
-        body.push_str(&format!(r#"<section class="panel"><h2>{}</h2>{inner}</section>"#, esc(&p.title)));
+        body.push_str(&format!(
+            r#"<section class="panel"><h2>{}</h2>{inner}</section>"#,
+            esc(&p.title)
+        ));
     }
     body.push_str("</div>");
-    Ok(html(page(&format!("{} · 记分卡", b.name), Some((&s.caller, &s.csrf)), &body)))
+    body
 }
 
-fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&ScorecardRow]) -> AppResult<String> {
+fn scorecard_panel(
+    state: &AppState,
+    p: &Panel,
+    d: &BaseData,
+    rows: &[&ScorecardRow],
+) -> AppResult<String> {
     let today = state.today();
     Ok(match p.metric {
         Metric::IndicatorProgress => {
             if rows.is_empty() {
-                return Ok(r#"<p class="muted">本年度不考核（认定后第一个完整自然年起考核）</p>"#.into());
+                return Ok(
+                    r#"<p class="muted">本年度不考核（认定后第一个完整自然年起考核）</p>"#.into(),
+                );
             }
             if p.chart == ChartKind::Bar {
                 let c = base_chart(state, &d.base, rows, d.year, Format::Svg)?;
@@ -535,7 +789,16 @@ fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&Scorecard
             } else {
                 let t: Vec<Vec<String>> = rows
                     .iter()
-                    .map(|r| vec![esc(&indicator_short(&r.indicator)), r.actual.map(|a| a.to_string()).unwrap_or_else(|| "未填报".into()), r.target.to_string(), r.gap.to_string()])
+                    .map(|r| {
+                        vec![
+                            esc(&indicator_short(&r.indicator)),
+                            r.actual
+                                .map(|a| a.to_string())
+                                .unwrap_or_else(|| "未填报".into()),
+                            r.target.to_string(),
+                            r.gap.to_string(),
+                        ]
+                    })
                     .collect();
                 table(&["指标", "实际", "目标", "差额"], &t, false)
             }
@@ -543,12 +806,23 @@ fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&Scorecard
         Metric::ScorecardText => {
             let mut s = String::from("<ul>");
             for r in rows {
-                let class = if r.met { "ok" } else if r.actual.is_none() { "bad" } else { "warn" };
-                let pace = r.pace.map(|x| format!("（{}）", x.name_zh())).unwrap_or_default();
+                let class = if r.met {
+                    "ok"
+                } else if r.actual.is_none() {
+                    "bad"
+                } else {
+                    "warn"
+                };
+                let pace = r
+                    .pace
+                    .map(|x| format!("（{}）", x.name_zh()))
+                    .unwrap_or_default();
                 s.push_str(&format!(
                     r#"<li class="{class}">{}：{} / {} {}{pace}</li>"#,
                     esc(&indicator_short(&r.indicator)),
-                    r.actual.map(|a| a.to_string()).unwrap_or_else(|| "未填报".into()),
+                    r.actual
+                        .map(|a| a.to_string())
+                        .unwrap_or_else(|| "未填报".into()),
                     r.target,
                     esc(&output::explain(r))
                 ));
@@ -563,18 +837,34 @@ fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&Scorecard
             let end = lifecycle::cycle_end(&d.base, &state.settings.rulebook);
             let mut t = Vec::new();
             for c in &d.cycle {
-                let rs: Vec<&ScorecardRow> = c.rows.iter().filter(|r| r.base_id == d.base.id).collect();
+                let rs: Vec<&ScorecardRow> =
+                    c.rows.iter().filter(|r| r.base_id == d.base.id).collect();
                 if rs.is_empty() {
                     continue;
                 }
                 let detail = rs
                     .iter()
-                    .map(|r| format!("{} {}/{}", indicator_short(&r.indicator), r.actual.map(|a| a.to_string()).unwrap_or_else(|| "未填报".into()), r.target))
+                    .map(|r| {
+                        format!(
+                            "{} {}/{}",
+                            indicator_short(&r.indicator),
+                            r.actual
+                                .map(|a| a.to_string())
+                                .unwrap_or_else(|| "未填报".into()),
+                            r.target
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("；");
                 t.push(vec![
                     c.year.to_string(),
-                    if rs[0].base_pass { r#"<span class="ok">达标</span>"#.into() } else { r#"<span class="bad">未达标</span>"#.into() },
+                    if rs[0].base_pass {
+                        r#"<span class="ok">达标</span>"#.into()
+                    } else if c.running {
+                        r#"<span class="warn">统计期未结束</span>"#.into()
+                    } else {
+                        r#"<span class="bad">未达标</span>"#.into()
+                    },
                     esc(&detail),
                 ]);
             }
@@ -589,12 +879,28 @@ fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&Scorecard
             let hist: Vec<Vec<String>> = d
                 .history
                 .iter()
-                .map(|h| vec![h.effective_on.to_string(), esc(Status::parse(&h.status).map(|x| x.name_zh()).unwrap_or(&h.status)), esc(&h.reason), esc(&h.changed_by)])
+                .map(|h| {
+                    vec![
+                        h.effective_on.to_string(),
+                        esc(Status::parse(&h.status)
+                            .map(|x| x.name_zh())
+                            .unwrap_or(&h.status)),
+                        esc(&h.reason),
+                        esc(&h.changed_by),
+                    ]
+                })
                 .collect();
-            let dl: Vec<Vec<String>> = lifecycle::deadlines(&d.base, &state.settings.rulebook, today)
-                .iter()
-                .map(|x| vec![x.date.to_string(), esc(x.kind.name_zh()), format!("还有 {} 天", (x.date - today).num_days())])
-                .collect();
+            let dl: Vec<Vec<String>> =
+                lifecycle::deadlines(&d.base, &state.settings.rulebook, today)
+                    .iter()
+                    .map(|x| {
+                        vec![
+                            x.date.to_string(),
+                            esc(x.kind.name_zh()),
+                            format!("还有 {} 天", (x.date - today).num_days()),
+                        ]
+                    })
+                    .collect();
             format!(
                 "<h3>截止事项</h3>{}<h3>状态记录</h3>{}",
                 table(&["日期", "事项", ""], &dl, false),
@@ -606,12 +912,23 @@ fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&Scorecard
                 .records
                 .iter()
                 .map(|r| {
-                    let link = if r.evidence_url.starts_with("http://") || r.evidence_url.starts_with("https://") {
-                        format!(r#"<a href="{}" rel="noopener noreferrer" target="_blank">佐证</a>"#, esc(&r.evidence_url))
+                    let link = if r.evidence_url.starts_with("http://")
+                        || r.evidence_url.starts_with("https://")
+                    {
+                        format!(
+                            r#"<a href="{}" rel="noopener noreferrer" target="_blank">佐证</a>"#,
+                            esc(&r.evidence_url)
+                        )
                     } else {
                         String::new()
                     };
-                    vec![r.occurred_on.to_string(), esc(&indicator_short(&r.indicator)), r.quantity.to_string(), esc(&r.title), link]
+                    vec![
+                        r.occurred_on.to_string(),
+                        esc(&indicator_short(&r.indicator)),
+                        r.quantity.to_string(),
+                        esc(&r.title),
+                        link,
+                    ]
                 })
                 .collect();
             format!(
@@ -627,18 +944,39 @@ fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&Scorecard
                 .iter()
                 .rev()
                 .map(|c| {
-                    let v = |x: Option<i64>| x.map(|n| n.to_string()).unwrap_or_else(|| "未填报".into());
-                    vec![c.changed_at.format("%Y-%m-%d %H:%M").to_string(), c.year.to_string(), esc(&indicator_short(&c.indicator)), v(c.old_value), v(c.new_value), esc(&c.changed_by)]
+                    let v = |x: Option<i64>| {
+                        x.map(|n| n.to_string()).unwrap_or_else(|| "未填报".into())
+                    };
+                    vec![
+                        c.changed_at.format("%Y-%m-%d %H:%M").to_string(),
+                        c.year.to_string(),
+                        esc(&indicator_short(&c.indicator)),
+                        v(c.old_value),
+                        v(c.new_value),
+                        esc(&c.changed_by),
+                    ]
                 })
                 .collect();
             let im: Vec<Vec<String>> = d
                 .imports
                 .iter()
-                .map(|i| vec![i.id.to_string(), esc(&i.file_name), i.imported_at.format("%Y-%m-%d %H:%M").to_string(), esc(&i.imported_by), esc(&i.outcome)])
+                .map(|i| {
+                    vec![
+                        i.id.to_string(),
+                        esc(&i.file_name),
+                        i.imported_at.format("%Y-%m-%d %H:%M").to_string(),
+                        esc(&i.imported_by),
+                        esc(&i.outcome),
+                    ]
+                })
                 .collect();
             format!(
                 "<h3>填报数变更</h3>{}<h3>相关导入</h3>{}",
-                table(&["时间(UTC)", "年度", "指标", "原值", "新值", "操作人"], &ch, false),
+                table(
+                    &["时间(UTC)", "年度", "指标", "原值", "新值", "操作人"],
+                    &ch,
+                    false
+                ),
                 table(&["编号", "文件", "时间(UTC)", "导入人", "结果"], &im, false)
             )
         }
@@ -647,25 +985,68 @@ fn scorecard_panel(state: &AppState, p: &Panel, d: &BaseData, rows: &[&Scorecard
 }
 
 fn indicator_short(id: &str) -> String {
-    Indicator::parse(id).map(|i| i.short_zh().to_string()).unwrap_or_else(|_| id.to_string())
+    Indicator::parse(id)
+        .map(|i| i.short_zh().to_string())
+        .unwrap_or_else(|_| id.to_string())
 }
 
-async fn chart(req: HttpRequest, state: web::Data<AppState>, code: String, year: Option<i32>, format: Format) -> Result<HttpResponse, WebError> {
+async fn chart(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: String,
+    year: Option<i32>,
+    format: Format,
+) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
-    let d = base_data(&state, &s.caller, code, year).await?;
-    let c = base_chart(&state, &d.base, &d.rows(), d.year, format)?;
-    Ok(HttpResponse::Ok().content_type(c.content_type()).body(c.bytes.clone()))
+    let c = scoped_chart(&state, s.caller.scope, code, year, format).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(c.content_type())
+        .body(c.bytes.clone()))
 }
 
-async fn chart_svg(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+/// One base's chart, if the scope may see the base (404 otherwise).
+pub async fn scoped_chart(
+    state: &web::Data<AppState>,
+    scope: Scope,
+    code: String,
+    year: Option<i32>,
+    format: Format,
+) -> Result<Arc<charts::Chart>, WebError> {
+    let today = state.today();
+    let year = year_of(year, today);
+    let st = state.clone();
+    blocking(state, move |db| {
+        st.cache.sync(db, today)?;
+        let base = visible_base(&st, db, &code, scope)?;
+        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+        let rows: Vec<&ScorecardRow> = card.rows.iter().filter(|r| r.base_id == base.id).collect();
+        base_chart(&st, &base, &rows, year, format)
+    })
+    .await
+}
+
+async fn chart_svg(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     chart(req, state, path.into_inner(), q.year, Format::Svg).await
 }
 
-async fn chart_png(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn chart_png(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     chart(req, state, path.into_inner(), q.year, Format::Png).await
 }
 
-async fn imports_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+async fn imports_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
     if s.caller.role != Role::Province {
         return Err(WebError::NotFound);
@@ -679,7 +1060,14 @@ async fn imports_page(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
                 esc(&i.file_name),
                 i.imported_at.format("%Y-%m-%d %H:%M").to_string(),
                 esc(&i.imported_by),
-                if i.outcome == "accepted" { r#"<span class="ok">已导入</span>"#.into() } else { format!(r#"<span class="bad">已拒绝（{} 处问题）</span>"#, i.problem_count) },
+                if i.outcome == "accepted" {
+                    r#"<span class="ok">已导入</span>"#.into()
+                } else {
+                    format!(
+                        r#"<span class="bad">已拒绝（{} 处问题）</span>"#,
+                        i.problem_count
+                    )
+                },
                 i.row_count.to_string(),
             ]
         })
@@ -697,7 +1085,11 @@ var f=document.getElementById('file').files[0];if(!f)return;var out=document.get
 fetch('/imports/upload?filename='+encodeURIComponent(f.name),{{method:'POST',body:f,headers:{{'X-CSRF-Token':'{}'}}}})
 .then(function(r){{return r.json();}}).then(function(j){{out.textContent=j.text||j.error;}}).catch(function(err){{out.textContent='上传失败：'+err;}});}});
 </script>"#,
-        table(&["编号", "文件", "时间(UTC)", "导入人", "结果", "行数"], &rows, false),
+        table(
+            &["编号", "文件", "时间(UTC)", "导入人", "结果", "行数"],
+            &rows,
+            false
+        ),
         esc(&s.csrf)
     );
     Ok(html(page("数据导入", Some((&s.caller, &s.csrf)), &body)))
@@ -709,14 +1101,23 @@ pub struct UploadQuery {
 }
 
 /// Save an uploaded body to a temporary file and import it; (status, report).
-pub async fn import_upload(state: &web::Data<AppState>, by: String, filename: Option<String>, body: web::Bytes) -> Result<(actix_web::http::StatusCode, crate::ingest::Report), WebError> {
+pub async fn import_upload(
+    state: &web::Data<AppState>,
+    by: String,
+    filename: Option<String>,
+    body: web::Bytes,
+) -> Result<(actix_web::http::StatusCode, crate::ingest::Report), WebError> {
     let name: String = filename
         .unwrap_or_else(|| "upload".into())
         .chars()
         .filter(|c| !matches!(c, '/' | '\\' | '\0') && !c.is_control())
         .take(120)
         .collect();
-    let name = if name.trim_matches('.').is_empty() { "upload".to_string() } else { name };
+    let name = if name.trim_matches('.').is_empty() {
+        "upload".to_string()
+    } else {
+        name
+    };
     let st = state.clone();
     let today = state.today();
     let report = blocking(state, move |db| {
@@ -728,10 +1129,15 @@ pub async fn import_upload(state: &web::Data<AppState>, by: String, filename: Op
             .map_err(|e| AppError::io(&dir, e))?;
         let path = tmp.path().join(&name);
         std::fs::write(&path, &body).map_err(|e| AppError::io(&path, e))?;
-        let opts = crate::ingest::Options { by, today, progress: false };
+        let opts = crate::ingest::Options {
+            by,
+            today,
+            progress: false,
+        };
         crate::ingest::import_file(db, &st.settings, &path, &opts)
     })
     .await?;
+    state.cache.invalidate();
     let status = if report.outcome == crate::ingest::Outcome::Rejected {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -740,19 +1146,40 @@ pub async fn import_upload(state: &web::Data<AppState>, by: String, filename: Op
     Ok((status, report))
 }
 
-async fn upload(req: HttpRequest, state: web::Data<AppState>, q: web::Query<UploadQuery>, body: web::Bytes) -> Result<HttpResponse, WebError> {
+async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<UploadQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
     let Some(s) = session(&req, &state).await? else {
         return Err(WebError::Unauthorized);
     };
     if s.caller.role != Role::Province {
         return Err(WebError::NotFound);
     }
-    check_csrf(&s, req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()))?;
-    let (status, report) = import_upload(&state, s.caller.username.clone(), q.into_inner().filename, body).await?;
-    Ok(HttpResponse::build(status).json(serde_json::json!({ "report": report, "text": report.to_text() })))
+    check_csrf(
+        &s,
+        req.headers()
+            .get("X-CSRF-Token")
+            .and_then(|v| v.to_str().ok()),
+    )?;
+    let (status, report) = import_upload(
+        &state,
+        s.caller.username.clone(),
+        q.into_inner().filename,
+        body,
+    )
+    .await?;
+    Ok(HttpResponse::build(status)
+        .json(serde_json::json!({ "report": report, "text": report.to_text() })))
 }
 
-async fn template_download(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, WebError> {
+async fn template_download(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let _s = logged_in!(req, state);
     let (t, file) = match path.as_str() {
         "register.xlsx" => (Template::Register, "基地名册.xlsx"),
@@ -767,18 +1194,26 @@ async fn template_download(req: HttpRequest, state: web::Data<AppState>, path: w
 pub fn xlsx_response(bytes: Vec<u8>, file: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(("Content-Disposition", format!("attachment; filename*=UTF-8''{}", url(file))))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename*=UTF-8''{}", url(file)),
+        ))
         .body(bytes)
 }
 
 /// A year's scorecards limited to what `scope` may see.
-pub async fn scoped_card(state: &web::Data<AppState>, scope: Scope, year: i32) -> Result<Scorecard, WebError> {
+pub async fn scoped_card(
+    state: &web::Data<AppState>,
+    scope: Scope,
+    year: i32,
+) -> Result<Scorecard, WebError> {
     let today = state.today();
     let st = state.clone();
     blocking(state, move |db| {
         st.cache.sync(db, today)?;
         let all = st.cache.bases(db)?;
-        let ids: std::collections::HashSet<i64> = scoped(&all, scope).iter().map(|b| b.id).collect();
+        let ids: std::collections::HashSet<i64> =
+            scoped(&all, scope).iter().map(|b| b.id).collect();
         let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
         let mut c = card.as_ref().clone();
         c.rows.retain(|r| ids.contains(&r.base_id));
@@ -787,22 +1222,35 @@ pub async fn scoped_card(state: &web::Data<AppState>, scope: Scope, year: i32) -
     .await
 }
 
-async fn export_xlsx(req: HttpRequest, state: web::Data<AppState>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn export_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
     let year = year_of(q.year, state.today());
     let card = scoped_card(&state, s.caller.scope, year).await?;
-    let bytes = output::write_xlsx(&card).map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
+    let bytes =
+        output::write_xlsx(&card).map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
     Ok(xlsx_response(bytes, &format!("{year}年度考核结果.xlsx")))
 }
 
-async fn export_csv(req: HttpRequest, state: web::Data<AppState>, q: web::Query<YearQuery>) -> Result<HttpResponse, WebError> {
+async fn export_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
     let year = year_of(q.year, state.today());
     let card = scoped_card(&state, s.caller.scope, year).await?;
     let mut out = Vec::new();
-    output::write_csv(&card, &mut out).map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
+    output::write_csv(&card, &mut out)
+        .map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=scorecards-{year}.csv")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=scorecards-{year}.csv"),
+        ))
         .body(out))
 }

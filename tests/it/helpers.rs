@@ -135,7 +135,7 @@ pub fn options() -> ingest::Options {
 
 pub fn sample(name: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/samples")
+        .join("tests/fixtures/samples")
         .join(name);
     assert!(p.exists(), "sample file {} is missing", p.display());
     p
@@ -185,3 +185,181 @@ macro_rules! on_both_backends {
     };
 }
 pub(crate) use on_both_backends;
+
+/// The web app running on a free port over a test database, with the
+/// sample imported and one account (and API token) per role:
+/// `province`; `unit` for 郑州市科协 (SAMPLE-001, SAMPLE-005); `base` for SAMPLE-002.
+pub struct TestApp {
+    pub addr: String,
+    pub tokens: std::collections::HashMap<&'static str, String>,
+}
+
+pub const PASSWORD: &str = "correct-horse-9";
+
+pub fn spawn_app(t: &TestDb) -> TestApp {
+    use basewatch::access::{add_user, issue_token, NewAccount, Role};
+    let mut db = t.db();
+    import_sample(t, &mut db);
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role, unit, base) in [
+        ("province", Role::Province, None, None),
+        ("unit", Role::Recommender, Some("郑州市科协"), None),
+        ("base", Role::Base, None, Some("SAMPLE-002")),
+    ] {
+        add_user(
+            &mut db,
+            &NewAccount {
+                username: name,
+                password: PASSWORD,
+                role,
+                unit,
+                base,
+                email: "x@example.org",
+            },
+        )
+        .expect("add user");
+        tokens.insert(name, issue_token(&mut db, name).expect("token"));
+    }
+    let state = basewatch::web::AppState::new(t.settings(), Some(today())).expect("app state");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let _ = basewatch::web::run(listener, state).expect("run").await;
+        })
+    });
+    TestApp { addr, tokens }
+}
+
+/// A browser-like client: keeps the session cookie, follows no redirects.
+pub struct Browser {
+    pub agent: ureq::Agent,
+    pub base: String,
+    pub cookie: Option<String>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub set_cookies: Vec<String>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+}
+
+fn reply(r: Result<ureq::Response, ureq::Error>) -> Reply {
+    let r = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("request failed: {e}"),
+    };
+    let status = r.status();
+    let location = r.header("Location").map(str::to_string);
+    let content_type = r.header("Content-Type").unwrap_or("").to_string();
+    let set_cookies = r
+        .all("Set-Cookie")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut r.into_reader(), &mut body).expect("body");
+    Reply {
+        status,
+        location,
+        content_type,
+        set_cookies,
+        body,
+    }
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser {
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            base: app.addr.clone(),
+            cookie: None,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        let mut req = self.agent.get(&format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.set("Cookie", c);
+        }
+        reply(req.call())
+    }
+
+    pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut req = self.agent.post(&format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.set("Cookie", c);
+        }
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        reply(req.send_bytes(body))
+    }
+
+    /// Log in through the form, as a person would; returns the login reply.
+    pub fn login(&mut self, user: &str, password: &str) -> Reply {
+        let form = self.get("/login");
+        let html = form.text();
+        let csrf = between(&html, r#"name="csrf" value=""#, "\"");
+        let login_cookie = form
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("bw_login_csrf="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+            .unwrap_or_default();
+        self.cookie = Some(login_cookie);
+        let body = format!("username={user}&password={password}&csrf={csrf}&next=%2F");
+        let r = self.post(
+            "/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        );
+        self.cookie = r
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("bw_session=") && !c.starts_with("bw_session=;"))
+            .map(|c| c.split(';').next().unwrap_or("").to_string());
+        r
+    }
+
+    /// The CSRF token on the current pages (from the logout form).
+    pub fn csrf(&self) -> String {
+        let html = self.get("/bases").text();
+        between(&html, r#"name="csrf" value=""#, "\"")
+    }
+}
+
+pub fn between(s: &str, start: &str, end: &str) -> String {
+    s.split_once(start)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(v, _)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// An API request with a bearer token (or none).
+pub fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&[u8]>,
+) -> Reply {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut req = agent.request(method, &format!("{}{path}", app.addr));
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    reply(match body {
+        Some(b) => req.send_bytes(b),
+        None => req.call(),
+    })
+}

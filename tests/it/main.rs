@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod browser;
 mod cli;
 mod demo;
 mod evaluate;
@@ -11,3 +12,4 @@ mod import_bad_input;
 mod import_formats;
 mod reimport;
 mod sample;
+mod web;
