@@ -140,7 +140,15 @@ pub fn web(seconds: u32, connections: u32, today: NaiveDate) -> AppResult<String
         .listen(l)?
         .run())
     });
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Wait (bounded) until both servers accept connections.
+    for addr in [app_addr, bare_addr] {
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(addr).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 
     let year = today.format("%Y").to_string();
     let targets = [
