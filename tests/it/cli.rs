@@ -129,3 +129,145 @@ fn a_config_file_with_an_unknown_key_stops_start_up() {
         "{err}"
     );
 }
+
+#[test]
+fn users_add_reads_the_password_from_stdin_and_token_prints_a_usable_token() {
+    use std::io::Write;
+    let t = TestDb::sqlite();
+    let reg = sample("bases_register.csv");
+    assert!(basewatch(&t, &["import", reg.to_str().unwrap()], &[])
+        .status
+        .success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_basewatch"))
+        .args([
+            "users",
+            "add",
+            "zz",
+            "--role",
+            "recommender",
+            "--unit",
+            "郑州市科协",
+            "--email",
+            "zz@example.org",
+        ])
+        .current_dir(t.dir.path())
+        .env("BASEWATCH_DATABASE_URL", &t.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut db = t.db();
+    let caller = basewatch::access::login(&mut db, "zz", "a-long-password")
+        .unwrap()
+        .expect("login works");
+    assert_eq!(caller.scope_name, "郑州市科协");
+    // The hash, not the password, is stored.
+    let u = basewatch::db::users::find_by_username(&mut db, "zz")
+        .unwrap()
+        .unwrap();
+    assert!(u.password_hash.starts_with("$argon2") && !u.password_hash.contains("a-long-password"));
+
+    let out = basewatch(&t, &["users", "token", "zz"], &[]);
+    let token = text(&out.stdout).trim().to_string();
+    assert_eq!(token.len(), 64);
+    let c = basewatch::access::caller_for_token(&mut db, &token)
+        .unwrap()
+        .expect("token works");
+    assert_eq!(c.username, "zz");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_basewatch"))
+        .args([
+            "users",
+            "add",
+            "yy",
+            "--role",
+            "base",
+            "--base",
+            "NOPE",
+            "--email",
+            "y@example.org",
+        ])
+        .current_dir(t.dir.path())
+        .env("BASEWATCH_DATABASE_URL", &t.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("NOPE"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_demo_command_serves_the_demo_province() {
+    let t = TestDb::sqlite();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_basewatch"))
+        .args(["demo", "--today", "2026-11-28"])
+        .current_dir(t.dir.path())
+        .env("BASEWATCH_BIND", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _guard = Kill(std::mem::replace(
+        &mut child,
+        Command::new("true").spawn().unwrap(),
+    ));
+    let app = crate::helpers::TestApp {
+        addr: format!("http://127.0.0.1:{port}"),
+        tokens: Default::default(),
+    };
+    let mut up = false;
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "the demo server did not start");
+    let mut b = crate::helpers::Browser::new(&app);
+    assert_eq!(
+        b.login("province", basewatch::demo::DEMO_PASSWORD).status,
+        303
+    );
+    let overview = b.get("/overview");
+    assert_eq!(overview.status, 200);
+    assert!(overview.text().contains("各地市达标率"));
+    let list = b.get("/bases").text();
+    assert!(list.contains("共 150 个基地"), "all demo bases listed");
+    let mut base = crate::helpers::Browser::new(&app);
+    assert_eq!(
+        base.login("base", basewatch::demo::DEMO_PASSWORD).status,
+        303
+    );
+    assert!(base.get("/bases").text().contains("共 1 个基地"));
+}
