@@ -32,6 +32,14 @@ pub struct Settings {
     pub font_path: Option<PathBuf>,
     /// Where dashboard files are read from (missing files: the built-in ones).
     pub dashboards_dir: PathBuf,
+    /// SMTP server in lettre's URL form; `None`: messages go to `data_dir/outbox/*.eml`.
+    pub smtp_url: Option<String>,
+    /// The From address of every message.
+    pub mail_from: String,
+    /// Where job definitions are read from.
+    pub jobs_dir: PathBuf,
+    /// Folder the `import-inbox` job watches.
+    pub inbox_dir: PathBuf,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +53,10 @@ struct FileSettings {
     dashboards_dir: Option<PathBuf>,
     #[serde(default)]
     charts: ChartSettings,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    jobs_dir: Option<PathBuf>,
+    inbox_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -165,6 +177,42 @@ impl Settings {
         )
         .map(|(v, _)| PathBuf::from(v))
         .unwrap_or_else(|| PathBuf::from("dashboards"));
+        let smtp = pick("BASEWATCH_SMTP_URL", "smtp_url", fs.smtp_url);
+        if let Some((url, src)) = &smtp {
+            if let Err(e) = lettre::SmtpTransport::from_url(url) {
+                return Err(AppError::Config {
+                    source_name: src.clone(),
+                    key: "smtp_url".into(),
+                    message: format!(
+                        "无法解析 SMTP 地址 {} (cannot parse the SMTP URL): {e}",
+                        crate::db::redact(url)
+                    ),
+                });
+            }
+        }
+        let (mail_from, from_src) = pick("BASEWATCH_MAIL_FROM", "mail_from", fs.mail_from)
+            .unwrap_or_else(|| ("basewatch@localhost".into(), "默认值 (default)".into()));
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(AppError::Config {
+                source_name: from_src,
+                key: "mail_from".into(),
+                message: format!("“{mail_from}”不是有效的邮箱地址 (not a valid address)"),
+            });
+        }
+        let jobs_dir = pick(
+            "BASEWATCH_JOBS_DIR",
+            "jobs_dir",
+            fs.jobs_dir.map(|p| p.display().to_string()),
+        )
+        .map(|(v, _)| PathBuf::from(v))
+        .unwrap_or_else(|| PathBuf::from("jobs"));
+        let inbox_dir = pick(
+            "BASEWATCH_INBOX_DIR",
+            "inbox_dir",
+            fs.inbox_dir.map(|p| p.display().to_string()),
+        )
+        .map(|(v, _)| PathBuf::from(v))
+        .unwrap_or_else(|| data_dir.join("inbox"));
         Ok(Settings {
             database_url,
             data_dir,
@@ -174,6 +222,10 @@ impl Settings {
             cookie_secure,
             font_path,
             dashboards_dir,
+            smtp_url: smtp.map(|(v, _)| v),
+            mail_from,
+            jobs_dir,
+            inbox_dir,
         })
     }
 
@@ -193,6 +245,10 @@ impl Settings {
             cookie_secure: false,
             font_path: None,
             dashboards_dir: PathBuf::from("dashboards"),
+            smtp_url: None,
+            mail_from: "basewatch@localhost".into(),
+            jobs_dir: PathBuf::from("jobs"),
+            inbox_dir: data_dir.join("inbox"),
         })
     }
 }

@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Scheduled jobs (jobs/*.toml).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Manage accounts.
     Users {
         #[command(subcommand)]
@@ -86,6 +91,19 @@ enum BenchCommand {
         seconds: u32,
         #[arg(long, default_value_t = 64)]
         connections: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Every job with its schedule and next run times (Asia/Shanghai).
+    List,
+    /// Run one job now.
+    Run {
+        name: String,
+        /// Run as if today were this date (YYYY-MM-DD).
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }
 
@@ -145,7 +163,15 @@ fn main() -> ExitCode {
 /// Run the web server until interrupted.
 fn serve(settings: Settings, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     let bind = settings.bind.clone();
+    let jobs = basewatch::jobs::load(&settings.jobs_dir)?;
+    let sched_settings = settings.clone();
     let state = basewatch::web::AppState::new(settings, today)?;
+    let pool = state.pool.clone();
+    let instance = format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "basewatch".into()),
+        std::process::id()
+    );
     let listener = std::net::TcpListener::bind(&bind).with_context(|| {
         format!("无法监听 {bind} (cannot listen on {bind}; set BASEWATCH_BIND)")
     })?;
@@ -154,7 +180,16 @@ fn serve(settings: Settings, today: Option<chrono::NaiveDate>) -> anyhow::Result
         .enable_all()
         .build()
         .context("tokio runtime")?;
-    rt.block_on(async move { basewatch::web::run(listener, state)?.await })?;
+    rt.block_on(async move {
+        // The scheduler is one task beside the server, on the same runtime.
+        tokio::spawn(basewatch::jobs::scheduler::run(
+            sched_settings,
+            pool,
+            jobs,
+            instance,
+        ));
+        basewatch::web::run(listener, state)?.await
+    })?;
     Ok(())
 }
 
@@ -205,6 +240,50 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drop(out);
             drop(db);
             serve(settings, None)?;
+        }
+        Command::Jobs { command } => {
+            let jobs = basewatch::jobs::load(&settings.jobs_dir)?;
+            match command {
+                JobsCommand::List => {
+                    for j in &jobs {
+                        let next: Vec<String> = j
+                            .next_runs(3)
+                            .iter()
+                            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                            .collect();
+                        writeln!(
+                            out,
+                            "{:<14} {:<16} {}\n               下次运行 (next, Asia/Shanghai): {}",
+                            j.name,
+                            j.cron,
+                            j.description,
+                            next.join(", ")
+                        )?;
+                    }
+                }
+                JobsCommand::Run { name, as_of } => {
+                    let job = jobs.iter().find(|j| j.name == name).with_context(|| {
+                        format!("没有名为 {name} 的任务 (no such job); see `basewatch jobs list`")
+                    })?;
+                    let as_of = date_arg(&as_of, "--as-of")?.unwrap_or_else(basewatch::today);
+                    let by = format!(
+                        "cli:{}",
+                        std::env::var("USER").unwrap_or_else(|_| "?".into())
+                    );
+                    // A manual run is recorded under its own time, so it never blocks a scheduled one.
+                    let report = basewatch::jobs::run(
+                        &mut db,
+                        &settings,
+                        job,
+                        as_of,
+                        basewatch::db::now(),
+                        &by,
+                    )?
+                    .context("run claimed elsewhere")?;
+                    writeln!(out, "{}：{}", job.name, report.message)?;
+                    writeln!(out, "{}", serde_json::to_string(&report.counts)?)?;
+                }
+            }
         }
         Command::Users { command } => match command {
             UsersCommand::Add {

@@ -9,6 +9,8 @@ pub mod bases;
 pub mod counts;
 pub mod evaluations;
 pub mod imports;
+pub mod jobs;
+pub mod outbox;
 pub mod records;
 pub mod schema;
 pub mod units;

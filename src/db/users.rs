@@ -123,3 +123,12 @@ pub fn find_by_token(db: &mut Db, token_hash: &str) -> AppResult<Option<User>> {
         None => Ok(None),
     }
 }
+
+/// Email addresses of the recommender accounts bound to a unit (copied on its bases' warnings).
+pub fn emails_for_unit(db: &mut Db, unit_id: i64) -> AppResult<Vec<String>> {
+    Ok(with_conn!(db, c => t::table
+        .filter(t::role.eq("recommender"))
+        .filter(t::unit_id.eq(unit_id))
+        .select(t::email)
+        .load::<String>(c))?)
+}

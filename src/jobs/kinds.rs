@@ -1,0 +1,273 @@
+//! What each kind of job does. Every one is safe to run twice: imports are
+//! keyed by file digest and moved when done, evaluations are snapshots, and
+//! messages are queued under keys that say why they are sent.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{evaluation_day, Job, Kind, RunReport};
+use crate::charts::{self, Format};
+use crate::compliance::{self, output, Pace};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::Indicator;
+use crate::error::{AppError, AppResult};
+use crate::ingest::{self, Outcome};
+use crate::mail::{self, Reason};
+
+pub fn run(db: &mut Db, settings: &Settings, job: &Job, as_of: NaiveDate) -> AppResult<RunReport> {
+    match job.kind {
+        Kind::Deliver => deliver(db, settings),
+        Kind::Evaluate => evaluate(db, settings, as_of),
+        Kind::ImportInbox => import_inbox(db, settings, as_of),
+        Kind::EarlyWarning => early_warning(db, settings, job, as_of),
+    }
+}
+
+fn deliver(db: &mut Db, settings: &Settings) -> AppResult<RunReport> {
+    let d = mail::deliver(db, settings)?;
+    let mut r = RunReport::default();
+    r.add("sent", d.sent.into());
+    r.add("retrying", d.retrying.into());
+    r.add("failed", d.failed.into());
+    r.message = format!("发送 {}，待重试 {}，失败 {}", d.sent, d.retrying, d.failed);
+    Ok(r)
+}
+
+fn evaluate(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunReport> {
+    let mut r = RunReport::default();
+    let mut parts = Vec::new();
+    for year in [as_of.year() - 1, as_of.year()] {
+        let card = compliance::evaluate(
+            db,
+            &settings.rulebook,
+            year,
+            Some(as_of.max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(as_of))),
+            as_of,
+        )?;
+        compliance::store(db, &card)?;
+        let (n, pass) = card.totals();
+        r.add(&format!("bases_{year}"), n as i64);
+        r.add(&format!("pass_{year}"), pass as i64);
+        parts.push(format!("{year} 年度 {n} 个基地，达标 {pass} 个"));
+    }
+    r.message = parts.join("；");
+    Ok(r)
+}
+
+fn import_inbox(db: &mut Db, settings: &Settings, today: NaiveDate) -> AppResult<RunReport> {
+    let dir = &settings.inbox_dir;
+    let done = dir.join("done");
+    let rejected = dir.join("rejected");
+    for d in [dir, &done, &rejected] {
+        std::fs::create_dir_all(d).map_err(|e| AppError::io(d, e))?;
+    }
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| AppError::io(dir, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            // Files still being copied in are left for the next run.
+            !n.starts_with('.') && !n.ends_with(".part") && !n.ends_with(".tmp")
+        })
+        .collect();
+    files.sort();
+    let mut r = RunReport::default();
+    let opts = ingest::Options {
+        by: "import-inbox".into(),
+        today,
+        progress: false,
+    };
+    for path in files {
+        let report = ingest::import_file(db, settings, &path, &opts)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let target_dir = if report.outcome == Outcome::Rejected {
+            &rejected
+        } else {
+            &done
+        };
+        let mut target = target_dir.join(&name);
+        if target.exists() {
+            target = target_dir.join(format!("{}-{name}", db::now().format("%Y%m%d%H%M%S")));
+        }
+        std::fs::rename(&path, &target).map_err(|e| AppError::io(&path, e))?;
+        if report.outcome == Outcome::Rejected {
+            let rp = target.with_file_name(format!(
+                "{}.report.txt",
+                target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            ));
+            std::fs::write(&rp, report.to_text()).map_err(|e| AppError::io(&rp, e))?;
+            r.add("rejected", 1);
+        } else {
+            r.add("imported", 1);
+        }
+    }
+    r.message = format!(
+        "导入 {} 个文件，拒绝 {} 个",
+        r.counts.get("imported").copied().unwrap_or(0),
+        r.counts.get("rejected").copied().unwrap_or(0)
+    );
+    Ok(r)
+}
+
+/// The stage a date falls in: the smallest lead time not shorter than the days left.
+pub fn stage(lead_days: &[u32], days_left: i64) -> Option<u32> {
+    if days_left < 0 {
+        return None;
+    }
+    lead_days
+        .iter()
+        .copied()
+        .filter(|l| i64::from(*l) >= days_left)
+        .min()
+}
+
+fn early_warning(
+    db: &mut Db,
+    settings: &Settings,
+    job: &Job,
+    as_of: NaiveDate,
+) -> AppResult<RunReport> {
+    let params = job
+        .warning
+        .as_ref()
+        .ok_or_else(|| AppError::Invalid("early-warning 任务缺少参数 (missing params)".into()))?;
+    let year = as_of.year();
+    let period_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
+    let days_left = (period_end - as_of).num_days();
+    let mut r = RunReport::default();
+    let Some(stage) = stage(&params.lead_days, days_left) else {
+        r.message = format!("距统计期结束还有 {days_left} 天，未到预警阶段");
+        return Ok(r);
+    };
+    let evaluation = evaluation_day(&params.evaluation_date, year).unwrap_or(period_end);
+    let card = compliance::evaluate(db, &settings.rulebook, year, Some(as_of), as_of)?;
+    let bases: BTreeMap<i64, db::bases::Base> =
+        db::bases::all(db)?.into_iter().map(|b| (b.id, b)).collect();
+    let mut by_base: BTreeMap<i64, Vec<&compliance::ScorecardRow>> = BTreeMap::new();
+    for row in &card.rows {
+        by_base.entry(row.base_id).or_default().push(row);
+    }
+    for (base_id, rows) in by_base {
+        // At risk: an indicator not met and not on track (behind, unable, or nothing reported).
+        let risky: Vec<&&compliance::ScorecardRow> = rows
+            .iter()
+            .filter(|x| !x.met && x.pace != Some(Pace::OnTrack))
+            .collect();
+        if risky.is_empty() {
+            continue;
+        }
+        let Some(base) = bases.get(&base_id) else {
+            continue;
+        };
+        let key = format!("early_warning|{}|{year}|{stage}", base.code);
+        let cc = db::users::emails_for_unit(db, base.unit_id)?.join(",");
+        let items: Vec<String> = risky
+            .iter()
+            .map(|x| {
+                let pace = x
+                    .pace
+                    .map(|p| format!("（{}）", p.name_zh()))
+                    .unwrap_or_default();
+                format!("{}{pace}", output::explain(x))
+            })
+            .collect();
+        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+        vars.insert("base_name", base.name.clone());
+        vars.insert("base_code", base.code.clone());
+        vars.insert("year", year.to_string());
+        vars.insert("as_of", as_of.to_string());
+        vars.insert("missing", items.len().to_string());
+        vars.insert(
+            "items",
+            items
+                .iter()
+                .map(|i| format!("  · {i}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        vars.insert(
+            "items_html",
+            format!(
+                "<ul>{}</ul>",
+                items
+                    .iter()
+                    .map(|i| format!("<li>{}</li>", crate::web_escape(i)))
+                    .collect::<String>()
+            ),
+        );
+        vars.insert("period_end", period_end.to_string());
+        vars.insert("days_left", days_left.to_string());
+        vars.insert("evaluation_date", evaluation.to_string());
+        vars.insert("stage", stage.to_string());
+        let (subject, text, html) = mail::render(Reason::EarlyWarning, &vars);
+        let bars: Vec<charts::Bar> = rows
+            .iter()
+            .map(|x| charts::Bar {
+                label: Indicator::parse(&x.indicator)
+                    .map(|i| i.short_zh().to_string())
+                    .unwrap_or_else(|_| x.indicator.clone()),
+                actual: x.actual.map(|a| a as f64),
+                target: x.target as f64,
+            })
+            .collect();
+        let png = charts::indicator_chart(
+            &format!("{} {year} 年度指标完成情况（截至 {as_of}）", base.name),
+            &bars,
+            Format::Png,
+        )
+        .map_err(|e| AppError::Compute(e.to_string()))?;
+        let queued = db::outbox::enqueue(
+            db,
+            &db::outbox::NewMail {
+                dedupe_key: &key,
+                reason: Reason::EarlyWarning.id(),
+                base_id: Some(base.id),
+                recipients: &base.email,
+                cc: &cc,
+                subject: &subject,
+                body_text: &text,
+                body_html: &html,
+                attachment: Some(&png.bytes),
+            },
+        )?;
+        r.add(if queued { "queued" } else { "already_queued" }, 1);
+    }
+    // Try to send at once; what cannot go now goes on a later `deliver` run.
+    let d = mail::deliver(db, settings)?;
+    r.add("sent", d.sent.into());
+    r.message = format!(
+        "统计期结束前 {stage} 天阶段：新预警 {} 封，已发过 {} 封，本次发送 {} 封",
+        r.counts.get("queued").copied().unwrap_or(0),
+        r.counts.get("already_queued").copied().unwrap_or(0),
+        d.sent
+    );
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_date_falls_in_the_stage_of_the_nearest_lead_time_not_yet_passed() {
+        let leads = [60, 30, 7];
+        assert_eq!(super::stage(&leads, 90), None);
+        assert_eq!(super::stage(&leads, 60), Some(60));
+        assert_eq!(super::stage(&leads, 45), Some(60));
+        assert_eq!(super::stage(&leads, 30), Some(30));
+        assert_eq!(super::stage(&leads, 8), Some(30));
+        assert_eq!(super::stage(&leads, 0), Some(7));
+        assert_eq!(super::stage(&leads, -1), None);
+    }
+}
