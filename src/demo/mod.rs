@@ -42,6 +42,21 @@ pub fn run(database: &Path, dir: &Path, today: NaiveDate) -> AppResult<String> {
     let province = load(&mut db, &settings, dir, today)?;
     let accounts = create_accounts(&mut db, &province)?;
     let mut s = summary(&mut db, &settings, &province, database, today)?;
+    // The warnings the province would send today, written to the outbox folder.
+    let jobs = crate::jobs::load(std::path::Path::new("jobs"))?;
+    if let Some(job) = jobs
+        .iter()
+        .find(|j| j.kind == crate::jobs::Kind::EarlyWarning)
+    {
+        if let Some(r) = crate::jobs::run(&mut db, &settings, job, today, db::now(), "demo")? {
+            let _ = writeln!(
+                s,
+                "\n今日预警 (today's early warnings)：{}；邮件见 {}",
+                r.message,
+                settings.data_dir.join("outbox").display()
+            );
+        }
+    }
     let _ = writeln!(s, "\n演示账号 (demo accounts)，密码均为 {DEMO_PASSWORD}：");
     for (name, role, sees) in accounts {
         let _ = writeln!(s, "  {name:<10} {role:<6} {sees}");

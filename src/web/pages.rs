@@ -31,6 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bases/{code}/chart.svg", web::get().to(chart_svg))
         .route("/bases/{code}/chart.png", web::get().to(chart_png))
         .route("/imports", web::get().to(imports_page))
+        .route("/outbox", web::get().to(outbox_page))
+        .route("/outbox/{id}/resend", web::post().to(resend))
+        .route("/jobs", web::get().to(jobs_page))
         .route("/imports/upload", web::post().to(upload))
         .route("/templates/{name}", web::get().to(template_download))
         .route("/exports/scorecards.xlsx", web::get().to(export_xlsx))
@@ -1253,4 +1256,147 @@ async fn export_csv(
             format!("attachment; filename=scorecards-{year}.csv"),
         ))
         .body(out))
+}
+
+async fn outbox_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    if s.caller.role != Role::Province {
+        return Err(WebError::NotFound);
+    }
+    let mails = blocking(&state, |db| db::outbox::recent(db, 200)).await?;
+    let rows: Vec<Vec<String>> = mails
+        .iter()
+        .map(|m| {
+            let status = match m.status.as_str() {
+                "sent" => r#"<span class="ok">已发送</span>"#.to_string(),
+                "failed" => format!(
+                    r#"<span class="bad">发送失败</span>（{}）<form method="post" action="/outbox/{}/resend" style="display:inline"><input type="hidden" name="csrf" value="{}"><button>重新发送</button></form>"#,
+                    esc(&m.last_error),
+                    m.id,
+                    esc(&s.csrf)
+                ),
+                _ if m.attempts > 0 => format!(r#"<span class="warn">待重试（已试 {} 次：{}）</span>"#, m.attempts, esc(&m.last_error)),
+                _ => r#"<span class="muted">待发送</span>"#.to_string(),
+            };
+            vec![
+                m.id.to_string(),
+                m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                esc(&m.recipients),
+                esc(&m.cc),
+                esc(&m.subject),
+                status,
+            ]
+        })
+        .collect();
+    let where_ = match &state.settings.smtp_url {
+        Some(u) => format!("经 SMTP 发送：{}", esc(&db::redact(u))),
+        None => format!(
+            "未配置 SMTP，邮件写入文件夹：{}",
+            esc(&state.settings.data_dir.join("outbox").display().to_string())
+        ),
+    };
+    let body = format!(
+        r#"<p>{where_}</p>{}"#,
+        table(
+            &["编号", "生成时间(UTC)", "收件人", "抄送", "主题", "状态"],
+            &rows,
+            true
+        )
+    );
+    Ok(html(page("邮件发件箱", Some((&s.caller, &s.csrf)), &body)))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+async fn resend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    if s.caller.role != Role::Province {
+        return Err(WebError::NotFound);
+    }
+    check_csrf(&s, form.csrf.as_deref())?;
+    let id = path.into_inner();
+    let st = state.clone();
+    blocking(&state, move |db| {
+        db::outbox::resend(db, id)?;
+        crate::mail::deliver(db, &st.settings).map(|_| ())
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/outbox"))
+        .finish())
+}
+
+async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    if s.caller.role != Role::Province {
+        return Err(WebError::NotFound);
+    }
+    let runs = blocking(&state, |db| db::jobs::recent(db, 100)).await?;
+    let jobs = crate::jobs::load(&state.settings.jobs_dir).map_err(WebError::from)?;
+    let defs: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|j| {
+            let next: Vec<String> = j
+                .next_runs(2)
+                .iter()
+                .map(|t| t.format("%m-%d %H:%M").to_string())
+                .collect();
+            vec![
+                esc(&j.name),
+                format!("<code>{}</code>", esc(&j.cron)),
+                esc(&j.description),
+                next.join("，"),
+            ]
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            let outcome = match r.outcome.as_str() {
+                "ok" => r#"<span class="ok">成功</span>"#,
+                "failed" => r#"<span class="bad">失败</span>"#,
+                _ => r#"<span class="warn">运行中或已中断</span>"#,
+            };
+            vec![
+                esc(&r.job),
+                r.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                r.finished_at
+                    .map(|f| f.format("%H:%M:%S").to_string())
+                    .unwrap_or_default(),
+                outcome.to_string(),
+                esc(&r.counts),
+                esc(&r.message),
+                esc(&r.claimed_by),
+            ]
+        })
+        .collect();
+    let body = format!(
+        r#"<section class="panel"><h2>任务与计划（北京时间）</h2>{}</section><section class="panel"><h2>最近运行记录</h2>{}</section>"#,
+        table(&["任务", "cron", "说明", "下次运行"], &defs, false),
+        table(
+            &[
+                "任务",
+                "开始(UTC)",
+                "结束",
+                "结果",
+                "计数",
+                "说明",
+                "执行实例"
+            ],
+            &rows,
+            true
+        )
+    );
+    Ok(html(page("定时任务", Some((&s.caller, &s.csrf)), &body)))
 }

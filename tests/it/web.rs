@@ -36,6 +36,8 @@ fn every_page_route_is_scoped_by_role(t: &TestDb) {
         "/bases/SAMPLE-001",
         "/bases/SAMPLE-001/chart.svg",
         "/imports",
+        "/outbox",
+        "/jobs",
         "/templates/register.xlsx",
         "/exports/scorecards.csv?year=2024",
     ] {
@@ -68,12 +70,11 @@ fn every_page_route_is_scoped_by_role(t: &TestDb) {
                 assert_eq!(b.get(&path).status, want, "{role} {path}");
             }
         }
-        let imports = b.get("/imports");
-        assert_eq!(
-            imports.status,
-            if role == "province" { 200 } else { 404 },
-            "{role} /imports"
-        );
+        for path in ["/imports", "/outbox", "/jobs"] {
+            let r = b.get(path);
+            let want = if role == "province" { 200 } else { 404 };
+            assert_eq!(r.status, want, "{role} {path}");
+        }
         for name in ["register", "yearly_counts", "activity_records"] {
             let r = b.get(&format!("/templates/{name}.xlsx"));
             assert_eq!(r.status, 200);
