@@ -10,6 +10,7 @@ mod demo;
 mod evaluate;
 mod import_bad_input;
 mod import_formats;
+mod jobs;
 mod reimport;
 mod sample;
 mod web;
