@@ -65,3 +65,17 @@ pub fn last_scheduled(db: &mut Db, job: &str) -> AppResult<Option<NaiveDateTime>
 pub fn recent(db: &mut Db, limit: i64) -> AppResult<Vec<Run>> {
     Ok(with_conn!(db, c => t::table.order(t::id.desc()).limit(limit).load::<Run>(c))?)
 }
+
+/// Mark runs still `running` after `hours` as abandoned (their process died);
+/// the job's effects are keyed, so its next run picks up what is missing.
+pub fn abandon_stale(db: &mut Db, hours: i64) -> AppResult<usize> {
+    let cutoff = now() - chrono::Duration::hours(hours);
+    Ok(with_conn!(db, c => diesel::update(
+        t::table.filter(t::outcome.eq("running")).filter(t::started_at.lt(cutoff)),
+    )
+    .set((
+        t::outcome.eq("abandoned"),
+        t::message.eq("运行中断（进程退出），下次运行将补齐 (interrupted; the next run completes it)"),
+    ))
+    .execute(c))?)
+}

@@ -130,12 +130,19 @@ pub fn mark_failed(
     Ok(status.to_string())
 }
 
-/// Put a failed message back in the queue (staff's resend).
+/// Send a message again now (staff's resend): a failed one starts over with
+/// fresh attempts; a queued or stuck one stops waiting for its backoff or lease.
 pub fn resend(db: &mut Db, id: i64) -> AppResult<bool> {
+    let ts = now();
     let n = with_conn!(db, c => diesel::update(t::table.find(id).filter(t::status.eq("failed")))
-        .set((t::status.eq("queued"), t::attempts.eq(0), t::next_attempt_at.eq(now())))
+        .set((t::status.eq("queued"), t::attempts.eq(0), t::next_attempt_at.eq(ts)))
         .execute(c))?;
-    Ok(n == 1)
+    let m = with_conn!(db, c => diesel::update(
+        t::table.find(id).filter(t::status.eq_any(["queued", "sending"])),
+    )
+    .set((t::status.eq("queued"), t::next_attempt_at.eq(ts)))
+    .execute(c))?;
+    Ok(n + m > 0)
 }
 
 /// The most recent messages, newest first.

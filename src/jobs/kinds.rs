@@ -22,6 +22,7 @@ pub fn run(db: &mut Db, settings: &Settings, job: &Job, as_of: NaiveDate) -> App
         Kind::Evaluate => evaluate(db, settings, as_of),
         Kind::ImportInbox => import_inbox(db, settings, as_of),
         Kind::EarlyWarning => early_warning(db, settings, job, as_of),
+        Kind::Deadlines => deadlines(db, settings, job, as_of),
     }
 }
 
@@ -250,6 +251,67 @@ fn early_warning(
     r.add("sent", d.sent.into());
     r.message = format!(
         "统计期结束前 {stage} 天阶段：新预警 {} 封，已发过 {} 封，本次发送 {} 封",
+        r.counts.get("queued").copied().unwrap_or(0),
+        r.counts.get("already_queued").copied().unwrap_or(0),
+        d.sent
+    );
+    Ok(r)
+}
+
+/// Remind each base, once per lead time, of the annual report and the end
+/// of its cycle.
+fn deadlines(
+    db: &mut Db,
+    settings: &Settings,
+    job: &Job,
+    as_of: NaiveDate,
+) -> AppResult<RunReport> {
+    use crate::lifecycle::{self, DeadlineKind};
+    let mut r = RunReport::default();
+    for base in db::bases::all(db)? {
+        for d in lifecycle::deadlines(&base, &settings.rulebook, as_of) {
+            let what = match d.kind {
+                DeadlineKind::AnnualReport => "请向省科协报送本年度建设计划和上一年度工作总结（《办法》第十四条第四项），并抄送推荐单位。",
+                DeadlineKind::CycleEnd => "三年建设周期即将届满，请按《办法》第十七条向省科协申请验收；验收合格的重新确定建设周期，未申请或验收不合格的不再认定为创新基地。",
+                // The counting period has its own warnings; rectification its own notices.
+                _ => continue,
+            };
+            let days_left = (d.date - as_of).num_days();
+            let Some(stage) = stage(&job.reminder_days, days_left) else {
+                continue;
+            };
+            let key = format!("deadline|{:?}|{}|{}|{stage}", d.kind, base.code, d.date);
+            let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+            vars.insert("base_name", base.name.clone());
+            vars.insert("base_code", base.code.clone());
+            vars.insert("deadline", d.kind.name_zh().to_string());
+            vars.insert("date", d.date.to_string());
+            vars.insert("days_left", days_left.to_string());
+            vars.insert("what", what.to_string());
+            vars.insert("stage", stage.to_string());
+            let (subject, text, html) = mail::render(Reason::DeadlineReminder, &vars);
+            let cc = db::users::emails_for_unit(db, base.unit_id)?.join(",");
+            let queued = db::outbox::enqueue(
+                db,
+                &db::outbox::NewMail {
+                    dedupe_key: &key,
+                    reason: Reason::DeadlineReminder.id(),
+                    base_id: Some(base.id),
+                    recipients: &base.email,
+                    cc: &cc,
+                    subject: &subject,
+                    body_text: &text,
+                    body_html: &html,
+                    attachment: None,
+                },
+            )?;
+            r.add(if queued { "queued" } else { "already_queued" }, 1);
+        }
+    }
+    let d = mail::deliver(db, settings)?;
+    r.add("sent", d.sent.into());
+    r.message = format!(
+        "新提醒 {} 封，已发过 {} 封，本次发送 {} 封",
         r.counts.get("queued").copied().unwrap_or(0),
         r.counts.get("already_queued").copied().unwrap_or(0),
         d.sent

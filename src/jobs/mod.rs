@@ -21,7 +21,8 @@ use crate::error::{AppError, AppResult};
 
 /// The job files shipped with the binary (a file of the same name in
 /// `jobs_dir` replaces one; other files there add jobs).
-const BUILTIN: [(&str, &str); 4] = [
+const BUILTIN: [(&str, &str); 5] = [
+    ("deadlines.toml", include_str!("../../jobs/deadlines.toml")),
     ("deliver.toml", include_str!("../../jobs/deliver.toml")),
     ("evaluate.toml", include_str!("../../jobs/evaluate.toml")),
     (
@@ -41,6 +42,7 @@ pub enum Kind {
     Evaluate,
     ImportInbox,
     EarlyWarning,
+    Deadlines,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +55,13 @@ struct RawJob {
     description: String,
     #[serde(default)]
     params: toml::Table,
+}
+
+/// Parameters of the deadlines job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReminderParams {
+    lead_days: Vec<u32>,
 }
 
 /// Parameters of the early-warning job: the evaluation calendar.
@@ -73,6 +82,8 @@ pub struct Job {
     pub schedule: cron::Schedule,
     pub description: String,
     pub warning: Option<WarningParams>,
+    /// Lead times of the deadlines job.
+    pub reminder_days: Vec<u32>,
     pub file: String,
 }
 
@@ -114,7 +125,25 @@ pub fn parse(text: &str, file: &str) -> AppResult<Job> {
             ),
         )
     })?;
+    let mut reminder_days = Vec::new();
     let warning = match raw.kind {
+        Kind::Deadlines => {
+            let p: ReminderParams =
+                toml::Value::Table(raw.params)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        err(file, "params", e.message().trim().to_string())
+                    })?;
+            if p.lead_days.is_empty() || p.lead_days.iter().any(|d| *d == 0 || *d > 366) {
+                return Err(err(
+                    file,
+                    "params.lead_days",
+                    "应为 1 到 366 之间的天数列表 (days between 1 and 366)".into(),
+                ));
+            }
+            reminder_days = p.lead_days;
+            None
+        }
         Kind::EarlyWarning => {
             let p: WarningParams =
                 toml::Value::Table(raw.params)
@@ -160,6 +189,7 @@ pub fn parse(text: &str, file: &str) -> AppResult<Job> {
         schedule,
         description: raw.description,
         warning,
+        reminder_days,
         file: file.to_string(),
     })
 }
@@ -254,7 +284,13 @@ mod tests {
     fn the_shipped_jobs_are_valid() {
         let jobs = load(Path::new("/nonexistent")).unwrap();
         let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
-        for n in ["deliver", "evaluate", "import-inbox", "early-warning"] {
+        for n in [
+            "deliver",
+            "evaluate",
+            "import-inbox",
+            "early-warning",
+            "deadlines",
+        ] {
             assert!(names.contains(&n), "{n}");
         }
         assert!(jobs.iter().all(|j| !j.next_runs(3).is_empty()));

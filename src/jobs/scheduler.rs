@@ -22,6 +22,12 @@ pub async fn run(settings: Settings, pool: Arc<Pool>, jobs: Vec<Job>, instance: 
     loop {
         ticker.tick().await;
         let now = Utc::now();
+        let p = pool.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            p.get()
+                .and_then(|mut db| crate::db::jobs::abandon_stale(&mut db, 2))
+        })
+        .await;
         for job in &jobs {
             let from = since.get(&job.name).copied().unwrap_or(now);
             // The latest due time only: a long pause runs a job once, not once per missed slot.

@@ -24,12 +24,14 @@ const LEASE_SECS: i64 = 300;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     EarlyWarning,
+    DeadlineReminder,
 }
 
 impl Reason {
     pub fn id(self) -> &'static str {
         match self {
             Reason::EarlyWarning => "early_warning",
+            Reason::DeadlineReminder => "deadline_reminder",
         }
     }
     fn templates(self) -> (&'static str, &'static str, &'static str) {
@@ -38,6 +40,11 @@ impl Reason {
                 include_str!("templates/early_warning/subject.txt"),
                 include_str!("templates/early_warning/body.txt"),
                 include_str!("templates/early_warning/body.html"),
+            ),
+            Reason::DeadlineReminder => (
+                include_str!("templates/deadline_reminder/subject.txt"),
+                include_str!("templates/deadline_reminder/body.txt"),
+                include_str!("templates/deadline_reminder/body.html"),
             ),
         }
     }

@@ -1278,7 +1278,13 @@ async fn outbox_page(
                     m.id,
                     esc(&s.csrf)
                 ),
-                _ if m.attempts > 0 => format!(r#"<span class="warn">待重试（已试 {} 次：{}）</span>"#, m.attempts, esc(&m.last_error)),
+                _ if m.attempts > 0 => format!(
+                    r#"<span class="warn">待重试（已试 {} 次：{}）</span><form method="post" action="/outbox/{}/resend" style="display:inline"><input type="hidden" name="csrf" value="{}"><button>立即重试</button></form>"#,
+                    m.attempts,
+                    esc(&m.last_error),
+                    m.id,
+                    esc(&s.csrf)
+                ),
                 _ => r#"<span class="muted">待发送</span>"#.to_string(),
             };
             vec![

@@ -1108,3 +1108,68 @@ on_both_backends!(
     two_instances_claiming_the_same_scheduled_run_run_it_once,
     import_inbox_moves_files_to_done_and_rejected_with_the_report,
 );
+
+/// The deadlines job reminds once per lead time, in the outbox folder when no
+/// SMTP server is configured.
+fn deadline_reminders_are_queued_once_per_stage(t: &TestDb) {
+    let mut db = t.db();
+    crate::helpers::import_sample(t, &mut db);
+    let settings =
+        basewatch::config::Settings::for_database(&t.url, &t.dir.path().join("data")).unwrap();
+    let jobs = basewatch::jobs::load(std::path::Path::new("/nonexistent")).unwrap();
+    let job = jobs.iter().find(|j| j.name == "deadlines").unwrap();
+    let at = |d: &str, h: u32| crate::helpers::date(d).and_hms_opt(h, 0, 0).unwrap();
+    for h in [1, 2] {
+        basewatch::jobs::run(
+            &mut db,
+            &settings,
+            job,
+            crate::helpers::date("2026-12-05"),
+            at("2026-12-05", h),
+            "test",
+        )
+        .unwrap()
+        .expect("claimed");
+    }
+    let mails = basewatch::db::outbox::recent(&mut db, 100).unwrap();
+    let mut keys: Vec<&str> = mails.iter().map(|m| m.dedupe_key.as_str()).collect();
+    keys.sort_unstable();
+    // Cycles end 2026-12-31 (SAMPLE-011) and 2027-01-01 (SAMPLE-008): both in the 30-day stage.
+    assert_eq!(
+        keys,
+        vec![
+            "deadline|CycleEnd|SAMPLE-008|2027-01-01|30",
+            "deadline|CycleEnd|SAMPLE-011|2026-12-31|30"
+        ]
+    );
+    assert!(mails
+        .iter()
+        .all(|m| m.subject.contains("建设周期届满") && m.status == "sent"));
+    let eml = std::fs::read_dir(settings.data_dir.join("outbox"))
+        .unwrap()
+        .count();
+    assert_eq!(eml, 2, "each written once to the outbox folder");
+
+    // In late January every running base is reminded of its annual plan and summary.
+    basewatch::jobs::run(
+        &mut db,
+        &settings,
+        job,
+        crate::helpers::date("2027-01-25"),
+        at("2027-01-25", 1),
+        "test",
+    )
+    .unwrap()
+    .expect("claimed");
+    let mails = basewatch::db::outbox::recent(&mut db, 100).unwrap();
+    let annual = mails
+        .iter()
+        .filter(|m| m.dedupe_key.starts_with("deadline|AnnualReport|"))
+        .count();
+    assert_eq!(annual, 12);
+}
+
+mod deadlines_on_both {
+    use super::*;
+    crate::helpers::on_both_backends!(deadline_reminders_are_queued_once_per_stage);
+}
