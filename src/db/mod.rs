@@ -12,6 +12,7 @@ pub mod imports;
 pub mod jobs;
 pub mod outbox;
 pub mod records;
+pub mod rectifications;
 pub mod schema;
 pub mod units;
 pub mod users;

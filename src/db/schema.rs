@@ -198,6 +198,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rectifications (id) {
+        id -> BigInt,
+        base_id -> BigInt,
+        year -> Integer,
+        ordered_on -> Date,
+        deadline -> Date,
+        ordered_by -> Text,
+        outcome -> Text,
+        decided_on -> Nullable<Date>,
+        decided_by -> Text,
+    }
+}
+
 diesel::joinable!(bases -> recommending_units (unit_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -223,4 +237,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     job_runs,
     outbox,
+    rectifications,
 );

@@ -23,6 +23,7 @@ pub fn run(db: &mut Db, settings: &Settings, job: &Job, as_of: NaiveDate) -> App
         Kind::ImportInbox => import_inbox(db, settings, as_of),
         Kind::EarlyWarning => early_warning(db, settings, job, as_of),
         Kind::Deadlines => deadlines(db, settings, job, as_of),
+        Kind::Rectification => rectification(db, settings, job, as_of),
     }
 }
 
@@ -254,6 +255,30 @@ fn early_warning(
         r.counts.get("queued").copied().unwrap_or(0),
         r.counts.get("already_queued").copied().unwrap_or(0),
         d.sent
+    );
+    Ok(r)
+}
+
+fn rectification(
+    db: &mut Db,
+    settings: &Settings,
+    job: &Job,
+    as_of: NaiveDate,
+) -> AppResult<RunReport> {
+    let mut r = RunReport::default();
+    r.add(
+        "reminded",
+        crate::lifecycle::remind_rectifications(db, settings, &job.reminder_days, as_of)? as i64,
+    );
+    let (passed, proposed) =
+        crate::lifecycle::recheck_rectifications(db, settings, as_of, "rectification")?;
+    r.add("passed", passed as i64);
+    r.add("proposed_revocation", proposed as i64);
+    let d = mail::deliver(db, settings)?;
+    r.add("sent", d.sent.into());
+    r.message = format!(
+        "提醒 {}，复核达标 {}，建议撤销 {}",
+        r.counts["reminded"], passed, proposed
     );
     Ok(r)
 }

@@ -21,7 +21,11 @@ use crate::error::{AppError, AppResult};
 
 /// The job files shipped with the binary (a file of the same name in
 /// `jobs_dir` replaces one; other files there add jobs).
-const BUILTIN: [(&str, &str); 5] = [
+const BUILTIN: [(&str, &str); 6] = [
+    (
+        "rectification.toml",
+        include_str!("../../jobs/rectification.toml"),
+    ),
     ("deadlines.toml", include_str!("../../jobs/deadlines.toml")),
     ("deliver.toml", include_str!("../../jobs/deliver.toml")),
     ("evaluate.toml", include_str!("../../jobs/evaluate.toml")),
@@ -43,6 +47,7 @@ pub enum Kind {
     ImportInbox,
     EarlyWarning,
     Deadlines,
+    Rectification,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,7 +132,7 @@ pub fn parse(text: &str, file: &str) -> AppResult<Job> {
     })?;
     let mut reminder_days = Vec::new();
     let warning = match raw.kind {
-        Kind::Deadlines => {
+        Kind::Deadlines | Kind::Rectification => {
             let p: ReminderParams =
                 toml::Value::Table(raw.params)
                     .try_into()

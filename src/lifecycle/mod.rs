@@ -85,3 +85,221 @@ pub fn deadlines(base: &Base, rulebook: &Rulebook, today: NaiveDate) -> Vec<Dead
     v.sort_by_key(|d| (d.date, d.kind));
     v
 }
+
+use std::collections::BTreeMap;
+
+use crate::compliance::{self, output};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::AppResult;
+use crate::mail::{self, Reason};
+
+/// Queue a rectification email (notice or reminder) for one base.
+#[allow(clippy::too_many_arguments)]
+fn rectification_mail(
+    db: &mut Db,
+    settings: &Settings,
+    base: &Base,
+    year: i32,
+    deadline: NaiveDate,
+    today: NaiveDate,
+    key: &str,
+    headline: &str,
+) -> AppResult<bool> {
+    let card = compliance::evaluate(db, &settings.rulebook, year, None, today)?;
+    let items: Vec<String> = card
+        .rows
+        .iter()
+        .filter(|r| r.base_id == base.id && !r.met)
+        .map(output::explain)
+        .collect();
+    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+    vars.insert("base_name", base.name.clone());
+    vars.insert("base_code", base.code.clone());
+    vars.insert("headline", headline.to_string());
+    vars.insert("year", year.to_string());
+    vars.insert("deadline", deadline.to_string());
+    vars.insert(
+        "days_left",
+        (deadline - today).num_days().max(0).to_string(),
+    );
+    vars.insert(
+        "items",
+        items
+            .iter()
+            .map(|i| format!("  · {i}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    vars.insert(
+        "items_html",
+        format!(
+            "<ul>{}</ul>",
+            items
+                .iter()
+                .map(|i| format!("<li>{}</li>", crate::web_escape(i)))
+                .collect::<String>()
+        ),
+    );
+    let (subject, text, html) = mail::render(Reason::Rectification, &vars);
+    let cc = db::users::emails_for_unit(db, base.unit_id)?.join(",");
+    db::outbox::enqueue(
+        db,
+        &db::outbox::NewMail {
+            dedupe_key: key,
+            reason: Reason::Rectification.id(),
+            base_id: Some(base.id),
+            recipients: &base.email,
+            cc: &cc,
+            subject: &subject,
+            body_text: &text,
+            body_html: &html,
+            attachment: None,
+        },
+    )
+}
+
+/// 责令限期整改: the province orders a base that failed `year` to rectify by
+/// `today + days`. The base becomes `rectifying` and gets a notice. Returns
+/// false if it was already ordered for that year.
+pub fn order_rectification(
+    db: &mut Db,
+    settings: &Settings,
+    base: &Base,
+    year: i32,
+    today: NaiveDate,
+    days: u64,
+    by: &str,
+) -> AppResult<bool> {
+    let deadline = today + chrono::Days::new(days);
+    let created = db.transaction(|db| {
+        if !db::rectifications::create(db, base.id, year, today, deadline, by)? {
+            return Ok::<bool, crate::error::AppError>(false);
+        }
+        db::bases::set_status(
+            db,
+            base.id,
+            "rectifying",
+            today,
+            &format!("{year} 年度考核未达标，责令限期整改，期限至 {deadline}"),
+            by,
+        )?;
+        Ok(true)
+    })?;
+    if created {
+        let key = format!("rectification|{}|{year}|notice", base.code);
+        rectification_mail(
+            db,
+            settings,
+            base,
+            year,
+            deadline,
+            today,
+            &key,
+            &format!("责令限期整改通知（{year} 年度考核未达标）"),
+        )?;
+    }
+    Ok(created)
+}
+
+/// Remind bases under an order, once per lead time before the deadline.
+pub fn remind_rectifications(
+    db: &mut Db,
+    settings: &Settings,
+    lead_days: &[u32],
+    today: NaiveDate,
+) -> AppResult<usize> {
+    let mut n = 0;
+    for o in db::rectifications::with_outcome(db, "open")? {
+        let days_left = (o.deadline - today).num_days();
+        let Some(stage) = lead_days
+            .iter()
+            .copied()
+            .filter(|l| i64::from(*l) >= days_left)
+            .min()
+        else {
+            continue;
+        };
+        if days_left <= 0 {
+            continue;
+        }
+        let Some(base) = db::bases::all(db)?.into_iter().find(|b| b.id == o.base_id) else {
+            continue;
+        };
+        let key = format!("rectification|{}|{}|reminder|{stage}", base.code, o.year);
+        if rectification_mail(
+            db,
+            settings,
+            &base,
+            o.year,
+            o.deadline,
+            today,
+            &key,
+            "整改期限提醒",
+        )? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// At the deadline, re-check each base under an order: back to `building` if
+/// it now passes; otherwise proposed for revocation (a person confirms).
+pub fn recheck_rectifications(
+    db: &mut Db,
+    settings: &Settings,
+    today: NaiveDate,
+    by: &str,
+) -> AppResult<(usize, usize)> {
+    let (mut passed, mut proposed) = (0, 0);
+    for o in db::rectifications::with_outcome(db, "open")? {
+        if o.deadline > today {
+            continue;
+        }
+        let card = compliance::evaluate(db, &settings.rulebook, o.year, None, today)?;
+        let pass = card
+            .rows
+            .iter()
+            .filter(|r| r.base_id == o.base_id)
+            .all(|r| r.met);
+        if pass {
+            db::rectifications::decide(db, o.id, "passed", today, by)?;
+            db::bases::set_status(
+                db,
+                o.base_id,
+                "building",
+                today,
+                "整改期满复核达标，恢复建设 (re-check passed)",
+                by,
+            )?;
+            passed += 1;
+        } else {
+            db::rectifications::decide(db, o.id, "proposed", today, by)?;
+            proposed += 1;
+        }
+    }
+    Ok((passed, proposed))
+}
+
+/// A person confirms a proposed revocation (the system never revokes by itself).
+pub fn confirm_revocation(db: &mut Db, id: i64, today: NaiveDate, by: &str) -> AppResult<bool> {
+    let Some(o) = db::rectifications::find(db, id)? else {
+        return Ok(false);
+    };
+    if o.outcome != "proposed" {
+        return Ok(false);
+    }
+    db.transaction(|db| {
+        db::rectifications::decide(db, id, "revoked", today, by)?;
+        db::bases::set_status(
+            db,
+            o.base_id,
+            "revoked",
+            today,
+            "整改后仍不符合要求，予以撤销（第十六条）",
+            by,
+        )?;
+        Ok::<(), crate::error::AppError>(())
+    })?;
+    Ok(true)
+}

@@ -25,6 +25,7 @@ const LEASE_SECS: i64 = 300;
 pub enum Reason {
     EarlyWarning,
     DeadlineReminder,
+    Rectification,
 }
 
 impl Reason {
@@ -32,6 +33,7 @@ impl Reason {
         match self {
             Reason::EarlyWarning => "early_warning",
             Reason::DeadlineReminder => "deadline_reminder",
+            Reason::Rectification => "rectification",
         }
     }
     fn templates(self) -> (&'static str, &'static str, &'static str) {
@@ -45,6 +47,11 @@ impl Reason {
                 include_str!("templates/deadline_reminder/subject.txt"),
                 include_str!("templates/deadline_reminder/body.txt"),
                 include_str!("templates/deadline_reminder/body.html"),
+            ),
+            Reason::Rectification => (
+                include_str!("templates/rectification/subject.txt"),
+                include_str!("templates/rectification/body.txt"),
+                include_str!("templates/rectification/body.html"),
             ),
         }
     }

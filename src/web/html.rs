@@ -76,7 +76,7 @@ pub fn page(title: &str, who: Option<(&Caller, &str)>, body: &str) -> String {
             }
             links.push_str(r#"<a href="/bases">基地列表</a>"#);
             if c.role == crate::access::Role::Province {
-                links.push_str(r#"<a href="/imports">数据导入</a><a href="/outbox">发件箱</a><a href="/jobs">定时任务</a>"#);
+                links.push_str(r#"<a href="/imports">数据导入</a><a href="/outbox">发件箱</a><a href="/jobs">定时任务</a><a href="/rectification">整改管理</a>"#);
             }
             format!(
                 r#"<nav>{links}</nav><span class="who">{} · {}（{}）</span><form method="post" action="/logout"><input type="hidden" name="csrf" value="{}"><button type="submit">退出登录</button></form>"#,

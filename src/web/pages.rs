@@ -34,6 +34,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/outbox", web::get().to(outbox_page))
         .route("/outbox/{id}/resend", web::post().to(resend))
         .route("/jobs", web::get().to(jobs_page))
+        .route("/rectification", web::get().to(rectification_page))
+        .route("/rectification/order", web::post().to(rectification_order))
+        .route(
+            "/rectification/{id}/revoke",
+            web::post().to(rectification_revoke),
+        )
         .route("/imports/upload", web::post().to(upload))
         .route("/templates/{name}", web::get().to(template_download))
         .route("/exports/scorecards.xlsx", web::get().to(export_xlsx))
@@ -1405,4 +1411,244 @@ async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         )
     );
     Ok(html(page("定时任务", Some((&s.caller, &s.csrf)), &body)))
+}
+
+/// Decode an `application/x-www-form-urlencoded` body into pairs (repeated keys kept).
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let dec = |s: &str| {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    match u8::from_str_radix(
+                        std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"),
+                        16,
+                    ) {
+                        Ok(v) => {
+                            out.push(v);
+                            i += 2;
+                        }
+                        Err(_) => out.push(b'%'),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).to_string()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+async fn rectification_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    if s.caller.role != Role::Province {
+        return Err(WebError::NotFound);
+    }
+    let today = state.today();
+    // The evaluation that orders rectification is of a finished year.
+    let year = q
+        .year
+        .filter(|y| (2000..today.year()).contains(y))
+        .unwrap_or(today.year() - 1);
+    let st = state.clone();
+    let (card, bases, open, proposed, closed) = blocking(&state, move |db| {
+        st.cache.sync(db, today)?;
+        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+        let bases = st.cache.bases(db)?;
+        let open = db::rectifications::with_outcome(db, "open")?;
+        let proposed = db::rectifications::with_outcome(db, "proposed")?;
+        let mut closed = db::rectifications::with_outcome(db, "passed")?;
+        closed.extend(db::rectifications::with_outcome(db, "revoked")?);
+        Ok((card, bases, open, proposed, closed))
+    })
+    .await?;
+    let name = |id: i64| {
+        bases
+            .iter()
+            .find(|b| b.id == id)
+            .map(|b| format!("{}（{}）", b.name, b.code))
+            .unwrap_or_default()
+    };
+    let ordered: std::collections::HashSet<(i64, i32)> = open
+        .iter()
+        .chain(&proposed)
+        .chain(&closed)
+        .map(|o| (o.base_id, o.year))
+        .collect();
+    let mut failed: Vec<Vec<String>> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in card.rows.iter().filter(|r| !r.base_pass) {
+        if !seen.insert(r.base_id) || ordered.contains(&(r.base_id, year)) {
+            continue;
+        }
+        let Some(b) = bases.iter().find(|b| b.id == r.base_id) else {
+            continue;
+        };
+        if b.status != "building" {
+            continue;
+        }
+        let missing: Vec<String> = card
+            .rows
+            .iter()
+            .filter(|x| x.base_id == r.base_id && !x.met)
+            .map(output::explain)
+            .collect();
+        failed.push(vec![
+            format!(
+                r#"<input type="checkbox" name="code" value="{}" checked>"#,
+                esc(&b.code)
+            ),
+            format!(
+                r#"<a href="/bases/{}?year={year}">{}</a>"#,
+                url(&b.code),
+                esc(&b.code)
+            ),
+            esc(&b.name),
+            esc(&missing.join("；")),
+        ]);
+    }
+    let list = |v: &[db::rectifications::Rectification], action: bool| -> Vec<Vec<String>> {
+        v.iter()
+            .map(|o| {
+                let mut row = vec![esc(&name(o.base_id)), o.year.to_string(), o.ordered_on.to_string(), o.deadline.to_string(), esc(&o.ordered_by)];
+                if action {
+                    row.push(format!(
+                        r#"<form method="post" action="/rectification/{}/revoke"><input type="hidden" name="csrf" value="{}"><button>确认撤销</button></form>"#,
+                        o.id,
+                        esc(&s.csrf)
+                    ));
+                } else {
+                    row.push(esc(match o.outcome.as_str() {
+                        "open" => "整改中",
+                        "passed" => "复核达标，恢复建设",
+                        "revoked" => "已撤销",
+                        other => other,
+                    }));
+                }
+                row
+            })
+            .collect()
+    };
+    let body = format!(
+        r#"<section class="panel"><h2>{year} 年度考核未达标的基地</h2>
+<form method="post" action="/rectification/order"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="year" value="{year}">
+{t1}<p>整改期限：下达之日起 {days} 天。<button type="submit">对选中基地责令限期整改</button></p></form></section>
+<section class="panel"><h2>整改中</h2>{t2}</section>
+<section class="panel"><h2>期满复核未达标，建议撤销（需人工确认）</h2>{t3}</section>
+<section class="panel"><h2>已结束</h2>{t4}</section>"#,
+        csrf = esc(&s.csrf),
+        days = lifecycle::RECTIFICATION_DAYS,
+        t1 = table(&["", "基地编号", "名称", "未完成任务"], &failed, false),
+        t2 = table(
+            &["基地", "年度", "下达日期", "整改期限", "下达人", "状态"],
+            &list(&open, false),
+            false
+        ),
+        t3 = table(
+            &["基地", "年度", "下达日期", "整改期限", "下达人", ""],
+            &list(&proposed, true),
+            false
+        ),
+        t4 = table(
+            &["基地", "年度", "下达日期", "整改期限", "下达人", "结果"],
+            &list(&closed, false),
+            false
+        ),
+    );
+    Ok(html(page("整改管理", Some((&s.caller, &s.csrf)), &body)))
+}
+
+async fn rectification_order(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    if s.caller.role != Role::Province {
+        return Err(WebError::NotFound);
+    }
+    let pairs = form_pairs(&body);
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    check_csrf(&s, get("csrf").as_deref())?;
+    let today = state.today();
+    let year: i32 = get("year")
+        .and_then(|y| y.parse().ok())
+        .filter(|y| (2000..today.year()).contains(y))
+        .ok_or_else(|| WebError::BadRequest("年度无效 (invalid year)".into()))?;
+    let codes: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "code")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let st = state.clone();
+    let by = s.caller.username.clone();
+    blocking(&state, move |db| {
+        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+        for code in codes {
+            let Some(base) = db::bases::find_by_code(db, &code)? else {
+                continue;
+            };
+            // Only a base that failed that year can be ordered to rectify.
+            if card
+                .rows
+                .iter()
+                .any(|r| r.base_id == base.id && !r.base_pass)
+            {
+                lifecycle::order_rectification(
+                    db,
+                    &st.settings,
+                    &base,
+                    year,
+                    today,
+                    lifecycle::RECTIFICATION_DAYS,
+                    &by,
+                )?;
+            }
+        }
+        crate::mail::deliver(db, &st.settings).map(|_| ())
+    })
+    .await?;
+    state.cache.invalidate();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/rectification?year={year}")))
+        .finish())
+}
+
+async fn rectification_revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    if s.caller.role != Role::Province {
+        return Err(WebError::NotFound);
+    }
+    check_csrf(&s, form.csrf.as_deref())?;
+    let id = path.into_inner();
+    let today = state.today();
+    let by = s.caller.username.clone();
+    blocking(&state, move |db| {
+        lifecycle::confirm_revocation(db, id, today, &by)
+    })
+    .await?;
+    state.cache.invalidate();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/rectification"))
+        .finish())
 }

@@ -1173,3 +1173,158 @@ mod deadlines_on_both {
     use super::*;
     crate::helpers::on_both_backends!(deadline_reminders_are_queued_once_per_stage);
 }
+
+/// 责令限期整改, end to end: failed → notice → reminder → re-check → back to
+/// building, or proposed for revocation → confirmed by a person.
+fn the_rectification_path_runs_end_to_end(t: &TestDb) {
+    use basewatch::lifecycle;
+    let mut db = t.db();
+    crate::helpers::import_sample(t, &mut db);
+    let settings =
+        basewatch::config::Settings::for_database(&t.url, &t.dir.path().join("data")).unwrap();
+    let d = crate::helpers::date;
+    for code in ["SAMPLE-002", "SAMPLE-003"] {
+        let base = db::bases::find_by_code(&mut db, code).unwrap().unwrap();
+        assert!(lifecycle::order_rectification(
+            &mut db,
+            &settings,
+            &base,
+            2024,
+            d("2025-03-01"),
+            90,
+            "staff"
+        )
+        .unwrap());
+        // Ordering twice does nothing.
+        assert!(!lifecycle::order_rectification(
+            &mut db,
+            &settings,
+            &base,
+            2024,
+            d("2025-03-02"),
+            90,
+            "staff"
+        )
+        .unwrap());
+        assert_eq!(
+            db::bases::find_by_code(&mut db, code)
+                .unwrap()
+                .unwrap()
+                .status,
+            "rectifying"
+        );
+    }
+    let keys = |db: &mut Db| -> Vec<String> {
+        let mut k: Vec<String> = db::outbox::recent(db, 100)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.dedupe_key)
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&mut db),
+        [
+            "rectification|SAMPLE-002|2024|notice",
+            "rectification|SAMPLE-003|2024|notice"
+        ]
+    );
+    let notice = db::outbox::recent(&mut db, 100)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.dedupe_key.contains("SAMPLE-002"))
+        .unwrap();
+    assert!(
+        notice.subject.contains("责令限期整改"),
+        "{}",
+        notice.subject
+    );
+    assert!(
+        notice.body_text.contains("平台上传还差 1 条") && notice.body_text.contains("2025-05-30"),
+        "{}",
+        notice.body_text
+    );
+
+    let jobs = basewatch::jobs::load(Path::new("/nonexistent")).unwrap();
+    let job = jobs.iter().find(|j| j.name == "rectification").unwrap();
+    let at = |s: &str| d(s).and_hms_opt(1, 0, 0).unwrap();
+    // 20 days before the deadline: one reminder each (twice run, once sent).
+    for second in 0..2 {
+        let when = at("2025-05-10") + chrono::Duration::seconds(second);
+        basewatch::jobs::run(&mut db, &settings, job, d("2025-05-10"), when, "t")
+            .unwrap()
+            .unwrap();
+    }
+    assert_eq!(
+        keys(&mut db)
+            .iter()
+            .filter(|k| k.contains("|reminder|30"))
+            .count(),
+        2
+    );
+
+    // SAMPLE-002 corrects its 2024 uploads; SAMPLE-003 does not.
+    let fixed = "基地编号,年度,截至日期,上传专家、成果、难题等信息,“百会链千企”科技志愿服务活动,key_activities\nSAMPLE-002,2024,2024-12-31,21,5,3\n";
+    let r = t.import(&mut db, &t.write("fixed.csv", fixed));
+    assert_eq!(
+        r.outcome,
+        basewatch::ingest::Outcome::Accepted,
+        "{}",
+        r.to_text()
+    );
+    let out = basewatch::jobs::run(
+        &mut db,
+        &settings,
+        job,
+        d("2025-05-30"),
+        at("2025-05-30"),
+        "t",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (out.counts["passed"], out.counts["proposed_revocation"]),
+        (1, 1)
+    );
+    let b2 = db::bases::find_by_code(&mut db, "SAMPLE-002")
+        .unwrap()
+        .unwrap();
+    assert_eq!(b2.status, "building");
+    let b3 = db::bases::find_by_code(&mut db, "SAMPLE-003")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        b3.status, "rectifying",
+        "the system never revokes by itself"
+    );
+
+    let proposed = db::rectifications::with_outcome(&mut db, "proposed").unwrap();
+    assert_eq!(proposed.len(), 1);
+    assert!(
+        lifecycle::confirm_revocation(&mut db, proposed[0].id, d("2025-06-02"), "director")
+            .unwrap()
+    );
+    let b3 = db::bases::find_by_code(&mut db, "SAMPLE-003")
+        .unwrap()
+        .unwrap();
+    assert_eq!(b3.status, "revoked");
+    let history: Vec<(String, String)> = db::bases::status_history(&mut db, b3.id)
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.status, h.changed_by))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("building".into(), "tester".into()),
+            ("rectifying".into(), "staff".into()),
+            ("revoked".into(), "director".into())
+        ]
+    );
+}
+
+mod rectification_on_both {
+    use super::*;
+    crate::helpers::on_both_backends!(the_rectification_path_runs_end_to_end);
+}

@@ -70,7 +70,7 @@ fn every_page_route_is_scoped_by_role(t: &TestDb) {
                 assert_eq!(b.get(&path).status, want, "{role} {path}");
             }
         }
-        for path in ["/imports", "/outbox", "/jobs"] {
+        for path in ["/imports", "/outbox", "/jobs", "/rectification"] {
             let r = b.get(path);
             let want = if role == "province" { 200 } else { 404 };
             assert_eq!(r.status, want, "{role} {path}");
