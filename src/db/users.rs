@@ -132,3 +132,11 @@ pub fn emails_for_unit(db: &mut Db, unit_id: i64) -> AppResult<Vec<String>> {
         .select(t::email)
         .load::<String>(c))?)
 }
+
+/// (role, unit, email) of every account: who receives digests.
+pub fn contacts(db: &mut Db) -> AppResult<Vec<(String, Option<i64>, String)>> {
+    Ok(with_conn!(db, c => t::table
+        .select((t::role, t::unit_id, t::email))
+        .order(t::id)
+        .load(c))?)
+}

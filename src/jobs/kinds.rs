@@ -24,6 +24,7 @@ pub fn run(db: &mut Db, settings: &Settings, job: &Job, as_of: NaiveDate) -> App
         Kind::EarlyWarning => early_warning(db, settings, job, as_of),
         Kind::Deadlines => deadlines(db, settings, job, as_of),
         Kind::Rectification => rectification(db, settings, job, as_of),
+        Kind::Digest => digest(db, settings, as_of),
     }
 }
 
@@ -252,6 +253,159 @@ fn early_warning(
     r.add("sent", d.sent.into());
     r.message = format!(
         "统计期结束前 {stage} 天阶段：新预警 {} 封，已发过 {} 封，本次发送 {} 封",
+        r.counts.get("queued").copied().unwrap_or(0),
+        r.counts.get("already_queued").copied().unwrap_or(0),
+        d.sent
+    );
+    Ok(r)
+}
+
+/// The weekly summary: to province staff for every base, to each
+/// recommending unit for its own bases.
+fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunReport> {
+    use crate::access::Scope;
+    use std::collections::{HashMap, HashSet};
+    let mut r = RunReport::default();
+    let bases = db::bases::all(db)?;
+    let units: HashMap<i64, String> = db::units::all(db)?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let mut groups: BTreeMap<String, (Scope, String, Vec<String>)> = BTreeMap::new();
+    for (role, unit, email) in db::users::contacts(db)? {
+        let (key, scope, name) = match (role.as_str(), unit) {
+            ("province", _) => ("province".to_string(), Scope::All, "省科协".to_string()),
+            ("recommender", Some(u)) => (
+                format!("unit-{u}"),
+                Scope::Unit(u),
+                units.get(&u).cloned().unwrap_or_default(),
+            ),
+            _ => continue,
+        };
+        groups
+            .entry(key)
+            .or_insert((scope, name, Vec::new()))
+            .2
+            .push(email);
+    }
+    let year = as_of.year();
+    let running = compliance::evaluate(db, &settings.rulebook, year, Some(as_of), as_of)?;
+    let last = compliance::evaluate(db, &settings.rulebook, year - 1, None, as_of)?;
+    let failed_mail: Vec<_> = db::outbox::recent(db, 1000)?
+        .into_iter()
+        .filter(|m| m.status == "failed")
+        .collect();
+    let week = as_of.format("%G 年第 %V 周").to_string();
+    for (key, (scope, name, emails)) in groups {
+        let mine: Vec<&db::bases::Base> = bases
+            .iter()
+            .filter(|b| match scope {
+                Scope::All => true,
+                Scope::Unit(u) => b.unit_id == u,
+                Scope::Base(id) => b.id == id,
+            })
+            .collect();
+        let ids: HashSet<i64> = mine.iter().map(|b| b.id).collect();
+        let by_id: HashMap<i64, &db::bases::Base> = mine.iter().map(|b| (b.id, *b)).collect();
+        let mut failed: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for row in last
+            .rows
+            .iter()
+            .filter(|x| ids.contains(&x.base_id) && !x.base_pass)
+        {
+            if seen.insert(row.base_id) {
+                failed.push(format!("{}（{}）", row.base_name, row.base_code));
+            }
+        }
+        let risks: Vec<String> = compliance::metrics::at_risk(&running, &by_id)
+            .into_iter()
+            .map(|a| {
+                format!(
+                    "{}（{}）{}：{}",
+                    a.base_name,
+                    a.base_code,
+                    a.risk.name_zh(),
+                    a.detail
+                )
+            })
+            .collect();
+        let mut soon: Vec<crate::lifecycle::Deadline> = mine
+            .iter()
+            .flat_map(|b| crate::lifecycle::deadlines(b, &settings.rulebook, as_of))
+            .filter(|d| (d.date - as_of).num_days() <= 30)
+            .collect();
+        soon.sort_by(|a, b| (a.date, &a.base_code).cmp(&(b.date, &b.base_code)));
+        let soon: Vec<String> = soon
+            .iter()
+            .map(|d| format!("{} {}：{}", d.date, d.kind.name_zh(), d.base_name))
+            .collect();
+        let undelivered: Vec<String> = failed_mail
+            .iter()
+            .filter(|m| m.base_id.is_some_and(|b| ids.contains(&b)))
+            .map(|m| format!("{} → {}：{}", m.subject, m.recipients, m.last_error))
+            .collect();
+        let text = |v: &[String]| {
+            if v.is_empty() {
+                "  （无）".to_string()
+            } else {
+                v.iter()
+                    .map(|x| format!("  · {x}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+        };
+        let html = |v: &[String]| {
+            if v.is_empty() {
+                "<p>（无）</p>".to_string()
+            } else {
+                format!(
+                    "<ul>{}</ul>",
+                    v.iter()
+                        .map(|x| format!("<li>{}</li>", crate::web_escape(x)))
+                        .collect::<String>()
+                )
+            }
+        };
+        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+        vars.insert("scope_name", name.clone());
+        vars.insert("week", week.clone());
+        vars.insert("as_of", as_of.to_string());
+        vars.insert("year", year.to_string());
+        vars.insert("last_year", (year - 1).to_string());
+        vars.insert("failed_count", failed.len().to_string());
+        vars.insert("risk_count", risks.len().to_string());
+        vars.insert("undelivered_count", undelivered.len().to_string());
+        vars.insert("failed", text(&failed));
+        vars.insert("risks", text(&risks));
+        vars.insert("deadlines", text(&soon));
+        vars.insert("undelivered", text(&undelivered));
+        vars.insert("failed_html", html(&failed));
+        vars.insert("risks_html", html(&risks));
+        vars.insert("deadlines_html", html(&soon));
+        vars.insert("undelivered_html", html(&undelivered));
+        let (subject, body_text, body_html) = mail::render(Reason::Digest, &vars);
+        let dedupe = format!("digest|{key}|{}", as_of.format("%G-W%V"));
+        let queued = db::outbox::enqueue(
+            db,
+            &db::outbox::NewMail {
+                dedupe_key: &dedupe,
+                reason: Reason::Digest.id(),
+                base_id: None,
+                recipients: &emails.join(","),
+                cc: "",
+                subject: &subject,
+                body_text: &body_text,
+                body_html: &body_html,
+                attachment: None,
+            },
+        )?;
+        r.add(if queued { "queued" } else { "already_queued" }, 1);
+    }
+    let d = mail::deliver(db, settings)?;
+    r.add("sent", d.sent.into());
+    r.message = format!(
+        "摘要 {} 封，已发过 {} 封，本次发送 {} 封",
         r.counts.get("queued").copied().unwrap_or(0),
         r.counts.get("already_queued").copied().unwrap_or(0),
         d.sent

@@ -21,7 +21,8 @@ use crate::error::{AppError, AppResult};
 
 /// The job files shipped with the binary (a file of the same name in
 /// `jobs_dir` replaces one; other files there add jobs).
-const BUILTIN: [(&str, &str); 6] = [
+const BUILTIN: [(&str, &str); 7] = [
+    ("digest.toml", include_str!("../../jobs/digest.toml")),
     (
         "rectification.toml",
         include_str!("../../jobs/rectification.toml"),
@@ -48,6 +49,7 @@ pub enum Kind {
     EarlyWarning,
     Deadlines,
     Rectification,
+    Digest,
 }
 
 #[derive(Debug, Deserialize)]

@@ -26,6 +26,7 @@ pub enum Reason {
     EarlyWarning,
     DeadlineReminder,
     Rectification,
+    Digest,
 }
 
 impl Reason {
@@ -34,6 +35,7 @@ impl Reason {
             Reason::EarlyWarning => "early_warning",
             Reason::DeadlineReminder => "deadline_reminder",
             Reason::Rectification => "rectification",
+            Reason::Digest => "digest",
         }
     }
     fn templates(self) -> (&'static str, &'static str, &'static str) {
@@ -52,6 +54,11 @@ impl Reason {
                 include_str!("templates/rectification/subject.txt"),
                 include_str!("templates/rectification/body.txt"),
                 include_str!("templates/rectification/body.html"),
+            ),
+            Reason::Digest => (
+                include_str!("templates/digest/subject.txt"),
+                include_str!("templates/digest/body.txt"),
+                include_str!("templates/digest/body.html"),
             ),
         }
     }

@@ -1328,3 +1328,75 @@ mod rectification_on_both {
     use super::*;
     crate::helpers::on_both_backends!(the_rectification_path_runs_end_to_end);
 }
+
+/// The weekly digest goes once a week to province staff (every base) and to
+/// each recommending unit (its own bases only).
+fn the_weekly_digest_is_scoped_to_each_recipient(t: &TestDb) {
+    let mut db = t.db();
+    crate::helpers::import_sample(t, &mut db);
+    for (name, role, unit, email) in [
+        ("staff", Role::Province, None, "staff@example.org"),
+        (
+            "zz",
+            Role::Recommender,
+            Some("郑州市科协"),
+            "zz-unit@example.org",
+        ),
+    ] {
+        add_user(
+            &mut db,
+            &NewAccount {
+                username: name,
+                password: "long-password",
+                role,
+                unit,
+                base: None,
+                email,
+            },
+        )
+        .unwrap();
+    }
+    let settings = Settings::for_database(&t.url, &t.dir.path().join("data")).unwrap();
+    let jobs = basewatch::jobs::load(Path::new("/nonexistent")).unwrap();
+    let job = jobs.iter().find(|j| j.name == "digest").unwrap();
+    let d = crate::helpers::date;
+    for h in [8, 9] {
+        basewatch::jobs::run(
+            &mut db,
+            &settings,
+            job,
+            d("2025-03-03"),
+            d("2025-03-03").and_hms_opt(h, 0, 0).unwrap(),
+            "t",
+        )
+        .unwrap()
+        .unwrap();
+    }
+    let mails = db::outbox::recent(&mut db, 100).unwrap();
+    assert_eq!(mails.len(), 2, "one digest per recipient group and week");
+    let unit = mails
+        .iter()
+        .find(|m| m.recipients == "zz-unit@example.org")
+        .unwrap();
+    let staff = mails
+        .iter()
+        .find(|m| m.recipients == "staff@example.org")
+        .unwrap();
+    assert!(
+        unit.subject.contains("郑州市科协每周摘要"),
+        "{}",
+        unit.subject
+    );
+    // 2024's failures: the unit sees only its own (SAMPLE-005), staff see all.
+    assert!(
+        unit.body_text.contains("SAMPLE-005") && !unit.body_text.contains("SAMPLE-002"),
+        "{}",
+        unit.body_text
+    );
+    assert!(staff.body_text.contains("SAMPLE-002") && staff.body_text.contains("SAMPLE-005"));
+}
+
+mod digest_on_both {
+    use super::*;
+    crate::helpers::on_both_backends!(the_weekly_digest_is_scoped_to_each_recipient);
+}
