@@ -225,3 +225,11 @@ pub fn status_history(db: &mut Db, base_id: i64) -> AppResult<Vec<StatusChange>>
         .order(h::id)
         .load::<StatusChange>(c))?)
 }
+
+/// Start a new construction cycle on `on` (acceptance passed, 第十七条).
+pub fn start_new_cycle(db: &mut Db, base_id: i64, on: NaiveDate) -> AppResult<()> {
+    with_conn!(db, c => diesel::update(t::table.find(base_id))
+        .set((t::cycle_start.eq(on), t::updated_at.eq(now())))
+        .execute(c))?;
+    Ok(())
+}

@@ -303,3 +303,67 @@ pub fn confirm_revocation(db: &mut Db, id: i64, today: NaiveDate, by: &str) -> A
     })?;
     Ok(true)
 }
+
+/// What staff record about acceptance at the end of a cycle (第十七条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acceptance {
+    /// The host applied: the base is `accepting` until the result.
+    Applied,
+    /// Passed: a new 3-year cycle starts, the base is `building` again.
+    Passed,
+    /// Failed, or no application: the base is no longer recognised (`lapsed`).
+    Lapsed,
+}
+
+impl Acceptance {
+    pub fn parse(s: &str) -> Option<Acceptance> {
+        match s {
+            "applied" => Some(Acceptance::Applied),
+            "passed" => Some(Acceptance::Passed),
+            "lapsed" => Some(Acceptance::Lapsed),
+            _ => None,
+        }
+    }
+}
+
+/// Record an acceptance step for a base (with who and when in its status history).
+pub fn record_acceptance(
+    db: &mut Db,
+    base: &Base,
+    step: Acceptance,
+    today: NaiveDate,
+    by: &str,
+) -> AppResult<()> {
+    db.transaction(|db| {
+        match step {
+            Acceptance::Applied => db::bases::set_status(
+                db,
+                base.id,
+                "accepting",
+                today,
+                "建设期满，申请验收（第十七条）",
+                by,
+            )?,
+            Acceptance::Passed => {
+                db::bases::start_new_cycle(db, base.id, today)?;
+                db::bases::set_status(
+                    db,
+                    base.id,
+                    "building",
+                    today,
+                    "验收合格，重新确定建设周期（第十七条）",
+                    by,
+                )?;
+            }
+            Acceptance::Lapsed => db::bases::set_status(
+                db,
+                base.id,
+                "lapsed",
+                today,
+                "验收不合格或未申请验收，不再认定为创新基地（第十七条）",
+                by,
+            )?,
+        }
+        Ok::<(), crate::error::AppError>(())
+    })
+}

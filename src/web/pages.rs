@@ -35,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/outbox/{id}/resend", web::post().to(resend))
         .route("/jobs", web::get().to(jobs_page))
         .route("/rectification", web::get().to(rectification_page))
+        .route("/bases/{code}/acceptance", web::post().to(acceptance))
         .route("/rectification/order", web::post().to(rectification_order))
         .route(
             "/rectification/{id}/revoke",
@@ -715,6 +716,7 @@ async fn scorecard(
     let today = state.today();
     let year = year_of(q.year, today);
     let code = path.into_inner();
+    let code_for_form = code.clone();
     let scope = s.caller.scope;
     let st = state.clone();
     let (title, body) = blocking(&state, move |db| {
@@ -729,7 +731,52 @@ async fn scorecard(
         Ok((title, body))
     })
     .await?;
+    let mut body = body.as_ref().clone();
+    if s.caller.role == Role::Province {
+        // Staff actions are not part of the cached body: other roles share it.
+        body.push_str(&format!(
+            r#"<section class="panel"><h2>验收（第十七条）</h2><form method="post" action="/bases/{}/acceptance"><input type="hidden" name="csrf" value="{}">
+<button name="step" value="applied">记录：已申请验收</button> <button name="step" value="passed">记录：验收合格，开始新的建设周期</button> <button name="step" value="lapsed">记录：验收不合格或未申请，不再认定</button></form></section>"#,
+            url(&code_for_form),
+            esc(&s.csrf)
+        ));
+    }
     Ok(html(page(&title, Some((&s.caller, &s.csrf)), &body)))
+}
+
+#[derive(Deserialize)]
+pub struct AcceptanceForm {
+    csrf: Option<String>,
+    step: String,
+}
+
+async fn acceptance(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<AcceptanceForm>,
+) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    if s.caller.role != Role::Province {
+        return Err(WebError::NotFound);
+    }
+    check_csrf(&s, form.csrf.as_deref())?;
+    let step = lifecycle::Acceptance::parse(&form.step)
+        .ok_or_else(|| WebError::BadRequest("未知的验收步骤 (unknown step)".into()))?;
+    let code = path.into_inner();
+    let today = state.today();
+    let by = s.caller.username.clone();
+    let c2 = code.clone();
+    blocking(&state, move |db| {
+        let base =
+            db::bases::find_by_code(db, &c2)?.ok_or_else(|| AppError::NotFound(c2.clone()))?;
+        lifecycle::record_acceptance(db, &base, step, today, &by)
+    })
+    .await?;
+    state.cache.invalidate();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/bases/{}", url(&code))))
+        .finish())
 }
 
 fn scorecard_body(state: &AppState, d: &BaseData) -> String {

@@ -258,7 +258,45 @@ fn healthz_answers_when_the_database_is_reachable(t: &TestDb) {
     assert_eq!((r.status, r.text().as_str()), (200, "ok"));
 }
 
+fn staff_record_acceptance_and_only_staff_can(t: &TestDb) {
+    let app = spawn_app(t);
+    let form = |b: &Browser, step: &str| {
+        let csrf = b.csrf();
+        b.post(
+            "/bases/SAMPLE-011/acceptance",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            format!("csrf={csrf}&step={step}").as_bytes(),
+        )
+    };
+    let unit = logged_in(&app, "unit");
+    assert_eq!(form(&unit, "lapsed").status, 404);
+    let staff = logged_in(&app, "province");
+    assert!(staff.get("/bases/SAMPLE-011").text().contains("验收合格"));
+    assert!(!logged_in(&app, "base")
+        .get("/bases/SAMPLE-002")
+        .text()
+        .contains("验收合格，开始新的建设周期"));
+    assert_eq!(form(&staff, "applied").status, 303);
+    let mut db = t.db();
+    let b = basewatch::db::bases::find_by_code(&mut db, "SAMPLE-011")
+        .unwrap()
+        .unwrap();
+    assert_eq!(b.status, "accepting");
+    assert_eq!(form(&staff, "passed").status, 303);
+    let b = basewatch::db::bases::find_by_code(&mut db, "SAMPLE-011")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (b.status.as_str(), b.cycle_start.to_string().as_str()),
+        ("building", "2026-11-28")
+    );
+    let history = basewatch::db::bases::status_history(&mut db, b.id).unwrap();
+    assert_eq!(history.last().unwrap().changed_by, "province");
+    assert!(history.last().unwrap().reason.contains("验收合格"));
+}
+
 on_both_backends!(
+    staff_record_acceptance_and_only_staff_can,
     every_page_route_is_scoped_by_role,
     every_api_route_is_scoped_by_token,
     the_scorecard_page_says_what_is_missing_with_a_chinese_chart,
