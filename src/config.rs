@@ -40,6 +40,8 @@ pub struct Settings {
     pub jobs_dir: PathBuf,
     /// Folder the `import-inbox` job watches.
     pub inbox_dir: PathBuf,
+    /// Days a base is given to rectify (责令限期整改).
+    pub rectification_days: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +59,7 @@ struct FileSettings {
     mail_from: Option<String>,
     jobs_dir: Option<PathBuf>,
     inbox_dir: Option<PathBuf>,
+    rectification_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -213,7 +216,25 @@ impl Settings {
         )
         .map(|(v, _)| PathBuf::from(v))
         .unwrap_or_else(|| data_dir.join("inbox"));
+        let rectification_days = match pick(
+            "BASEWATCH_RECTIFICATION_DAYS",
+            "rectification_days",
+            fs.rectification_days.map(|d| d.to_string()),
+        ) {
+            None => crate::lifecycle::RECTIFICATION_DAYS,
+            Some((v, src)) => match v.parse::<u32>() {
+                Ok(d) if (1..=365).contains(&d) => d,
+                _ => {
+                    return Err(AppError::Config {
+                        source_name: src,
+                        key: "rectification_days".into(),
+                        message: format!("“{v}”应为 1 到 365 之间的天数 (days between 1 and 365)"),
+                    })
+                }
+            },
+        };
         Ok(Settings {
+            rectification_days,
             database_url,
             data_dir,
             rulebook_path,
@@ -249,6 +270,7 @@ impl Settings {
             mail_from: "basewatch@localhost".into(),
             jobs_dir: PathBuf::from("jobs"),
             inbox_dir: data_dir.join("inbox"),
+            rectification_days: crate::lifecycle::RECTIFICATION_DAYS,
         })
     }
 }

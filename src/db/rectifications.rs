@@ -47,6 +47,14 @@ pub fn create(
     Ok(n == 1)
 }
 
+/// base id → deadline of its open order.
+pub fn open_deadlines(db: &mut Db) -> AppResult<std::collections::HashMap<i64, NaiveDate>> {
+    Ok(with_outcome(db, "open")?
+        .into_iter()
+        .map(|o| (o.base_id, o.deadline))
+        .collect())
+}
+
 /// Orders with this outcome.
 pub fn with_outcome(db: &mut Db, outcome: &str) -> AppResult<Vec<Rectification>> {
     Ok(

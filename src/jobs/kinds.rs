@@ -296,6 +296,7 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
         .filter(|m| m.status == "failed")
         .collect();
     let week = as_of.format("%G 年第 %V 周").to_string();
+    let open = db::rectifications::open_deadlines(db)?;
     for (key, (scope, name, emails)) in groups {
         let mine: Vec<&db::bases::Base> = bases
             .iter()
@@ -332,7 +333,9 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
             .collect();
         let mut soon: Vec<crate::lifecycle::Deadline> = mine
             .iter()
-            .flat_map(|b| crate::lifecycle::deadlines(b, &settings.rulebook, as_of))
+            .flat_map(|b| {
+                crate::lifecycle::deadlines(b, &settings.rulebook, as_of, open.get(&b.id).copied())
+            })
             .filter(|d| (d.date - as_of).num_days() <= 30)
             .collect();
         soon.sort_by(|a, b| (a.date, &a.base_code).cmp(&(b.date, &b.base_code)));
@@ -448,7 +451,7 @@ fn deadlines(
     use crate::lifecycle::{self, DeadlineKind};
     let mut r = RunReport::default();
     for base in db::bases::all(db)? {
-        for d in lifecycle::deadlines(&base, &settings.rulebook, as_of) {
+        for d in lifecycle::deadlines(&base, &settings.rulebook, as_of, None) {
             let what = match d.kind {
                 DeadlineKind::AnnualReport => "请向省科协报送本年度建设计划和上一年度工作总结（《办法》第十四条第四项），并抄送推荐单位。",
                 DeadlineKind::CycleEnd => "三年建设周期即将届满，请按《办法》第十七条向省科协申请验收；验收合格的重新确定建设周期，未申请或验收不合格的不再认定为创新基地。",

@@ -10,8 +10,9 @@ use crate::db::bases::Base;
 use crate::domain::Status;
 use crate::rules::Rulebook;
 
-/// Days given to rectify, counted from the order (configuration later; the text fixes none).
-pub const RECTIFICATION_DAYS: u64 = 90;
+/// Days given to rectify by default (`rectification_days` in the configuration;
+/// the text fixes none).
+pub const RECTIFICATION_DAYS: u32 = 90;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,8 +49,14 @@ pub fn cycle_end(base: &Base, rulebook: &Rulebook) -> NaiveDate {
         .unwrap_or(base.cycle_start)
 }
 
-/// The deadlines of one base from `today` on, soonest first.
-pub fn deadlines(base: &Base, rulebook: &Rulebook, today: NaiveDate) -> Vec<Deadline> {
+/// The deadlines of one base from `today` on, soonest first; `rectify_by` is
+/// the deadline of its open rectification order, if any.
+pub fn deadlines(
+    base: &Base,
+    rulebook: &Rulebook,
+    today: NaiveDate,
+    rectify_by: Option<NaiveDate>,
+) -> Vec<Deadline> {
     let status = Status::parse(&base.status).unwrap_or(Status::Building);
     if status.is_ended() {
         return Vec::new();
@@ -73,8 +80,7 @@ pub fn deadlines(base: &Base, rulebook: &Rulebook, today: NaiveDate) -> Vec<Dead
     if let Some(d) = report {
         v.push(mk(d, DeadlineKind::AnnualReport));
     }
-    if status == Status::Rectifying {
-        let d = base.status_since + chrono::Days::new(RECTIFICATION_DAYS);
+    if let Some(d) = rectify_by {
         v.push(mk(d, DeadlineKind::Rectification));
     }
     let end = cycle_end(base, rulebook);
@@ -168,10 +174,10 @@ pub fn order_rectification(
     base: &Base,
     year: i32,
     today: NaiveDate,
-    days: u64,
+    days: u32,
     by: &str,
 ) -> AppResult<bool> {
-    let deadline = today + chrono::Days::new(days);
+    let deadline = today + chrono::Days::new(u64::from(days));
     let created = db.transaction(|db| {
         if !db::rectifications::create(db, base.id, year, today, deadline, by)? {
             return Ok::<bool, crate::error::AppError>(false);

@@ -151,9 +151,12 @@ async fn overview(
                     cards.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
                 }
             }
+            let open = db::rectifications::open_deadlines(db)?;
             let mut deadlines: Vec<_> = bases
                 .iter()
-                .flat_map(|b| lifecycle::deadlines(b, &st.settings.rulebook, today))
+                .flat_map(|b| {
+                    lifecycle::deadlines(b, &st.settings.rulebook, today, open.get(&b.id).copied())
+                })
                 .filter(|d| (d.date - today).num_days() <= 120)
                 .collect();
             deadlines.sort_by(|a, b| {
@@ -606,6 +609,7 @@ struct BaseData {
     changes: Vec<db::counts::Change>,
     imports: Vec<db::imports::ImportRow>,
     unit: String,
+    rectify_by: Option<chrono::NaiveDate>,
 }
 
 impl BaseData {
@@ -664,6 +668,9 @@ fn load_base_data(
         .find(|u| u.id == base.unit_id)
         .map(|u| u.name)
         .unwrap_or_default();
+    let rectify_by = db::rectifications::open_deadlines(db)?
+        .get(&base.id)
+        .copied();
     Ok(BaseData {
         base,
         year,
@@ -675,6 +682,7 @@ fn load_base_data(
         changes,
         imports,
         unit,
+        rectify_by,
     })
 }
 
@@ -947,7 +955,7 @@ fn scorecard_panel(
                 })
                 .collect();
             let dl: Vec<Vec<String>> =
-                lifecycle::deadlines(&d.base, &state.settings.rulebook, today)
+                lifecycle::deadlines(&d.base, &state.settings.rulebook, today, d.rectify_by)
                     .iter()
                     .map(|x| {
                         vec![
@@ -1599,7 +1607,7 @@ async fn rectification_page(
 <section class="panel"><h2>期满复核未达标，建议撤销（需人工确认）</h2>{t3}</section>
 <section class="panel"><h2>已结束</h2>{t4}</section>"#,
         csrf = esc(&s.csrf),
-        days = lifecycle::RECTIFICATION_DAYS,
+        days = state.settings.rectification_days,
         t1 = table(&["", "基地编号", "名称", "未完成任务"], &failed, false),
         t2 = table(
             &["基地", "年度", "下达日期", "整改期限", "下达人", "状态"],
@@ -1662,7 +1670,7 @@ async fn rectification_order(
                     &base,
                     year,
                     today,
-                    lifecycle::RECTIFICATION_DAYS,
+                    st.settings.rectification_days,
                     &by,
                 )?;
             }
