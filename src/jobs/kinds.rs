@@ -125,6 +125,25 @@ fn import_inbox(db: &mut Db, settings: &Settings, today: NaiveDate) -> AppResult
     Ok(r)
 }
 
+/// Send what a job queued right away (what cannot go now goes on a later
+/// `deliver` run) and say what happened.
+fn send_queued(
+    db: &mut Db,
+    settings: &Settings,
+    mut r: RunReport,
+    what: &str,
+) -> AppResult<RunReport> {
+    let d = mail::deliver(db, settings)?;
+    r.add("sent", d.sent.into());
+    r.message = format!(
+        "{what}：新邮件 {} 封，已发过 {} 封，本次发送 {} 封",
+        r.counts.get("queued").copied().unwrap_or(0),
+        r.counts.get("already_queued").copied().unwrap_or(0),
+        d.sent
+    );
+    Ok(r)
+}
+
 /// The stage a date falls in: the smallest lead time not shorter than the days left.
 pub fn stage(lead_days: &[u32], days_left: i64) -> Option<u32> {
     if days_left < 0 {
@@ -248,16 +267,12 @@ fn early_warning(
         )?;
         r.add(if queued { "queued" } else { "already_queued" }, 1);
     }
-    // Try to send at once; what cannot go now goes on a later `deliver` run.
-    let d = mail::deliver(db, settings)?;
-    r.add("sent", d.sent.into());
-    r.message = format!(
-        "统计期结束前 {stage} 天阶段：新预警 {} 封，已发过 {} 封，本次发送 {} 封",
-        r.counts.get("queued").copied().unwrap_or(0),
-        r.counts.get("already_queued").copied().unwrap_or(0),
-        d.sent
-    );
-    Ok(r)
+    send_queued(
+        db,
+        settings,
+        r,
+        &format!("统计期结束前 {stage} 天阶段的预警"),
+    )
 }
 
 /// The weekly summary: to province staff for every base, to each
@@ -405,15 +420,7 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
         )?;
         r.add(if queued { "queued" } else { "already_queued" }, 1);
     }
-    let d = mail::deliver(db, settings)?;
-    r.add("sent", d.sent.into());
-    r.message = format!(
-        "摘要 {} 封，已发过 {} 封，本次发送 {} 封",
-        r.counts.get("queued").copied().unwrap_or(0),
-        r.counts.get("already_queued").copied().unwrap_or(0),
-        d.sent
-    );
-    Ok(r)
+    send_queued(db, settings, r, "每周摘要")
 }
 
 fn rectification(
@@ -490,15 +497,7 @@ fn deadlines(
             r.add(if queued { "queued" } else { "already_queued" }, 1);
         }
     }
-    let d = mail::deliver(db, settings)?;
-    r.add("sent", d.sent.into());
-    r.message = format!(
-        "新提醒 {} 封，已发过 {} 封，本次发送 {} 封",
-        r.counts.get("queued").copied().unwrap_or(0),
-        r.counts.get("already_queued").copied().unwrap_or(0),
-        d.sent
-    );
-    Ok(r)
+    send_queued(db, settings, r, "截止事项提醒")
 }
 
 #[cfg(test)]

@@ -63,6 +63,17 @@ macro_rules! logged_in {
     };
 }
 
+/// A province-staff page: anyone else gets 404, as for anything out of scope.
+macro_rules! staff_only {
+    ($req:expr, $state:expr) => {{
+        let s = logged_in!($req, $state);
+        if s.caller.role != Role::Province {
+            return Err(WebError::NotFound);
+        }
+        s
+    }};
+}
+
 #[derive(Deserialize, Default)]
 pub struct YearQuery {
     pub year: Option<i32>,
@@ -764,10 +775,7 @@ async fn acceptance(
     path: web::Path<String>,
     form: web::Form<AcceptanceForm>,
 ) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     check_csrf(&s, form.csrf.as_deref())?;
     let step = lifecycle::Acceptance::parse(&form.step)
         .ok_or_else(|| WebError::BadRequest("未知的验收步骤 (unknown step)".into()))?;
@@ -1111,10 +1119,7 @@ async fn imports_page(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     let recent = blocking(&state, |db| db::imports::recent(db, 30)).await?;
     let rows: Vec<Vec<String>> = recent
         .iter()
@@ -1323,10 +1328,7 @@ async fn outbox_page(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     let mails = blocking(&state, |db| db::outbox::recent(db, 200)).await?;
     let rows: Vec<Vec<String>> = mails
         .iter()
@@ -1387,10 +1389,7 @@ async fn resend(
     path: web::Path<i64>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     check_csrf(&s, form.csrf.as_deref())?;
     let id = path.into_inner();
     let st = state.clone();
@@ -1405,10 +1404,7 @@ async fn resend(
 }
 
 async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     let runs = blocking(&state, |db| db::jobs::recent(db, 100)).await?;
     let jobs = crate::jobs::load(&state.settings.jobs_dir).map_err(WebError::from)?;
     let defs: Vec<Vec<String>> = jobs
@@ -1510,10 +1506,7 @@ async fn rectification_page(
     state: web::Data<AppState>,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     let today = state.today();
     // The evaluation that orders rectification is of a finished year.
     let year = q
@@ -1633,10 +1626,7 @@ async fn rectification_order(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     let pairs = form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
     check_csrf(&s, get("csrf").as_deref())?;
@@ -1690,10 +1680,7 @@ async fn rectification_revoke(
     path: web::Path<i64>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let s = logged_in!(req, state);
-    if s.caller.role != Role::Province {
-        return Err(WebError::NotFound);
-    }
+    let s = staff_only!(req, state);
     check_csrf(&s, form.csrf.as_deref())?;
     let id = path.into_inner();
     let today = state.today();
