@@ -63,6 +63,19 @@ impl Cache {
         Ok(())
     }
 
+    /// A cached page body, without touching the database, if the data version
+    /// was checked within the last second: the fast path of busy pages.
+    pub fn fresh_page(&self, key: &str, today: NaiveDate) -> Option<Arc<String>> {
+        let g = self.inner.lock().ok()?;
+        let fresh =
+            g.checked.is_some_and(|t| t.elapsed() < RECHECK) && g.key.is_some_and(|k| k.1 == today);
+        if fresh {
+            g.pages.get(key).cloned()
+        } else {
+            None
+        }
+    }
+
     /// Forget everything now (after an import through this server).
     pub fn invalidate(&self) {
         if let Ok(mut g) = self.inner.lock() {

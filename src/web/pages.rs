@@ -150,45 +150,57 @@ async fn overview(
     let province = s.caller.role == Role::Province;
     let st = state.clone();
     // The body depends only on scope, year and data: rendered once, then served from the cache.
-    let body = blocking(&state, move |db| {
-        st.cache.sync(db, today)?;
-        st.cache.page(format!("overview|{scope:?}|{year}"), || {
-            let all = st.cache.bases(db)?;
-            let bases = scoped(&all, scope);
-            let years = years(&bases, &st, today);
-            let mut cards = Vec::new();
-            for y in years.iter().copied().chain(std::iter::once(year)) {
-                if !cards.iter().any(|c: &Arc<Scorecard>| c.year == y) {
-                    cards.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
-                }
-            }
-            let open = db::rectifications::open_deadlines(db)?;
-            let mut deadlines: Vec<_> = bases
-                .iter()
-                .flat_map(|b| {
-                    lifecycle::deadlines(b, &st.settings.rulebook, today, open.get(&b.id).copied())
+    let key = format!("overview|{scope:?}|{year}");
+    let cached = state.cache.fresh_page(&key, today);
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            blocking(&state, move |db| {
+                st.cache.sync(db, today)?;
+                st.cache.page(key, || {
+                    let all = st.cache.bases(db)?;
+                    let bases = scoped(&all, scope);
+                    let years = years(&bases, &st, today);
+                    let mut cards = Vec::new();
+                    for y in years.iter().copied().chain(std::iter::once(year)) {
+                        if !cards.iter().any(|c: &Arc<Scorecard>| c.year == y) {
+                            cards.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
+                        }
+                    }
+                    let open = db::rectifications::open_deadlines(db)?;
+                    let mut deadlines: Vec<_> = bases
+                        .iter()
+                        .flat_map(|b| {
+                            lifecycle::deadlines(
+                                b,
+                                &st.settings.rulebook,
+                                today,
+                                open.get(&b.id).copied(),
+                            )
+                        })
+                        .filter(|d| (d.date - today).num_days() <= 120)
+                        .collect();
+                    deadlines.sort_by(|a, b| {
+                        (a.date, a.kind, &a.base_code).cmp(&(b.date, b.kind, &b.base_code))
+                    });
+                    let data = OverviewData {
+                        year,
+                        years,
+                        bases,
+                        cards,
+                        deadlines,
+                    };
+                    let dash = if province {
+                        &st.dashboards.overview
+                    } else {
+                        &st.dashboards.unit
+                    };
+                    Ok(overview_body(&st, scope, dash, &data))
                 })
-                .filter(|d| (d.date - today).num_days() <= 120)
-                .collect();
-            deadlines.sort_by(|a, b| {
-                (a.date, a.kind, &a.base_code).cmp(&(b.date, b.kind, &b.base_code))
-            });
-            let data = OverviewData {
-                year,
-                years,
-                bases,
-                cards,
-                deadlines,
-            };
-            let dash = if province {
-                &st.dashboards.overview
-            } else {
-                &st.dashboards.unit
-            };
-            Ok(overview_body(&st, scope, dash, &data))
-        })
-    })
-    .await?;
+            })
+            .await?
+        }
+    };
     let dash = if province {
         &state.dashboards.overview
     } else {
