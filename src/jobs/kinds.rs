@@ -212,24 +212,9 @@ fn early_warning(
         vars.insert("year", year.to_string());
         vars.insert("as_of", as_of.to_string());
         vars.insert("missing", items.len().to_string());
-        vars.insert(
-            "items",
-            items
-                .iter()
-                .map(|i| format!("  · {i}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-        vars.insert(
-            "items_html",
-            format!(
-                "<ul>{}</ul>",
-                items
-                    .iter()
-                    .map(|i| format!("<li>{}</li>", crate::web_escape(i)))
-                    .collect::<String>()
-            ),
-        );
+        let (items_text, items_html) = mail::bullets(&items);
+        vars.insert("items", items_text);
+        vars.insert("items_html", items_html);
         vars.insert("period_end", period_end.to_string());
         vars.insert("days_left", days_left.to_string());
         vars.insert("evaluation_date", evaluation.to_string());
@@ -363,28 +348,6 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
             .filter(|m| m.base_id.is_some_and(|b| ids.contains(&b)))
             .map(|m| format!("{} → {}：{}", m.subject, m.recipients, m.last_error))
             .collect();
-        let text = |v: &[String]| {
-            if v.is_empty() {
-                "  （无）".to_string()
-            } else {
-                v.iter()
-                    .map(|x| format!("  · {x}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-        };
-        let html = |v: &[String]| {
-            if v.is_empty() {
-                "<p>（无）</p>".to_string()
-            } else {
-                format!(
-                    "<ul>{}</ul>",
-                    v.iter()
-                        .map(|x| format!("<li>{}</li>", crate::web_escape(x)))
-                        .collect::<String>()
-                )
-            }
-        };
         let mut vars: BTreeMap<&str, String> = BTreeMap::new();
         vars.insert("scope_name", name.clone());
         vars.insert("week", week.clone());
@@ -394,14 +357,18 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
         vars.insert("failed_count", failed.len().to_string());
         vars.insert("risk_count", risks.len().to_string());
         vars.insert("undelivered_count", undelivered.len().to_string());
-        vars.insert("failed", text(&failed));
-        vars.insert("risks", text(&risks));
-        vars.insert("deadlines", text(&soon));
-        vars.insert("undelivered", text(&undelivered));
-        vars.insert("failed_html", html(&failed));
-        vars.insert("risks_html", html(&risks));
-        vars.insert("deadlines_html", html(&soon));
-        vars.insert("undelivered_html", html(&undelivered));
+        let (failed_text, failed_html) = mail::bullets(&failed);
+        vars.insert("failed", failed_text);
+        let (risks_text, risks_html) = mail::bullets(&risks);
+        vars.insert("risks", risks_text);
+        let (soon_text, soon_html) = mail::bullets(&soon);
+        vars.insert("deadlines", soon_text);
+        let (undelivered_text, undelivered_html) = mail::bullets(&undelivered);
+        vars.insert("undelivered", undelivered_text);
+        vars.insert("failed_html", failed_html);
+        vars.insert("risks_html", risks_html);
+        vars.insert("deadlines_html", soon_html);
+        vars.insert("undelivered_html", undelivered_html);
         let (subject, body_text, body_html) = mail::render(Reason::Digest, &vars);
         let dedupe = format!("digest|{key}|{}", as_of.format("%G-W%V"));
         let queued = db::outbox::enqueue(

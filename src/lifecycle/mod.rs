@@ -129,24 +129,9 @@ fn rectification_mail(
         "days_left",
         (deadline - today).num_days().max(0).to_string(),
     );
-    vars.insert(
-        "items",
-        items
-            .iter()
-            .map(|i| format!("  · {i}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    );
-    vars.insert(
-        "items_html",
-        format!(
-            "<ul>{}</ul>",
-            items
-                .iter()
-                .map(|i| format!("<li>{}</li>", crate::web_escape(i)))
-                .collect::<String>()
-        ),
-    );
+    let (items_text, items_html) = mail::bullets(&items);
+    vars.insert("items", items_text);
+    vars.insert("items_html", items_html);
     let (subject, text, html) = mail::render(Reason::Rectification, &vars);
     let cc = db::users::emails_for_unit(db, base.unit_id)?.join(",");
     db::outbox::enqueue(

@@ -87,6 +87,26 @@ pub fn render(reason: Reason, vars: &BTreeMap<&str, String>) -> (String, String,
     )
 }
 
+/// A list for an email body: (plain text with bullets, HTML `<ul>`), or 无 when empty.
+pub fn bullets(items: &[String]) -> (String, String) {
+    if items.is_empty() {
+        return ("  （无）".into(), "<p>（无）</p>".into());
+    }
+    let text = items
+        .iter()
+        .map(|i| format!("  · {i}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let html = format!(
+        "<ul>{}</ul>",
+        items
+            .iter()
+            .map(|i| format!("<li>{}</li>", esc(i)))
+            .collect::<String>()
+    );
+    (text, html)
+}
+
 /// Build the MIME message of an outbox row.
 pub fn build(settings: &Settings, m: &Mail) -> AppResult<Message> {
     let bad = |e: &dyn std::fmt::Display| {
