@@ -39,10 +39,12 @@ enum Command {
         #[arg(long)]
         by: Option<String>,
     },
-    /// Evaluate every base due in a year against the rulebook and store the result.
+    /// Evaluate every base due in a year (or a range of years, 2020..2024)
+    /// against the rulebook and store each result that changed.
     Evaluate {
-        #[arg(long)]
-        year: i32,
+        /// A year (2024) or an inclusive range (2020..2024).
+        #[arg(long, value_parser = parse_years)]
+        year: std::ops::RangeInclusive<i32>,
         /// Evaluate as of this date (YYYY-MM-DD); default: today, or the year's end.
         #[arg(long)]
         as_of: Option<String>,
@@ -92,6 +94,51 @@ enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         connections: u32,
     },
+    /// Import a generated national dataset into SQLite (and PostgreSQL),
+    /// beside `sqlite3 .import` and `psql \copy` of the same file.
+    Import {
+        #[command(flatten)]
+        scale: ScaleArgs,
+        /// PostgreSQL server to measure as well (a throw-away database is
+        /// created and dropped there); `none` to skip.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        postgres: String,
+    },
+    /// Evaluate every year of a generated national dataset, beside DuckDB
+    /// computing the same scorecards from the CSV (needs `pip install duckdb`).
+    Evaluate {
+        #[command(flatten)]
+        scale: ScaleArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct ScaleArgs {
+    /// How many bases.
+    #[arg(long, default_value_t = 20_000)]
+    bases: usize,
+    /// How many years (ending two years before today's).
+    #[arg(long, default_value_t = 5)]
+    years: i32,
+    /// Where the dataset and the databases go (kept: the dataset is made once per size).
+    #[arg(long, default_value = "target/bench-data")]
+    dir: PathBuf,
+}
+
+impl ScaleArgs {
+    fn options(&self, postgres: Option<&str>) -> anyhow::Result<basewatch::bench::scale::Options> {
+        anyhow::ensure!(
+            (1..=1_000_000).contains(&self.bases) && (1..=30).contains(&self.years),
+            "--bases 应在 1–1000000，--years 应在 1–30 (--bases 1..=1000000, --years 1..=30)"
+        );
+        Ok(basewatch::bench::scale::Options {
+            bases: self.bases,
+            years: self.years,
+            dir: self.dir.clone(),
+            postgres: postgres.filter(|p| *p != "none").map(str::to_string),
+            today: basewatch::today(),
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -193,6 +240,25 @@ fn serve(settings: Settings, today: Option<chrono::NaiveDate>) -> anyhow::Result
     Ok(())
 }
 
+/// `2024` or `2020..2024` (inclusive); at most 50 years at once.
+fn parse_years(s: &str) -> Result<std::ops::RangeInclusive<i32>, String> {
+    let year = |v: &str| {
+        basewatch::domain::Year::parse(v)
+            .map(|y| y.value())
+            .map_err(|e| e.to_string())
+    };
+    let (from, to) = match s.split_once("..") {
+        Some((a, b)) => (year(a)?, year(b.trim_start_matches('='))?),
+        None => (year(s)?, year(s)?),
+    };
+    if from > to || to - from >= 50 {
+        return Err(format!(
+            "年度范围应为 起..止，且不超过 50 年 (a range is FROM..TO, at most 50 years): {s}"
+        ));
+    }
+    Ok(from..=to)
+}
+
 fn date_arg(s: &Option<String>, name: &str) -> anyhow::Result<Option<chrono::NaiveDate>> {
     s.as_deref()
         .map(|v| parse_date(v).with_context(|| format!("参数 {name}")))
@@ -220,14 +286,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         serve(settings, fixed)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Command::Bench {
-        command: BenchCommand::Web {
-            seconds,
-            connections,
-        },
-    } = &cli.command
-    {
-        let report = basewatch::bench::web(*seconds, *connections, basewatch::today())?;
+    if let Command::Bench { command } = &cli.command {
+        let report = match command {
+            BenchCommand::Web {
+                seconds,
+                connections,
+            } => basewatch::bench::web(*seconds, *connections, basewatch::today())?,
+            BenchCommand::Import { scale, postgres } => {
+                basewatch::bench::scale::import(&scale.options(Some(postgres))?)?
+            }
+            BenchCommand::Evaluate { scale } => {
+                basewatch::bench::scale::evaluate(&scale.options(None)?)?
+            }
+        };
         write!(std::io::stdout(), "{report}")?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -352,22 +423,46 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
         } => {
             let as_of = date_arg(&as_of, "--as-of")?;
-            let card =
-                compliance::evaluate(&mut db, &settings.rulebook, year, as_of, basewatch::today())?;
-            compliance::store(&mut db, &card)?;
+            if as_of.is_some() && year.start() != year.end() {
+                anyhow::bail!("--as-of 只能用于单个年度 (--as-of takes a single year)");
+            }
+            // One read of the register serves every year of the range.
+            let bases = basewatch::db::bases::all(&mut db)?;
+            let mut cards = Vec::new();
+            for y in year {
+                let card = compliance::evaluate_bases(
+                    &mut db,
+                    &settings.rulebook,
+                    y,
+                    as_of,
+                    basewatch::today(),
+                    &bases,
+                )?;
+                compliance::store(&mut db, &card)?;
+                cards.push(card);
+            }
             match format {
-                OutputFormat::Table => compliance::output::write_table(&card, &mut out)?,
-                OutputFormat::Csv => compliance::output::write_csv(&card, &mut out)?,
+                OutputFormat::Table => {
+                    for card in &cards {
+                        compliance::output::write_table(card, &mut out)?;
+                    }
+                }
+                OutputFormat::Csv => compliance::output::write_csv_years(&cards, &mut out)?,
                 OutputFormat::Json => {
-                    compliance::output::write_json(&card, &mut out)?;
+                    compliance::output::write_json_years(&cards, &mut out)?;
                     writeln!(out)?;
                 }
             }
-            let dis = card.disagreements();
-            if !dis.is_empty() {
-                eprintln!("注意：以下基地的年度填报数与活动明细合计不一致（按填报数计分）(declared counts and records disagree):");
-                for r in dis {
-                    eprintln!("  {} {} {}", r.base_code, r.base_name, r.indicator);
+            for card in &cards {
+                let dis = card.disagreements();
+                if !dis.is_empty() {
+                    eprintln!("注意：{} 年以下基地的年度填报数与活动明细合计不一致（按填报数计分）(declared counts and records disagree):", card.year);
+                    for r in dis.iter().take(50) {
+                        eprintln!("  {} {} {}", r.base_code, r.base_name, r.indicator);
+                    }
+                    if dis.len() > 50 {
+                        eprintln!("  …… 共 {} 项 (in all)", dis.len());
+                    }
                 }
             }
         }

@@ -2,6 +2,11 @@
 //! with wrk (a second process on loopback), against a bare actix-web route
 //! answering a static string measured in the same run as the reference.
 //! Figures are reported as ratios to that reference; no test times anything.
+//! `bench import` and `bench evaluate` ([`scale`]) do the same at national
+//! scale on a generated dataset ([`data`]).
+
+pub mod data;
+pub mod scale;
 
 use std::fmt::Write as _;
 use std::net::TcpListener;

@@ -13,7 +13,11 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::db::{self, Db};
+use crate::db::{self, bases::Base, Db};
+
+/// Up to this many bases, an evaluation reads only their rows; above it,
+/// the whole year in one scan is cheaper than a long `IN` list.
+const FEW_BASES: usize = 500;
 use crate::domain::{BaseType, Status};
 use crate::error::{AppError, AppResult};
 use crate::rules::{indicator_position, Rulebook, SourcePolicy};
@@ -109,6 +113,30 @@ impl Scorecard {
         (bases, pass)
     }
 
+    /// SHA-256 (hex) of what the rows say, to tell a changed result from
+    /// the same one computed again.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for r in &self.rows {
+            let line = format!(
+                "{}|{}|{:?}|{}|{}|{}|{}|{:?}|{}|{}\n",
+                r.base_id,
+                r.indicator,
+                r.actual,
+                r.target,
+                r.gap,
+                r.met,
+                r.base_pass,
+                r.pace.map(Pace::id),
+                r.source,
+                r.disagreement
+            );
+            h.update(line.as_bytes());
+        }
+        crate::ingest::hex(&h.finalize())
+    }
+
     /// Codes of the bases whose declared counts and records disagree.
     pub fn disagreements(&self) -> Vec<&ScorecardRow> {
         self.rows.iter().filter(|r| r.disagreement).collect()
@@ -143,6 +171,21 @@ pub fn evaluate(
     as_of: Option<NaiveDate>,
     today: NaiveDate,
 ) -> AppResult<Scorecard> {
+    let all = db::bases::all(db)?;
+    evaluate_bases(db, rulebook, year, as_of, today, &all)
+}
+
+/// Evaluate only `bases` (those of them due in `year`): a scorecard page or
+/// a unit's view evaluates what it shows, never the whole country. Declared
+/// counts and totals are read for these bases only when they are few.
+pub fn evaluate_bases(
+    db: &mut Db,
+    rulebook: &Rulebook,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+    bases: &[Base],
+) -> AppResult<Scorecard> {
     let as_of = effective_as_of(year, as_of, today)?;
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
     let running = as_of < year_end;
@@ -153,10 +196,17 @@ pub fn evaluate(
         365.0
     };
     let elapsed = f64::from(as_of.ordinal()) / days;
-    let bases = bases_frame(db, rulebook, year)?;
+    let only = (bases.len() <= FEW_BASES).then(|| bases.iter().map(|b| b.id).collect::<Vec<_>>());
+    let bases = bases_frame(bases, rulebook, year)?;
     let targets = targets_frame(rulebook, rulebook.pace.catch_up_factor * (1.0 - elapsed))?;
-    let declared = pairs_frame(db::counts::for_year(db, year, as_of)?, "declared")?;
-    let recorded = pairs_frame(db::records::totals_for_year(db, year, as_of)?, "recorded")?;
+    let declared = pairs_frame(
+        db::counts::for_year(db, year, as_of, only.as_deref())?,
+        "declared",
+    )?;
+    let recorded = pairs_frame(
+        db::records::totals_for_year(db, year, as_of, only.as_deref())?,
+        "recorded",
+    )?;
 
     let (first, second) = match rulebook.counting.source {
         SourcePolicy::DeclaredThenRecords => ("declared", "recorded"),
@@ -256,17 +306,28 @@ pub fn evaluate(
     })
 }
 
-/// Store a scorecard as an evaluation; returns its id.
+/// Store a scorecard as an evaluation; returns its id. A scorecard identical
+/// to the newest one stored for its year, as-of date and rulebook is not
+/// stored again: that one's id is returned.
 pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
     let (bases, pass) = card.totals();
+    let digest = card.digest();
     db.transaction(|db| {
+        if let Some(e) = db::evaluations::latest(db, card.year, card.as_of, &card.rulebook)? {
+            if e.digest == digest {
+                return Ok(e.id);
+            }
+        }
         db::evaluations::store(
             db,
-            card.year,
-            card.as_of,
-            &card.rulebook,
-            bases as i64,
-            pass as i64,
+            &db::evaluations::Summary {
+                year: card.year,
+                as_of: card.as_of,
+                rulebook: &card.rulebook,
+                base_count: bases as i64,
+                pass_count: pass as i64,
+                digest: &digest,
+            },
             card.rows.iter().map(|r| db::evaluations::NewRow {
                 evaluation_id: 0,
                 base_id: r.base_id,
@@ -286,8 +347,7 @@ pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
 
 /// The bases due in `year`: from their first evaluated year on, and not in
 /// the years after they were revoked or lapsed.
-fn bases_frame(db: &mut Db, rulebook: &Rulebook, year: i32) -> AppResult<DataFrame> {
-    let all = db::bases::all(db)?;
+fn bases_frame(all: &[Base], rulebook: &Rulebook, year: i32) -> AppResult<DataFrame> {
     let n = all.len();
     let (mut id, mut code, mut name, mut ty, mut city) = (
         Vec::with_capacity(n),
@@ -296,7 +356,7 @@ fn bases_frame(db: &mut Db, rulebook: &Rulebook, year: i32) -> AppResult<DataFra
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for b in &all {
+    for b in all {
         if rulebook.first_evaluated_year(b.recognised_on) > year {
             continue;
         }

@@ -27,9 +27,14 @@ pub const CSV_HEADER: [&str; 11] = [
 
 /// Write the rows as CSV with [`CSV_HEADER`]; `actual` is empty when not reported.
 pub fn write_csv(card: &Scorecard, out: impl Write) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    write_csv_years(std::slice::from_ref(card), out)
+}
+
+/// Several years in one CSV: one header, the years in the order given.
+pub fn write_csv_years(cards: &[Scorecard], out: impl Write) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(256 * 1024, out));
     w.write_record(CSV_HEADER)?;
-    for r in &card.rows {
+    for r in cards.iter().flat_map(|c| &c.rows) {
         w.write_record([
             r.base_code.as_str(),
             r.base_name.as_str(),
@@ -50,7 +55,18 @@ pub fn write_csv(card: &Scorecard, out: impl Write) -> csv::Result<()> {
 
 /// Write the rows as a JSON array (the same rows the API serves).
 pub fn write_json(card: &Scorecard, out: impl Write) -> serde_json::Result<()> {
-    serde_json::to_writer_pretty(out, &card.rows)
+    write_json_years(std::slice::from_ref(card), out)
+}
+
+/// Several years' rows in one JSON array, the years in the order given.
+pub fn write_json_years(cards: &[Scorecard], out: impl Write) -> serde_json::Result<()> {
+    use serde::ser::{SerializeSeq, Serializer};
+    let mut ser = serde_json::Serializer::pretty(std::io::BufWriter::new(out));
+    let mut seq = ser.serialize_seq(None)?;
+    for r in cards.iter().flat_map(|c| &c.rows) {
+        seq.serialize_element(r)?;
+    }
+    seq.end()
 }
 
 /// Write a table for people, in Chinese, one line per base and indicator.

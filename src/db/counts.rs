@@ -121,13 +121,25 @@ pub fn replace(db: &mut Db, batch: &[Declaration], import_id: i64, by: &str) -> 
     Ok(changes.len())
 }
 
-/// (base_id, indicator, value) declared for `year` as of `as_of` or earlier.
-pub fn for_year(db: &mut Db, year: i32, as_of: NaiveDate) -> AppResult<Vec<(i64, String, i64)>> {
-    Ok(with_conn!(db, c => t::table
-        .filter(t::year.eq(year))
-        .filter(t::as_of.le(as_of))
-        .select((t::base_id, t::indicator, t::value))
-        .load(c))?)
+/// (base_id, indicator, value) declared for `year` as of `as_of` or earlier,
+/// for the bases `only` names (all bases when `None`).
+pub fn for_year(
+    db: &mut Db,
+    year: i32,
+    as_of: NaiveDate,
+    only: Option<&[i64]>,
+) -> AppResult<Vec<(i64, String, i64)>> {
+    Ok(with_conn!(db, c => {
+        let mut q = t::table
+            .filter(t::year.eq(year))
+            .filter(t::as_of.le(as_of))
+            .select((t::base_id, t::indicator, t::value))
+            .into_boxed();
+        if let Some(ids) = only {
+            q = q.filter(t::base_id.eq_any(ids));
+        }
+        q.load(c)
+    })?)
 }
 
 /// The change history of one base's declared counts, oldest first.

@@ -17,6 +17,8 @@ pub struct Evaluation {
     pub computed_at: chrono::NaiveDateTime,
     pub base_count: i64,
     pub pass_count: i64,
+    /// SHA-256 of the scorecard's rows: the same result is stored once.
+    pub digest: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -35,17 +37,42 @@ pub struct NewRow {
     pub base_pass: bool,
 }
 
-/// Store one evaluation and its rows; returns its id.
-#[allow(clippy::too_many_arguments)]
-pub fn store(
+/// What an evaluation says of itself.
+pub struct Summary<'a> {
+    pub year: i32,
+    pub as_of: NaiveDate,
+    pub rulebook: &'a str,
+    pub base_count: i64,
+    pub pass_count: i64,
+    pub digest: &'a str,
+}
+
+/// The newest stored evaluation of `year` with this rulebook and as-of date.
+pub fn latest(
     db: &mut Db,
     year: i32,
     as_of: NaiveDate,
     rulebook: &str,
-    base_count: i64,
-    pass_count: i64,
-    rows: impl Iterator<Item = NewRow>,
-) -> AppResult<i64> {
+) -> AppResult<Option<Evaluation>> {
+    Ok(with_conn!(db, c => t::table
+        .filter(t::year.eq(year))
+        .filter(t::as_of.eq(as_of))
+        .filter(t::rulebook.eq(rulebook))
+        .order(t::id.desc())
+        .first::<Evaluation>(c)
+        .optional())?)
+}
+
+/// Store one evaluation and its rows; returns its id.
+pub fn store(db: &mut Db, s: &Summary, rows: impl Iterator<Item = NewRow>) -> AppResult<i64> {
+    let Summary {
+        year,
+        as_of,
+        rulebook,
+        base_count,
+        pass_count,
+        digest,
+    } = *s;
     let id: i64 = with_conn!(db, c => diesel::insert_into(t::table)
         .values((
             t::year.eq(year),
@@ -54,6 +81,7 @@ pub fn store(
             t::computed_at.eq(super::now()),
             t::base_count.eq(base_count),
             t::pass_count.eq(pass_count),
+            t::digest.eq(digest),
         ))
         .returning(t::id)
         .get_result(c))?;

@@ -110,6 +110,18 @@ diesel::table! {
         computed_at -> Timestamp,
         base_count -> BigInt,
         pass_count -> BigInt,
+        digest -> Text,
+    }
+}
+
+diesel::table! {
+    record_totals (year, base_id, indicator) {
+        year -> Integer,
+        base_id -> BigInt,
+        indicator -> Text,
+        quantity -> BigInt,
+        records -> BigInt,
+        last_on -> Date,
     }
 }
 
@@ -219,6 +231,7 @@ diesel::joinable!(base_status_history -> bases (base_id));
 diesel::joinable!(declared_counts -> bases (base_id));
 diesel::joinable!(declared_count_changes -> bases (base_id));
 diesel::joinable!(activity_records -> bases (base_id));
+diesel::joinable!(record_totals -> bases (base_id));
 diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
 diesel::joinable!(evaluation_rows -> bases (base_id));
 
@@ -230,6 +243,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     declared_counts,
     declared_count_changes,
     activity_records,
+    record_totals,
     evaluations,
     evaluation_rows,
     users,
