@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::{Pace, Scorecard, ScorecardRow};
+use super::{Pace, Scorecard};
 use crate::dashboards::Grouping;
 use crate::db::bases::Base;
 use crate::domain::{BaseType, Channel, City, Indicator, Status};
@@ -97,6 +97,7 @@ pub fn base_count(bases: &[&Base], g: Grouping) -> Vec<Group> {
 /// bases that meet it.
 pub fn pass_rate(card: &Scorecard, bases: &HashMap<i64, &Base>, g: Grouping) -> Vec<Group> {
     let mut map: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    let mut voted = std::collections::HashSet::new();
     for r in &card.rows {
         let Some(b) = bases.get(&r.base_id) else {
             continue;
@@ -109,8 +110,8 @@ pub fn pass_rate(card: &Scorecard, bases: &HashMap<i64, &Base>, g: Grouping) -> 
                 r.met,
                 true,
             ),
-            // One vote per base: on its first row.
-            _ => (label(g, b), r.base_pass, first_row_of_base(card, r)),
+            // One vote per base: on its first row (the first one seen).
+            _ => (label(g, b), r.base_pass, voted.insert(r.base_id)),
         };
         if counts {
             let e = map.entry(key).or_default();
@@ -124,14 +125,6 @@ pub fn pass_rate(card: &Scorecard, bases: &HashMap<i64, &Base>, g: Grouping) -> 
         }
     }
     sorted(g, map)
-}
-
-fn first_row_of_base(card: &Scorecard, r: &ScorecardRow) -> bool {
-    card.rows
-        .iter()
-        .find(|x| x.base_id == r.base_id)
-        .map(|x| std::ptr::eq(x, r))
-        .unwrap_or(false)
 }
 
 /// Pass rate per year (all bases in scope, and per type when grouped by type).
@@ -215,6 +208,7 @@ pub struct AtRisk {
 /// Bases that fail, are behind pace, cannot make it, or have data missing.
 pub fn at_risk(card: &Scorecard, bases: &HashMap<i64, &Base>) -> Vec<AtRisk> {
     let mut out: Vec<AtRisk> = Vec::new();
+    let mut at: HashMap<i64, usize> = HashMap::new();
     for r in card
         .rows
         .iter()
@@ -228,24 +222,27 @@ pub fn at_risk(card: &Scorecard, bases: &HashMap<i64, &Base>) -> Vec<AtRisk> {
             _ => Risk::Failing,
         };
         let text = super::output::explain(r);
-        match out.iter_mut().find(|a| a.base_code == r.base_code) {
+        match at.get(&r.base_id).map(|&i| &mut out[i]) {
             Some(a) => {
                 a.risk = a.risk.min(risk);
                 a.detail.push('；');
                 a.detail.push_str(&text);
                 a.missing += 1;
             }
-            None => out.push(AtRisk {
-                base_code: r.base_code.clone(),
-                base_name: r.base_name.clone(),
-                base_type: BaseType::parse(&r.base_type)
-                    .map(|t| t.name_zh().to_string())
-                    .unwrap_or_default(),
-                city: r.city.clone(),
-                risk,
-                detail: text,
-                missing: 1,
-            }),
+            None => {
+                at.insert(r.base_id, out.len());
+                out.push(AtRisk {
+                    base_code: r.base_code.clone(),
+                    base_name: r.base_name.clone(),
+                    base_type: BaseType::parse(&r.base_type)
+                        .map(|t| t.name_zh().to_string())
+                        .unwrap_or_default(),
+                    city: r.city.clone(),
+                    risk,
+                    detail: text,
+                    missing: 1,
+                });
+            }
         }
     }
     out.sort_by(|a, b| {

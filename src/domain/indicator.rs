@@ -114,6 +114,11 @@ impl Indicator {
     /// Accepts the id (any case), the Chinese name with or without its unit,
     /// with any quotes or none around 百会链千企, or the short label.
     pub fn parse(s: &str) -> Result<Self, DomainError> {
+        // Stored rows carry the id itself: found without normalising names
+        // (scorecards parse it once per row, 100,000 rows at national scale).
+        if let Some(i) = Self::ALL.into_iter().find(|i| i.id() == s) {
+            return Ok(i);
+        }
         let k = key(s);
         if k.is_empty() {
             return Err(DomainError::Empty);
