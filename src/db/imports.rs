@@ -92,3 +92,25 @@ pub fn by_ids(db: &mut Db, ids: &[i64]) -> AppResult<Vec<ImportRow>> {
         .order(t::id.desc())
         .load::<ImportRow>(c))?)
 }
+
+/// One page of the ledger (newest first unless `oldest_first`), optionally
+/// of one outcome, and the number of imports that match.
+pub fn page(
+    db: &mut Db,
+    outcome: Option<&str>,
+    oldest_first: bool,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<ImportRow>, i64)> {
+    Ok(with_conn!(db, c => {
+        let mut q = t::table.into_boxed();
+        let mut n = t::table.count().into_boxed();
+        if let Some(o) = outcome {
+            q = q.filter(t::outcome.eq(o));
+            n = n.filter(t::outcome.eq(o));
+        }
+        q = if oldest_first { q.order(t::id) } else { q.order(t::id.desc()) };
+        let rows = q.offset(offset).limit(limit).load::<ImportRow>(c)?;
+        n.get_result::<i64>(c).map(|n| (rows, n))
+    })?)
+}

@@ -79,3 +79,30 @@ pub fn abandon_stale(db: &mut Db, hours: i64) -> AppResult<usize> {
     ))
     .execute(c))?)
 }
+
+/// One page of runs (newest first unless `oldest_first`), optionally of one
+/// job and one outcome, and the number of runs that match.
+pub fn page(
+    db: &mut Db,
+    job: Option<&str>,
+    outcome: Option<&str>,
+    oldest_first: bool,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Run>, i64)> {
+    Ok(with_conn!(db, c => {
+        let mut q = t::table.into_boxed();
+        let mut n = t::table.count().into_boxed();
+        if let Some(j) = job {
+            q = q.filter(t::job.eq(j));
+            n = n.filter(t::job.eq(j));
+        }
+        if let Some(o) = outcome {
+            q = q.filter(t::outcome.eq(o));
+            n = n.filter(t::outcome.eq(o));
+        }
+        q = if oldest_first { q.order(t::id) } else { q.order(t::id.desc()) };
+        let rows = q.offset(offset).limit(limit).load::<Run>(c)?;
+        n.get_result::<i64>(c).map(|n| (rows, n))
+    })?)
+}

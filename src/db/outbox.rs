@@ -149,3 +149,25 @@ pub fn resend(db: &mut Db, id: i64) -> AppResult<bool> {
 pub fn recent(db: &mut Db, limit: i64) -> AppResult<Vec<Mail>> {
     Ok(with_conn!(db, c => t::table.order(t::id.desc()).limit(limit).load::<Mail>(c))?)
 }
+
+/// One page of messages (newest first unless `oldest_first`), with an
+/// optional status, and the number of messages that match.
+pub fn page(
+    db: &mut Db,
+    status: Option<&str>,
+    oldest_first: bool,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Mail>, i64)> {
+    Ok(with_conn!(db, c => {
+        let mut q = t::table.into_boxed();
+        let mut n = t::table.count().into_boxed();
+        if let Some(s) = status {
+            q = q.filter(t::status.eq(s));
+            n = n.filter(t::status.eq(s));
+        }
+        q = if oldest_first { q.order(t::id) } else { q.order(t::id.desc()) };
+        let rows = q.offset(offset).limit(limit).load::<Mail>(c)?;
+        n.get_result::<i64>(c).map(|n| (rows, n))
+    })?)
+}
