@@ -1,21 +1,27 @@
 //! The JSON API under /api/v1, mirroring the pages with the same scoping.
 //! Scripts authenticate with `Authorization: Bearer TOKEN` (`basewatch users
 //! token`); without a valid token the answer is 401, and a base outside the
-//! caller's scope is 404.
+//! caller's scope is 404. Lists come a page at a time:
+//! `{"items": [...], "page", "per_page", "total", "next"}`, `next` being the
+//! address of the following page (or null), filters kept.
+
+use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::api_caller;
 use super::pages::{
-    import_upload, scoped, scoped_card, scoped_chart, xlsx_response, year_of, UploadQuery,
-    YearQuery,
+    base_card, import_upload, scoped, scoped_card, scoped_chart, xlsx_response, year_of,
+    BaseFilter, Outcome, UploadQuery, YearQuery,
 };
+use super::paging::{Pager, Paging, Params};
 use super::{blocking, AppState, WebError};
 use crate::access::Role;
 use crate::charts::Format;
 use crate::compliance::output;
 use crate::db;
+use crate::domain::{BaseType, City};
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -45,48 +51,119 @@ struct BaseJson {
     email: String,
 }
 
-async fn bases(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let caller = api_caller(&req, &state).await?;
-    let today = state.today();
-    let st = state.clone();
-    let list = blocking(&state, move |db| {
-        st.cache.sync(db, today)?;
-        let all = st.cache.bases(db)?;
-        let units = db::units::all(db)?;
-        Ok(scoped(&all, caller.scope)
-            .into_iter()
-            .map(|b| BaseJson {
-                recommending_unit: units
-                    .iter()
-                    .find(|u| u.id == b.unit_id)
-                    .map(|u| u.name.clone())
-                    .unwrap_or_default(),
-                code: b.code,
-                name: b.name,
-                base_type: b.base_type,
-                host_unit: b.host_unit,
-                channel: b.channel,
-                city: b.city,
-                recognised_on: b.recognised_on,
-                status: b.status,
-                cycle_start: b.cycle_start,
-                email: b.email,
-            })
-            .collect::<Vec<_>>())
+/// The paging keys of a list answer, beside its `items`.
+fn page_json(pager: &Pager) -> serde_json::Value {
+    serde_json::json!({
+        "page": pager.paging.page,
+        "per_page": pager.paging.per_page,
+        "total": pager.total,
+        "next": pager.next(),
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(list))
 }
 
+fn with_paging(mut v: serde_json::Value, pager: &Pager) -> serde_json::Value {
+    if let (Some(o), serde_json::Value::Object(p)) = (v.as_object_mut(), page_json(pager)) {
+        o.extend(p);
+    }
+    v
+}
+
+async fn bases(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let caller = api_caller(&req, &state).await?;
+    let p = Params::parse(req.query_string());
+    // No `result` here: listing bases evaluates nothing.
+    let sorts = &BaseFilter::SORTS[..BaseFilter::SORTS.len() - 1];
+    let paging = Paging::from(&p, sorts, "code")?;
+    let f = BaseFilter::parse(&p, false)?;
+    let today = state.today();
+    let st = state.clone();
+    let body = blocking(&state, move |db| {
+        st.cache.sync(db, today)?;
+        let all = st.cache.bases(db)?;
+        let units: HashMap<i64, String> = db::units::all(db)?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        let bases = scoped(&all, caller.scope);
+        let list = f.select(&bases, |_| Outcome::NotDue, &paging);
+        let items: Vec<BaseJson> = paging
+            .slice(&list)
+            .iter()
+            .map(|b| BaseJson {
+                recommending_unit: units.get(&b.unit_id).cloned().unwrap_or_default(),
+                code: b.code.clone(),
+                name: b.name.clone(),
+                base_type: b.base_type.clone(),
+                host_unit: b.host_unit.clone(),
+                channel: b.channel.clone(),
+                city: b.city.clone(),
+                recognised_on: b.recognised_on,
+                status: b.status.clone(),
+                cycle_start: b.cycle_start,
+                email: b.email.clone(),
+            })
+            .collect();
+        let pager = Pager {
+            path: "/api/v1/bases",
+            keep: f.keep(),
+            paging: &paging,
+            total: list.len(),
+        };
+        Ok(with_paging(serde_json::json!({ "items": items }), &pager))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// A year's scorecard rows in scope, a page at a time (rows of a base stay
+/// in order: base code, then the rulebook's order of indicators).
 async fn scorecards(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
     let caller = api_caller(&req, &state).await?;
-    let year = year_of(q.year, state.today());
+    let p = Params::parse(req.query_string());
+    let year = year_of(p.year()?, state.today());
+    let paging = Paging::from(&p, &["code"], "code")?;
+    let ft = p
+        .parsed("type", BaseType::parse)?
+        .map(|t| t.id().to_string());
+    let fc = p
+        .parsed("city", City::parse)?
+        .map(|c| c.as_str().to_string());
+    let fr = p.one_of("result", &["pass", "fail"])?;
     let card = scoped_card(&state, caller.scope, year).await?;
-    Ok(HttpResponse::Ok().json(&card.rows))
+    let mut rows: Vec<&crate::compliance::ScorecardRow> = card
+        .rows
+        .iter()
+        .filter(|r| ft.as_ref().is_none_or(|t| *t == r.base_type))
+        .filter(|r| fc.as_ref().is_none_or(|c| *c == r.city))
+        .filter(|r| fr.as_deref().is_none_or(|x| r.base_pass == (x == "pass")))
+        .collect();
+    if paging.desc {
+        // Bases from the last code, each base's rows still in indicator order.
+        rows.sort_by(|a, b| b.base_code.cmp(&a.base_code));
+    }
+    let mut keep = vec![("year", year.to_string())];
+    for (k, v) in [("type", &ft), ("city", &fc), ("result", &fr)] {
+        if let Some(v) = v {
+            keep.push((k, v.clone()));
+        }
+    }
+    let pager = Pager {
+        path: "/api/v1/scorecards",
+        keep,
+        paging: &paging,
+        total: rows.len(),
+    };
+    let body = serde_json::json!({
+        "year": card.year,
+        "as_of": card.as_of,
+        "running": card.running,
+        "rulebook": card.rulebook,
+        "items": paging.slice(&rows),
+    });
+    Ok(HttpResponse::Ok().json(with_paging(body, &pager)))
 }
 
 async fn one_base(
@@ -94,17 +171,27 @@ async fn one_base(
     state: &web::Data<AppState>,
     code: String,
     year: Option<i32>,
-) -> Result<(db::bases::Base, crate::compliance::Scorecard), WebError> {
+) -> Result<
+    (
+        db::bases::Base,
+        std::sync::Arc<crate::compliance::Scorecard>,
+    ),
+    WebError,
+> {
     let caller = api_caller(req, state).await?;
     let scope = caller.scope;
-    let base = blocking(state, move |db| {
-        db::bases::find_in_scope(db, &code, scope)?.ok_or_else(|| AppError::NotFound(code))
+    let today = state.today();
+    let year = year_of(year, today);
+    let st = state.clone();
+    // This base alone is evaluated, never the country.
+    blocking(state, move |db| {
+        st.cache.sync(db, today)?;
+        let base =
+            db::bases::find_in_scope(db, &code, scope)?.ok_or_else(|| AppError::NotFound(code))?;
+        let card = base_card(&st, db, &base, year, today)?;
+        Ok((base, card))
     })
-    .await?;
-    let year = year_of(year, state.today());
-    let mut card = scoped_card(state, scope, year).await?;
-    card.rows.retain(|r| r.base_id == base.id);
-    Ok((base, card))
+    .await
 }
 
 async fn base_scorecard(

@@ -38,6 +38,9 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border-bottom:1px solid #e4e7eb;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f0f2f5;cursor:default}
 table.sortable th{cursor:pointer}
+table.paged th a{color:inherit;text-decoration:none;white-space:nowrap}
+p.pager{margin:8px 0;color:#52606d;font-size:14px}
+nav.tabs a{margin-right:16px}nav.tabs a.on{font-weight:bold;color:#8b1a1a}
 .ok{color:#1e7b34}.bad{color:#b42318}.warn{color:#b54708}.muted{color:#7b8794}
 .bar{background:#d9e2ec;border-radius:3px;height:14px;position:relative;min-width:120px}
 .bar span{display:block;height:14px;background:#3e7cb1;border-radius:3px}
@@ -72,7 +75,9 @@ pub fn page(title: &str, who: Option<(&Caller, &str)>, body: &str) -> String {
             let mut links = String::new();
             match c.role {
                 crate::access::Role::Base => {}
-                _ => links.push_str(r#"<a href="/overview">概览</a>"#),
+                _ => {
+                    links.push_str(r#"<a href="/overview">概览</a><a href="/at-risk">风险基地</a>"#)
+                }
             }
             links.push_str(r#"<a href="/bases">基地列表</a>"#);
             if c.role == crate::access::Role::Province {

@@ -11,6 +11,7 @@ mod auth;
 pub mod cache;
 mod html;
 mod pages;
+mod paging;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -73,6 +74,10 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
+            // `?year=abc` and the like: a 400 that says so, in the API's error shape.
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                WebError::BadRequest(format!("查询参数无效 (invalid query): {e}")).into()
+            }))
             .route("/healthz", web::get().to(healthz))
             .configure(auth::routes)
             .configure(pages::routes)

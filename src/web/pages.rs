@@ -2,7 +2,8 @@
 //! scorecard, import, template downloads and exports. Panels come from the
 //! dashboards files; every query is scoped by the caller.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,6 +12,7 @@ use serde::Deserialize;
 
 use super::auth::{check_csrf, session, to_login};
 use super::html::{esc, page, pct, table, url};
+use super::paging::{self, Pager, Paging, Params};
 use super::{blocking, visible, AppState, WebError};
 use crate::access::{Role, Scope};
 use crate::charts::{self, Format};
@@ -27,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/overview", web::get().to(overview))
         .route("/unit", web::get().to(overview))
         .route("/bases", web::get().to(bases_list))
+        .route("/at-risk", web::get().to(at_risk_page))
         .route("/bases/{code}", web::get().to(scorecard))
         .route("/bases/{code}/chart.svg", web::get().to(chart_svg))
         .route("/bases/{code}/chart.png", web::get().to(chart_png))
@@ -79,12 +82,78 @@ pub struct YearQuery {
     pub year: Option<i32>,
 }
 
-/// The bases a scope may see, from the cached list.
-pub fn scoped(all: &[Base], scope: Scope) -> Vec<Base> {
-    all.iter()
-        .filter(|b| visible(scope, b.id, b.unit_id))
-        .cloned()
-        .collect()
+/// The bases a scope may see, from the cached list (all of it, uncopied, for staff).
+pub fn scoped(all: &[Base], scope: Scope) -> Cow<'_, [Base]> {
+    match scope {
+        Scope::All => Cow::Borrowed(all),
+        _ => Cow::Owned(
+            all.iter()
+                .filter(|b| visible(scope, b.id, b.unit_id))
+                .cloned()
+                .collect(),
+        ),
+    }
+}
+
+/// The scorecard of `bases`, the bases `scope` may see (see [`scoped`]):
+/// the cached whole-country one for staff; for a unit or a base, an
+/// evaluation of just its own bases.
+pub fn scope_card(
+    st: &AppState,
+    db: &mut db::Db,
+    scope: Scope,
+    bases: &[Base],
+    year: i32,
+    today: chrono::NaiveDate,
+) -> AppResult<Arc<Scorecard>> {
+    let rb = &st.settings.rulebook;
+    match scope {
+        Scope::All => st.cache.scorecard(db, rb, year, today),
+        Scope::Unit(u) => {
+            st.cache
+                .scorecard_of(db, rb, &format!("unit:{u}|{year}"), year, today, bases)
+        }
+        Scope::Base(b) => match bases {
+            [base] => base_card(st, db, base, year, today),
+            _ => st
+                .cache
+                .scorecard_of(db, rb, &format!("base:{b}|{year}"), year, today, bases),
+        },
+    }
+}
+
+/// One base's scorecard of `year`: its rows of the whole country's if that
+/// is already at hand, otherwise an evaluation of this base alone.
+pub fn base_card(
+    st: &AppState,
+    db: &mut db::Db,
+    base: &Base,
+    year: i32,
+    today: chrono::NaiveDate,
+) -> AppResult<Arc<Scorecard>> {
+    if let Some(all) = st.cache.country_if_done(year) {
+        return Ok(Arc::new(Scorecard {
+            year: all.year,
+            as_of: all.as_of,
+            running: all.running,
+            rulebook: all.rulebook.clone(),
+            rows: all
+                .rows
+                .iter()
+                .filter(|r| r.base_id == base.id)
+                .cloned()
+                .collect(),
+        }));
+    }
+    let key = format!("base:{}|{year}", base.id);
+    st.cache.scorecard_of(
+        db,
+        &st.settings.rulebook,
+        &key,
+        year,
+        today,
+        std::slice::from_ref(base),
+    )
 }
 
 /// Years worth showing: from the first year any base was due, up to this one (at most six).
@@ -116,15 +185,15 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
 }
 
 /// Everything the overview needs, read once.
-struct OverviewData {
+struct OverviewData<'a> {
     year: i32,
     years: Vec<i32>,
-    bases: Vec<Base>,
+    bases: &'a [Base],
     cards: Vec<Arc<Scorecard>>,
     deadlines: Vec<lifecycle::Deadline>,
 }
 
-impl OverviewData {
+impl OverviewData<'_> {
     fn card(&self) -> Option<&Scorecard> {
         self.cards
             .iter()
@@ -161,10 +230,12 @@ async fn overview(
                     let all = st.cache.bases(db)?;
                     let bases = scoped(&all, scope);
                     let years = years(&bases, &st, today);
+                    // Staff share the cached whole-country scorecards; a unit's
+                    // overview evaluates only its own bases.
                     let mut cards = Vec::new();
                     for y in years.iter().copied().chain(std::iter::once(year)) {
                         if !cards.iter().any(|c: &Arc<Scorecard>| c.year == y) {
-                            cards.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
+                            cards.push(scope_card(&st, db, scope, &bases, y, today)?);
                         }
                     }
                     let open = db::rectifications::open_deadlines(db)?;
@@ -186,7 +257,7 @@ async fn overview(
                     let data = OverviewData {
                         year,
                         years,
-                        bases,
+                        bases: &bases,
                         cards,
                         deadlines,
                     };
@@ -301,7 +372,7 @@ fn overview_panel(
     i: usize,
     d: &OverviewData,
 ) -> AppResult<String> {
-    let bases = filtered(&d.bases, p);
+    let bases = filtered(d.bases, p);
     let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, *b)).collect();
     let key = format!("{scope:?}|{}|{i}", d.year);
     Ok(match p.metric {
@@ -374,42 +445,26 @@ fn overview_panel(
             let Some(card) = d.card() else {
                 return Ok(String::new());
             };
+            // The first rows only: the whole list is paged at /at-risk.
             let list = metrics::at_risk(card, &by_id);
             let rows: Vec<Vec<String>> = list
                 .iter()
-                .map(|a| {
-                    vec![
-                        format!(
-                            r#"<a href="/bases/{}?year={}">{}</a>"#,
-                            url(&a.base_code),
-                            d.year,
-                            esc(&a.base_code)
-                        ),
-                        esc(&a.base_name),
-                        esc(&a.base_type),
-                        esc(&a.city),
-                        format!(
-                            r#"<span data-v="{}" class="{}">{}</span>"#,
-                            a.risk as u8,
-                            if a.risk == metrics::Risk::Behind {
-                                "warn"
-                            } else {
-                                "bad"
-                            },
-                            a.risk.name_zh()
-                        ),
-                        esc(&a.detail),
-                    ]
-                })
+                .take(OVERVIEW_RISKS)
+                .map(|a| risk_row(a, d.year))
                 .collect();
+            let mut all = format!("/at-risk?year={}", d.year);
+            if let Some(t) = &p.filters.base_type {
+                all.push_str(&format!("&type={}", url(t)));
+            }
+            let more = if list.len() > rows.len() {
+                format!("显示最需关注的前 {} 个，共 {} 个", rows.len(), list.len())
+            } else {
+                format!("共 {} 个", list.len())
+            };
             format!(
-                r#"<p class="muted">共 {} 个基地，点击表头排序</p>{}"#,
-                list.len(),
-                table(
-                    &["基地编号", "名称", "类型", "地市", "风险", "说明"],
-                    &rows,
-                    true
-                )
+                r#"<p class="muted">{more} · <a href="{}">查看全部风险基地（分页、排序、筛选）</a></p>{}"#,
+                esc(&all),
+                table(&RISK_HEADERS, &rows, false)
             )
         }
         Metric::Deadlines => {
@@ -419,10 +474,11 @@ fn overview_panel(
                 lifecycle::DeadlineKind,
                 Vec<&lifecycle::Deadline>,
             )> = Vec::new();
+            let codes: HashSet<&str> = bases.iter().map(|b| b.code.as_str()).collect();
             for dl in d
                 .deadlines
                 .iter()
-                .filter(|dl| by_id.values().any(|b| b.code == dl.base_code))
+                .filter(|dl| codes.contains(dl.base_code.as_str()))
             {
                 match grouped
                     .iter_mut()
@@ -459,165 +515,413 @@ fn overview_panel(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    year: Option<i32>,
-    #[serde(rename = "type")]
-    base_type: Option<String>,
-    city: Option<String>,
-    channel: Option<String>,
-    status: Option<String>,
-    result: Option<String>,
-    q: Option<String>,
+/// `<option>`s for a filter select, `cur` selected.
+fn options<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, cur: Option<&str>) -> String {
+    items
+        .into_iter()
+        .map(|(id, zh)| {
+            format!(
+                r#"<option value="{}"{}>{}</option>"#,
+                esc(id),
+                if cur == Some(id) { " selected" } else { "" },
+                esc(zh)
+            )
+        })
+        .collect()
+}
+
+/// The year select of a filter form.
+fn year_options(years: &[i32], year: i32) -> String {
+    let labels: Vec<(String, String)> = years
+        .iter()
+        .rev()
+        .map(|y| (y.to_string(), format!("{y} 年度")))
+        .collect();
+    let cur = year.to_string();
+    options(
+        labels.iter().map(|(a, b)| (a.as_str(), b.as_str())),
+        Some(&cur),
+    )
+}
+
+/// The rows-per-page select and the current order, so a filter form keeps them.
+fn per_page_and_sort(paging: &Paging) -> String {
+    let cur = paging.per_page.to_string();
+    let sizes = options(
+        [
+            ("20", "每页 20 条"),
+            ("50", "每页 50 条"),
+            ("100", "每页 100 条"),
+            ("200", "每页 200 条"),
+        ],
+        Some(&cur),
+    );
+    let sort = format!("{}{}", if paging.desc { "-" } else { "" }, paging.sort);
+    format!(
+        r#"<select name="per_page">{sizes}</select><input type="hidden" name="sort" value="{}">"#,
+        esc(&sort)
+    )
+}
+
+/// Filters as (param, value) pairs, the ones given, to keep in links.
+fn keep(pairs: &[(&'static str, &Option<String>)]) -> Vec<(&'static str, String)> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone())))
+        .collect()
+}
+
+/// A log page's list (imports, outbox, job runs): its filters, the count
+/// with previous/next links, and the rows of this page.
+fn log_list(
+    pager: &Pager,
+    action: &str,
+    filters: &str,
+    headers: &[(&str, Option<&str>)],
+    rows: &[Vec<String>],
+) -> String {
+    let summary = pager.summary();
+    format!(
+        r#"<form class="filters" method="get" action="{action}">{filters}{}<button type="submit">筛选</button></form>{summary}{}{summary}"#,
+        per_page_and_sort(pager.paging),
+        pager.table(headers, rows)
+    )
+}
+
+/// The filters of a bases list (`type`, `city`, `channel`, `status`, `q`,
+/// and on pages `result` of the year), checked against the known values.
+pub struct BaseFilter {
+    pub base_type: Option<String>,
+    pub city: Option<String>,
+    pub channel: Option<String>,
+    pub status: Option<String>,
+    pub result: Option<String>,
+    pub q: Option<String>,
+}
+
+/// A base's result in the year: passes, fails, not evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    NotDue,
+}
+
+impl BaseFilter {
+    /// The sort keys a bases list offers (`result` only with a scorecard).
+    pub const SORTS: [&'static str; 7] = [
+        "code", "name", "type", "city", "channel", "status", "result",
+    ];
+
+    pub fn parse(p: &Params, with_result: bool) -> Result<BaseFilter, WebError> {
+        let results: &[&str] = if with_result {
+            &["pass", "fail", "none"]
+        } else {
+            &[]
+        };
+        Ok(BaseFilter {
+            base_type: p.parsed("type", BaseType::parse)?.map(|t| t.id().into()),
+            city: p.parsed("city", City::parse)?.map(|c| c.as_str().into()),
+            channel: p.parsed("channel", Channel::parse)?.map(|c| c.id().into()),
+            status: p.parsed("status", Status::parse)?.map(|x| x.id().into()),
+            result: p.one_of("result", results)?,
+            q: p.text("q"),
+        })
+    }
+
+    /// The filters given, to keep in links.
+    pub fn keep(&self) -> Vec<(&'static str, String)> {
+        keep(&[
+            ("type", &self.base_type),
+            ("city", &self.city),
+            ("channel", &self.channel),
+            ("status", &self.status),
+            ("result", &self.result),
+            ("q", &self.q),
+        ])
+    }
+
+    /// The bases that pass the filters, in the order `paging` asks for.
+    pub fn select<'a>(
+        &self,
+        bases: &'a [Base],
+        outcome: impl Fn(&Base) -> Outcome,
+        paging: &Paging,
+    ) -> Vec<&'a Base> {
+        let want = match self.result.as_deref() {
+            Some("pass") => Some(Outcome::Pass),
+            Some("fail") => Some(Outcome::Fail),
+            Some("none") => Some(Outcome::NotDue),
+            _ => None,
+        };
+        let mut list: Vec<&Base> = bases
+            .iter()
+            .filter(|b| self.base_type.as_ref().is_none_or(|t| *t == b.base_type))
+            .filter(|b| self.city.as_ref().is_none_or(|c| *c == b.city))
+            .filter(|b| self.channel.as_ref().is_none_or(|c| *c == b.channel))
+            .filter(|b| self.status.as_ref().is_none_or(|x| *x == b.status))
+            .filter(|b| want.is_none_or(|w| outcome(b) == w))
+            .filter(|b| {
+                self.q
+                    .as_ref()
+                    .is_none_or(|q| paging::matches(q, &b.name, &b.code))
+            })
+            .collect();
+        // Types, channels, statuses and cities in their canonical order.
+        let type_order = |b: &Base| BaseType::ALL.iter().position(|t| t.id() == b.base_type);
+        let channel_order = |b: &Base| Channel::ALL.iter().position(|c| c.id() == b.channel);
+        let status_order = |b: &Base| Status::ALL.iter().position(|x| x.id() == b.status);
+        let city_order = |b: &Base| City::ALL.iter().position(|c| c.as_str() == b.city);
+        list.sort_by(|a, b| {
+            let o = match paging.sort.as_str() {
+                "name" => a.name.cmp(&b.name),
+                "type" => type_order(a).cmp(&type_order(b)),
+                "city" => city_order(a).cmp(&city_order(b)),
+                "channel" => channel_order(a).cmp(&channel_order(b)),
+                "status" => status_order(a).cmp(&status_order(b)),
+                "result" => outcome(a).cmp(&outcome(b)),
+                _ => std::cmp::Ordering::Equal,
+            };
+            paging.dir(o.then_with(|| a.code.cmp(&b.code)))
+        });
+        list
+    }
 }
 
 async fn bases_list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, WebError> {
     let s = logged_in!(req, state);
     let today = state.today();
-    let q = q.into_inner();
-    let year = year_of(q.year, today);
+    let p = Params::parse(req.query_string());
+    let year = year_of(p.year()?, today);
+    let paging = Paging::from(&p, &BaseFilter::SORTS, "code")?;
+    let f = BaseFilter::parse(&p, true)?;
     let scope = s.caller.scope;
     let st = state.clone();
-    let (bases, card, years) = blocking(&state, move |db| {
+    let body = blocking(&state, move |db| {
         st.cache.sync(db, today)?;
         let all = st.cache.bases(db)?;
         let bases = scoped(&all, scope);
         let years = years(&bases, &st, today);
-        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
-        Ok((bases, card, years))
-    })
-    .await?;
-    let pass: HashMap<i64, bool> = card.rows.iter().map(|r| (r.base_id, r.base_pass)).collect();
-    let f = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    let (ft, fc, fch, fs, fr, fq) = (
-        f(&q.base_type),
-        f(&q.city),
-        f(&q.channel),
-        f(&q.status),
-        f(&q.result),
-        f(&q.q),
-    );
-    let rows: Vec<Vec<String>> = bases
-        .iter()
-        .filter(|b| ft.as_ref().is_none_or(|t| *t == b.base_type))
-        .filter(|b| fc.as_ref().is_none_or(|c| *c == b.city))
-        .filter(|b| fch.as_ref().is_none_or(|c| *c == b.channel))
-        .filter(|b| fs.as_ref().is_none_or(|x| *x == b.status))
-        .filter(|b| match fr.as_deref() {
-            Some("pass") => pass.get(&b.id) == Some(&true),
-            Some("fail") => pass.get(&b.id) == Some(&false),
-            Some("none") => !pass.contains_key(&b.id),
-            _ => true,
-        })
-        .filter(|b| {
-            fq.as_ref()
-                .is_none_or(|x| b.name.contains(x.as_str()) || b.code.contains(&x.to_uppercase()))
-        })
-        .map(|b| {
-            let result = match pass.get(&b.id) {
-                Some(true) => r#"<span class="ok">达标</span>"#.to_string(),
-                Some(false) => r#"<span class="bad">未达标</span>"#.to_string(),
-                None => r#"<span class="muted">本年度不考核</span>"#.to_string(),
-            };
-            vec![
-                format!(
-                    r#"<a href="/bases/{}?year={year}">{}</a>"#,
-                    url(&b.code),
-                    esc(&b.code)
-                ),
-                esc(&b.name),
-                esc(BaseType::parse(&b.base_type)
-                    .map(|t| t.name_zh())
-                    .unwrap_or("")),
-                esc(&b.city),
-                esc(Channel::parse(&b.channel)
-                    .map(|c| c.name_zh())
-                    .unwrap_or("")),
-                esc(Status::parse(&b.status).map(|x| x.name_zh()).unwrap_or("")),
-                result,
-            ]
-        })
-        .collect();
-    let opt = |id: &str, zh: &str, cur: &Option<String>| {
-        format!(
-            r#"<option value="{}"{}>{}</option>"#,
-            esc(id),
-            if cur.as_deref() == Some(id) {
-                " selected"
-            } else {
-                ""
-            },
-            esc(zh)
-        )
-    };
-    let types: String = BaseType::ALL
-        .iter()
-        .map(|t| opt(t.id(), t.name_zh(), &ft))
-        .collect();
-    let cities: String = City::ALL
-        .iter()
-        .map(|c| opt(c.as_str(), c.as_str(), &fc))
-        .collect();
-    let channels: String = Channel::ALL
-        .iter()
-        .map(|c| opt(c.id(), c.name_zh(), &fch))
-        .collect();
-    let statuses: String = Status::ALL
-        .iter()
-        .map(|x| opt(x.id(), x.name_zh(), &fs))
-        .collect();
-    let results: String = [("pass", "达标"), ("fail", "未达标"), ("none", "不考核")]
-        .iter()
-        .map(|(id, zh)| opt(id, zh, &fr))
-        .collect();
-    let years_opt: String = years
-        .iter()
-        .rev()
-        .map(|y| {
-            opt(
-                &y.to_string(),
-                &format!("{y} 年度"),
-                &Some(year.to_string()),
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<form class="filters" method="get" action="/bases">
+        let card = scope_card(&st, db, scope, &bases, year, today)?;
+        let pass: HashMap<i64, bool> = card.rows.iter().map(|r| (r.base_id, r.base_pass)).collect();
+        let result = |b: &Base| match pass.get(&b.id) {
+            Some(true) => Outcome::Pass,
+            Some(false) => Outcome::Fail,
+            None => Outcome::NotDue,
+        };
+        let list = f.select(&bases, result, &paging);
+        let rows: Vec<Vec<String>> = paging
+            .slice(&list)
+            .iter()
+            .map(|b| {
+                let shown = match result(b) {
+                    Outcome::Pass => r#"<span class="ok">达标</span>"#,
+                    Outcome::Fail => r#"<span class="bad">未达标</span>"#,
+                    Outcome::NotDue => r#"<span class="muted">本年度不考核</span>"#,
+                };
+                vec![
+                    format!(
+                        r#"<a href="/bases/{}?year={year}">{}</a>"#,
+                        url(&b.code),
+                        esc(&b.code)
+                    ),
+                    esc(&b.name),
+                    esc(BaseType::parse(&b.base_type)
+                        .map(|t| t.name_zh())
+                        .unwrap_or("")),
+                    esc(&b.city),
+                    esc(Channel::parse(&b.channel)
+                        .map(|c| c.name_zh())
+                        .unwrap_or("")),
+                    esc(Status::parse(&b.status).map(|x| x.name_zh()).unwrap_or("")),
+                    shown.to_string(),
+                ]
+            })
+            .collect();
+        let mut kept = vec![("year", year.to_string())];
+        kept.extend(f.keep());
+        let pager = Pager {
+            path: "/bases",
+            keep: kept,
+            paging: &paging,
+            total: list.len(),
+        };
+        let result_header = format!("{year} 年度结果");
+        let summary = pager.summary();
+        Ok(format!(
+            r#"<form class="filters" method="get" action="/bases">
 <select name="year">{years_opt}</select>
 <select name="type"><option value="">全部类型</option>{types}</select>
 <select name="city"><option value="">全部地市</option>{cities}</select>
 <select name="channel"><option value="">全部渠道</option>{channels}</select>
 <select name="status"><option value="">全部状态</option>{statuses}</select>
 <select name="result"><option value="">全部结果</option>{results}</select>
-<input name="q" placeholder="名称或编号" value="{qv}"><button type="submit">筛选</button>
+<input name="q" placeholder="名称或编号" value="{qv}">{pps}<button type="submit">筛选</button>
 <a href="/exports/scorecards.xlsx?year={year}">导出 Excel</a> <a href="/exports/scorecards.csv?year={year}">导出 CSV</a></form>
-<p class="muted">共 {n} 个基地</p>{t}"#,
-        qv = esc(fq.as_deref().unwrap_or("")),
-        n = rows.len(),
-        t = table(
-            &[
-                "基地编号",
-                "名称",
-                "类型",
-                "地市",
-                "推荐渠道",
-                "状态",
-                &format!("{year} 年度结果")
-            ],
-            &rows,
-            true
-        )
-    );
+<p class="muted">共 {n} 个基地，点击表头排序</p>{summary}{t}{summary}"#,
+            years_opt = year_options(&years, year),
+            types = options(BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())), f.base_type.as_deref()),
+            cities = options(City::ALL.iter().map(|c| (c.as_str(), c.as_str())), f.city.as_deref()),
+            channels = options(Channel::ALL.iter().map(|c| (c.id(), c.name_zh())), f.channel.as_deref()),
+            statuses = options(Status::ALL.iter().map(|x| (x.id(), x.name_zh())), f.status.as_deref()),
+            results = options([("pass", "达标"), ("fail", "未达标"), ("none", "不考核")], f.result.as_deref()),
+            qv = esc(f.q.as_deref().unwrap_or("")),
+            pps = per_page_and_sort(&paging),
+            n = list.len(),
+            t = pager.table(
+                &[
+                    ("基地编号", Some("code")),
+                    ("名称", Some("name")),
+                    ("类型", Some("type")),
+                    ("地市", Some("city")),
+                    ("推荐渠道", Some("channel")),
+                    ("状态", Some("status")),
+                    (result_header.as_str(), Some("result")),
+                ],
+                &rows,
+            )
+        ))
+    })
+    .await?;
     Ok(html(page("基地列表", Some((&s.caller, &s.csrf)), &body)))
+}
+
+const OVERVIEW_RISKS: usize = 20;
+const RISK_HEADERS: [&str; 6] = ["基地编号", "名称", "类型", "地市", "风险", "说明"];
+const RISK_IDS: [(metrics::Risk, &str); 4] = [
+    (metrics::Risk::NotReported, "not_reported"),
+    (metrics::Risk::Unable, "unable"),
+    (metrics::Risk::Behind, "behind"),
+    (metrics::Risk::Failing, "failing"),
+];
+
+fn risk_row(a: &metrics::AtRisk, year: i32) -> Vec<String> {
+    vec![
+        format!(
+            r#"<a href="/bases/{}?year={year}">{}</a>"#,
+            url(&a.base_code),
+            esc(&a.base_code)
+        ),
+        esc(&a.base_name),
+        esc(&a.base_type),
+        esc(&a.city),
+        format!(
+            r#"<span data-v="{}" class="{}">{}</span>"#,
+            a.risk as u8,
+            if a.risk == metrics::Risk::Behind {
+                "warn"
+            } else {
+                "bad"
+            },
+            a.risk.name_zh()
+        ),
+        esc(&a.detail),
+    ]
+}
+
+/// Every base at risk in the caller's scope, paged: the overview shows its first rows.
+async fn at_risk_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let s = logged_in!(req, state);
+    let today = state.today();
+    let p = Params::parse(req.query_string());
+    let year = year_of(p.year()?, today);
+    let paging = Paging::from(
+        &p,
+        &["risk", "code", "name", "type", "city", "missing"],
+        "risk",
+    )?;
+    let risk_ids: Vec<&str> = RISK_IDS.iter().map(|(_, id)| *id).collect();
+    let fk = p.one_of("risk", &risk_ids)?;
+    let ft = p.parsed("type", BaseType::parse)?;
+    let fc = p
+        .parsed("city", City::parse)?
+        .map(|c| c.as_str().to_string());
+    let fq = p.text("q");
+    let scope = s.caller.scope;
+    let st = state.clone();
+    let body = blocking(&state, move |db| {
+        st.cache.sync(db, today)?;
+        let all = st.cache.bases(db)?;
+        let bases = scoped(&all, scope);
+        let years = years(&bases, &st, today);
+        let card = scope_card(&st, db, scope, &bases, year, today)?;
+        let risks = st.cache.risks(format!("{scope:?}|{year}"), || {
+            let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, b)).collect();
+            Ok(metrics::at_risk(&card, &by_id))
+        })?;
+        let kind = fk
+            .as_deref()
+            .and_then(|k| RISK_IDS.iter().find(|(_, id)| *id == k))
+            .map(|(r, _)| *r);
+        let mut list: Vec<&metrics::AtRisk> = risks
+            .iter()
+            .filter(|a| kind.is_none_or(|k| a.risk == k))
+            .filter(|a| ft.is_none_or(|t| a.base_type == t.name_zh()))
+            .filter(|a| fc.as_ref().is_none_or(|c| *c == a.city))
+            .filter(|a| fq.as_ref().is_none_or(|q| paging::matches(q, &a.base_name, &a.base_code)))
+            .collect();
+        // The list comes in its natural order (risk, then most missing); others re-sort.
+        list.sort_by(|a, b| {
+            let o = match paging.sort.as_str() {
+                "code" => a.base_code.cmp(&b.base_code),
+                "name" => a.base_name.cmp(&b.base_name),
+                "type" => a.base_type.cmp(&b.base_type),
+                "city" => a.city.cmp(&b.city),
+                "missing" => a.missing.cmp(&b.missing),
+                _ => a.risk.cmp(&b.risk).then(b.missing.cmp(&a.missing)),
+            };
+            paging.dir(o.then_with(|| a.base_code.cmp(&b.base_code)))
+        });
+        let rows: Vec<Vec<String>> = paging
+            .slice(&list)
+            .iter()
+            .map(|a| risk_row(a, year))
+            .collect();
+        let y = Some(year.to_string());
+        let t = ft.map(|t| t.id().to_string());
+        let pager = Pager {
+            path: "/at-risk",
+            keep: keep(&[("year", &y), ("risk", &fk), ("type", &t), ("city", &fc), ("q", &fq)]),
+            paging: &paging,
+            total: list.len(),
+        };
+        let summary = pager.summary();
+        let labels: Vec<(&str, &str)> = RISK_IDS.iter().map(|(r, id)| (*id, r.name_zh())).collect();
+        Ok(format!(
+            r#"<form class="filters" method="get" action="/at-risk">
+<select name="year">{years_opt}</select>
+<select name="risk"><option value="">全部风险</option>{kinds}</select>
+<select name="type"><option value="">全部类型</option>{types}</select>
+<select name="city"><option value="">全部地市</option>{cities}</select>
+<input name="q" placeholder="名称或编号" value="{qv}">{pps}<button type="submit">筛选</button></form>
+<p class="muted">{year} 年度未达标、进度落后、难以完成或未填报的基地，点击表头排序</p>{summary}{table}{summary}"#,
+            years_opt = year_options(&years, year),
+            kinds = options(labels, fk.as_deref()),
+            types = options(BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())), t.as_deref()),
+            cities = options(City::ALL.iter().map(|c| (c.as_str(), c.as_str())), fc.as_deref()),
+            qv = esc(fq.as_deref().unwrap_or("")),
+            pps = per_page_and_sort(&paging),
+            table = pager.table(
+                &[
+                    ("基地编号", Some("code")),
+                    ("名称", Some("name")),
+                    ("类型", Some("type")),
+                    ("地市", Some("city")),
+                    ("风险", Some("risk")),
+                    ("说明", Some("missing")),
+                ],
+                &rows,
+            )
+        ))
+    })
+    .await?;
+    Ok(html(page("风险基地", Some((&s.caller, &s.csrf)), &body)))
 }
 
 /// One base's data for its scorecard page.
@@ -645,14 +949,18 @@ impl BaseData {
     }
 }
 
-/// The base with `code` if the scope may see it (from the cached list); 404 otherwise.
+/// The base with `code` if the scope may see it; 404 otherwise. From the
+/// cached list when it is loaded, else one row: a cold scorecard page does
+/// not read the whole register.
 fn visible_base(st: &AppState, db: &mut db::Db, code: &str, scope: Scope) -> AppResult<Base> {
-    st.cache
-        .bases(db)?
-        .iter()
-        .find(|b| b.code == code && visible(scope, b.id, b.unit_id))
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(code.to_string()))
+    let found = match st.cache.bases_if_done() {
+        Some(all) => all
+            .iter()
+            .find(|b| b.code == code && visible(scope, b.id, b.unit_id))
+            .cloned(),
+        None => db::bases::find_in_scope(db, code, scope)?,
+    };
+    found.ok_or_else(|| AppError::NotFound(code.to_string()))
 }
 
 fn load_base_data(
@@ -662,7 +970,8 @@ fn load_base_data(
     year: i32,
     today: chrono::NaiveDate,
 ) -> AppResult<BaseData> {
-    let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+    // This base alone, never the country (unless that is already at hand).
+    let card = base_card(st, db, &base, year, today)?;
     let first = st
         .settings
         .rulebook
@@ -672,7 +981,7 @@ fn load_base_data(
     let mut cycle = Vec::new();
     for y in base.cycle_start.year()..=cycle_end.year().min(today.year()) {
         if y >= first {
-            cycle.push(st.cache.scorecard(db, &st.settings.rulebook, y, today)?);
+            cycle.push(base_card(st, db, &base, y, today)?);
         }
     }
     let records = db::records::for_base(db, base.id, year)?;
@@ -1102,7 +1411,7 @@ pub async fn scoped_chart(
     blocking(state, move |db| {
         st.cache.sync(db, today)?;
         let base = visible_base(&st, db, &code, scope)?;
-        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+        let card = base_card(&st, db, &base, year, today)?;
         let rows: Vec<&ScorecardRow> = card.rows.iter().filter(|r| r.base_id == base.id).collect();
         base_chart(&st, &base, &rows, year, format)
     })
@@ -1132,7 +1441,25 @@ async fn imports_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     let s = staff_only!(req, state);
-    let recent = blocking(&state, |db| db::imports::recent(db, 30)).await?;
+    let p = Params::parse(req.query_string());
+    let paging = Paging::from(&p, &["id"], "-id")?;
+    let outcome = p.one_of("outcome", &["accepted", "rejected", "pending"])?;
+    let (o, newest, from, n) = (
+        outcome.clone(),
+        paging.desc,
+        paging.offset() as i64,
+        paging.per_page as i64,
+    );
+    let (recent, total) = blocking(&state, move |db| {
+        db::imports::page(db, o.as_deref(), !newest, from, n)
+    })
+    .await?;
+    let pager = Pager {
+        path: "/imports",
+        keep: keep(&[("outcome", &outcome)]),
+        paging: &paging,
+        total: usize::try_from(total).unwrap_or(0),
+    };
     let rows: Vec<Vec<String>> = recent
         .iter()
         .map(|i| {
@@ -1159,17 +1486,36 @@ async fn imports_page(
 <form id="upload"><input type="file" id="file" required accept=".csv,.xlsx,.json"> <button type="submit">上传并导入</button></form>
 <pre class="report" id="report" hidden></pre>
 <h2>下载空白模板</h2><p><a href="/templates/register.xlsx">基地名册.xlsx</a> · <a href="/templates/yearly_counts.xlsx">年度指标表.xlsx</a> · <a href="/templates/activity_records.xlsx">活动明细.xlsx</a></p></section>
-<section class="panel"><h2>最近导入</h2>{}</section>
+<section class="panel"><h2>导入记录</h2>{}</section>
 <script>
 document.getElementById('upload').addEventListener('submit',function(e){{e.preventDefault();
 var f=document.getElementById('file').files[0];if(!f)return;var out=document.getElementById('report');out.hidden=false;out.textContent='导入中……';
 fetch('/imports/upload?filename='+encodeURIComponent(f.name),{{method:'POST',body:f,headers:{{'X-CSRF-Token':'{}'}}}})
 .then(function(r){{return r.json();}}).then(function(j){{out.textContent=j.text||j.error;}}).catch(function(err){{out.textContent='上传失败：'+err;}});}});
 </script>"#,
-        table(
-            &["编号", "文件", "时间(UTC)", "导入人", "结果", "行数"],
-            &rows,
-            false
+        log_list(
+            &pager,
+            "/imports",
+            &format!(
+                r#"<select name="outcome"><option value="">全部结果</option>{}</select>"#,
+                options(
+                    [
+                        ("accepted", "已导入"),
+                        ("rejected", "已拒绝"),
+                        ("pending", "进行中或中断")
+                    ],
+                    outcome.as_deref()
+                )
+            ),
+            &[
+                ("编号", Some("id")),
+                ("文件", None),
+                ("时间(UTC)", None),
+                ("导入人", None),
+                ("结果", None),
+                ("行数", None)
+            ],
+            &rows
         ),
         esc(&s.csrf)
     );
@@ -1287,18 +1633,13 @@ pub async fn scoped_card(
     state: &web::Data<AppState>,
     scope: Scope,
     year: i32,
-) -> Result<Scorecard, WebError> {
+) -> Result<Arc<Scorecard>, WebError> {
     let today = state.today();
     let st = state.clone();
     blocking(state, move |db| {
         st.cache.sync(db, today)?;
         let all = st.cache.bases(db)?;
-        let ids: std::collections::HashSet<i64> =
-            scoped(&all, scope).iter().map(|b| b.id).collect();
-        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
-        let mut c = card.as_ref().clone();
-        c.rows.retain(|r| ids.contains(&r.base_id));
-        Ok(c)
+        scope_card(&st, db, scope, &scoped(&all, scope), year, today)
     })
     .await
 }
@@ -1341,7 +1682,25 @@ async fn outbox_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     let s = staff_only!(req, state);
-    let mails = blocking(&state, |db| db::outbox::recent(db, 200)).await?;
+    let p = Params::parse(req.query_string());
+    let paging = Paging::from(&p, &["id"], "-id")?;
+    let status = p.one_of("status", &["queued", "sending", "sent", "failed"])?;
+    let (st, newest, from, n) = (
+        status.clone(),
+        paging.desc,
+        paging.offset() as i64,
+        paging.per_page as i64,
+    );
+    let (mails, total) = blocking(&state, move |db| {
+        db::outbox::page(db, st.as_deref(), !newest, from, n)
+    })
+    .await?;
+    let pager = Pager {
+        path: "/outbox",
+        keep: keep(&[("status", &status)]),
+        paging: &paging,
+        total: usize::try_from(total).unwrap_or(0),
+    };
     let rows: Vec<Vec<String>> = mails
         .iter()
         .map(|m| {
@@ -1381,10 +1740,30 @@ async fn outbox_page(
     };
     let body = format!(
         r#"<p>{where_}</p>{}"#,
-        table(
-            &["编号", "生成时间(UTC)", "收件人", "抄送", "主题", "状态"],
-            &rows,
-            true
+        log_list(
+            &pager,
+            "/outbox",
+            &format!(
+                r#"<select name="status"><option value="">全部状态</option>{}</select>"#,
+                options(
+                    [
+                        ("queued", "待发送"),
+                        ("sending", "发送中"),
+                        ("sent", "已发送"),
+                        ("failed", "发送失败")
+                    ],
+                    status.as_deref()
+                )
+            ),
+            &[
+                ("编号", Some("id")),
+                ("生成时间(UTC)", None),
+                ("收件人", None),
+                ("抄送", None),
+                ("主题", None),
+                ("状态", None)
+            ],
+            &rows
         )
     );
     Ok(html(page("邮件发件箱", Some((&s.caller, &s.csrf)), &body)))
@@ -1417,8 +1796,29 @@ async fn resend(
 
 async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
     let s = staff_only!(req, state);
-    let runs = blocking(&state, |db| db::jobs::recent(db, 100)).await?;
     let jobs = crate::jobs::load(&state.settings.jobs_dir).map_err(WebError::from)?;
+    let p = Params::parse(req.query_string());
+    let paging = Paging::from(&p, &["id"], "-id")?;
+    let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+    let job = p.one_of("job", &names)?;
+    let outcome = p.one_of("outcome", &["ok", "failed", "running", "abandoned"])?;
+    let (j, o, newest, from, n) = (
+        job.clone(),
+        outcome.clone(),
+        paging.desc,
+        paging.offset() as i64,
+        paging.per_page as i64,
+    );
+    let (runs, total) = blocking(&state, move |db| {
+        db::jobs::page(db, j.as_deref(), o.as_deref(), !newest, from, n)
+    })
+    .await?;
+    let pager = Pager {
+        path: "/jobs",
+        keep: keep(&[("job", &job), ("outcome", &outcome)]),
+        paging: &paging,
+        total: usize::try_from(total).unwrap_or(0),
+    };
     let defs: Vec<Vec<String>> = jobs
         .iter()
         .map(|j| {
@@ -1444,6 +1844,7 @@ async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
                 _ => r#"<span class="warn">运行中或已中断</span>"#,
             };
             vec![
+                r.id.to_string(),
                 esc(&r.job),
                 r.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                 r.finished_at
@@ -1459,25 +1860,40 @@ async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let body = format!(
         r#"<section class="panel"><h2>任务与计划（北京时间）</h2>{}</section><section class="panel"><h2>最近运行记录</h2>{}</section>"#,
         table(&["任务", "cron", "说明", "下次运行"], &defs, false),
-        table(
+        log_list(
+            &pager,
+            "/jobs",
+            &format!(
+                r#"<select name="job"><option value="">全部任务</option>{}</select><select name="outcome"><option value="">全部结果</option>{}</select>"#,
+                options(names.iter().map(|n| (*n, *n)), job.as_deref()),
+                options(
+                    [
+                        ("ok", "成功"),
+                        ("failed", "失败"),
+                        ("running", "运行中"),
+                        ("abandoned", "已中断")
+                    ],
+                    outcome.as_deref()
+                )
+            ),
             &[
-                "任务",
-                "开始(UTC)",
-                "结束",
-                "结果",
-                "计数",
-                "说明",
-                "执行实例"
+                ("编号", Some("id")),
+                ("任务", None),
+                ("开始(UTC)", None),
+                ("结束", None),
+                ("结果", None),
+                ("计数", None),
+                ("说明", None),
+                ("执行实例", None)
             ],
-            &rows,
-            true
+            &rows
         )
     );
     Ok(html(page("定时任务", Some((&s.caller, &s.csrf)), &body)))
 }
 
 /// Decode an `application/x-www-form-urlencoded` body into pairs (repeated keys kept).
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     let dec = |s: &str| {
         let b = s.as_bytes();
         let mut out = Vec::with_capacity(b.len());
@@ -1513,123 +1929,241 @@ fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The lists of the rectification page, one shown at a time (`view`).
+const RECT_VIEWS: [(&str, &str); 4] = [
+    ("failed", "未达标待处理"),
+    ("open", "整改中"),
+    ("proposed", "建议撤销（需人工确认）"),
+    ("closed", "已结束"),
+];
+
 async fn rectification_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
     let s = staff_only!(req, state);
     let today = state.today();
+    let p = Params::parse(req.query_string());
     // The evaluation that orders rectification is of a finished year.
-    let year = q
-        .year
+    let year = p
+        .year()?
         .filter(|y| (2000..today.year()).contains(y))
         .unwrap_or(today.year() - 1);
+    let view_ids: Vec<&str> = RECT_VIEWS.iter().map(|(id, _)| *id).collect();
+    let view = p
+        .one_of("view", &view_ids)?
+        .unwrap_or_else(|| "failed".into());
+    let paging = if view == "failed" {
+        Paging::from(&p, &["code", "name"], "code")?
+    } else {
+        Paging::from(&p, &["deadline", "ordered_on", "code", "year"], "deadline")?
+    };
+    let fq = p.text("q");
     let st = state.clone();
-    let (card, bases, open, proposed, closed) = blocking(&state, move |db| {
+    let csrf = s.csrf.clone();
+    let v = view.clone();
+    let body = blocking(&state, move |db| {
         st.cache.sync(db, today)?;
         let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
         let bases = st.cache.bases(db)?;
+        let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, b)).collect();
         let open = db::rectifications::with_outcome(db, "open")?;
         let proposed = db::rectifications::with_outcome(db, "proposed")?;
         let mut closed = db::rectifications::with_outcome(db, "passed")?;
         closed.extend(db::rectifications::with_outcome(db, "revoked")?);
-        Ok((card, bases, open, proposed, closed))
+        let ordered: HashSet<(i64, i32)> = open
+            .iter()
+            .chain(&proposed)
+            .chain(&closed)
+            .map(|o| (o.base_id, o.year))
+            .collect();
+        // Bases that failed `year`, are still building and have no order for it yet.
+        let mut failed: Vec<(&Base, Vec<String>)> = Vec::new();
+        let mut at: HashMap<i64, usize> = HashMap::new();
+        for r in card.rows.iter().filter(|r| !r.base_pass) {
+            if ordered.contains(&(r.base_id, year)) {
+                continue;
+            }
+            let Some(b) = by_id.get(&r.base_id).filter(|b| b.status == "building") else {
+                continue;
+            };
+            let i = *at.entry(r.base_id).or_insert_with(|| {
+                failed.push((b, Vec::new()));
+                failed.len() - 1
+            });
+            if !r.met {
+                failed[i].1.push(output::explain(r));
+            }
+        }
+        let search = |b: Option<&&Base>| {
+            fq.as_ref()
+                .is_none_or(|q| b.is_some_and(|b| paging::matches(q, &b.name, &b.code)))
+        };
+        let counts = [failed.len(), open.len(), proposed.len(), closed.len()];
+        let tabs: String = RECT_VIEWS
+            .iter()
+            .zip(counts)
+            .map(|((id, zh), n)| {
+                format!(
+                    r#"<a href="/rectification?year={year}&amp;view={id}"{}>{zh}（{n}）</a>"#,
+                    if *id == v { r#" class="on""# } else { "" }
+                )
+            })
+            .collect();
+        let y = Some(year.to_string());
+        let vv = Some(v.clone());
+        let keep_ = keep(&[("year", &y), ("view", &vv), ("q", &fq)]);
+        let filters = format!(
+            r#"<form class="filters" method="get" action="/rectification"><input type="hidden" name="year" value="{year}"><input type="hidden" name="view" value="{}"><input name="q" placeholder="名称或编号" value="{}">{}<button type="submit">筛选</button></form>"#,
+            esc(&v),
+            esc(fq.as_deref().unwrap_or("")),
+            per_page_and_sort(&paging)
+        );
+        let section = if v == "failed" {
+            let mut list: Vec<&(&Base, Vec<String>)> =
+                failed.iter().filter(|(b, _)| search(Some(b))).collect();
+            list.sort_by(|a, b| {
+                let o = match paging.sort.as_str() {
+                    "name" => a.0.name.cmp(&b.0.name),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                paging.dir(o.then_with(|| a.0.code.cmp(&b.0.code)))
+            });
+            let rows: Vec<Vec<String>> = paging
+                .slice(&list)
+                .iter()
+                .map(|(b, missing)| {
+                    vec![
+                        format!(
+                            r#"<input type="checkbox" name="code" value="{}" checked>"#,
+                            esc(&b.code)
+                        ),
+                        format!(
+                            r#"<a href="/bases/{}?year={year}">{}</a>"#,
+                            url(&b.code),
+                            esc(&b.code)
+                        ),
+                        esc(&b.name),
+                        esc(&missing.join("；")),
+                    ]
+                })
+                .collect();
+            let pager = Pager {
+                path: "/rectification",
+                keep: keep_,
+                paging: &paging,
+                total: list.len(),
+            };
+            let summary = pager.summary();
+            format!(
+                r#"<h2>{year} 年度考核未达标的基地</h2>{filters}{summary}
+<form method="post" action="/rectification/order"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="year" value="{year}">
+{t}<p>整改期限：下达之日起 {days} 天。<button type="submit">对本页选中基地责令限期整改</button></p></form>{summary}"#,
+                csrf = esc(&csrf),
+                days = st.settings.rectification_days,
+                t = pager.table(
+                    &[
+                        ("", None),
+                        ("基地编号", Some("code")),
+                        ("名称", Some("name")),
+                        ("未完成任务", None)
+                    ],
+                    &rows
+                ),
+            )
+        } else {
+            let orders = match v.as_str() {
+                "open" => &open,
+                "proposed" => &proposed,
+                _ => &closed,
+            };
+            let mut list: Vec<&db::rectifications::Rectification> = orders
+                .iter()
+                .filter(|o| search(by_id.get(&o.base_id)))
+                .collect();
+            let code = |o: &db::rectifications::Rectification| {
+                by_id.get(&o.base_id).map(|b| b.code.as_str()).unwrap_or("")
+            };
+            list.sort_by(|a, b| {
+                let o = match paging.sort.as_str() {
+                    "ordered_on" => a.ordered_on.cmp(&b.ordered_on),
+                    "code" => code(a).cmp(code(b)),
+                    "year" => a.year.cmp(&b.year),
+                    _ => a.deadline.cmp(&b.deadline),
+                };
+                paging.dir(o.then_with(|| code(a).cmp(code(b))).then(a.id.cmp(&b.id)))
+            });
+            let rows: Vec<Vec<String>> = paging
+                .slice(&list)
+                .iter()
+                .map(|o| {
+                    let name = by_id
+                        .get(&o.base_id)
+                        .map(|b| {
+                            format!(
+                                r#"<a href="/bases/{}">{}（{}）</a>"#,
+                                url(&b.code),
+                                esc(&b.name),
+                                esc(&b.code)
+                            )
+                        })
+                        .unwrap_or_default();
+                    let last = if v == "proposed" {
+                        format!(
+                            r#"<form method="post" action="/rectification/{}/revoke"><input type="hidden" name="csrf" value="{}"><button>确认撤销</button></form>"#,
+                            o.id,
+                            esc(&csrf)
+                        )
+                    } else {
+                        esc(match o.outcome.as_str() {
+                            "open" => "整改中",
+                            "passed" => "复核达标，恢复建设",
+                            "revoked" => "已撤销",
+                            other => other,
+                        })
+                    };
+                    vec![
+                        name,
+                        o.year.to_string(),
+                        o.ordered_on.to_string(),
+                        o.deadline.to_string(),
+                        esc(&o.ordered_by),
+                        last,
+                    ]
+                })
+                .collect();
+            let pager = Pager {
+                path: "/rectification",
+                keep: keep_,
+                paging: &paging,
+                total: list.len(),
+            };
+            let summary = pager.summary();
+            let title = RECT_VIEWS
+                .iter()
+                .find(|(id, _)| *id == v)
+                .map(|(_, zh)| *zh)
+                .unwrap_or("");
+            format!(
+                r#"<h2>{title}</h2>{filters}{summary}{}{summary}"#,
+                pager.table(
+                    &[
+                        ("基地", Some("code")),
+                        ("年度", Some("year")),
+                        ("下达日期", Some("ordered_on")),
+                        ("整改期限", Some("deadline")),
+                        ("下达人", None),
+                        (if v == "proposed" { "" } else { "结果" }, None)
+                    ],
+                    &rows
+                )
+            )
+        };
+        Ok(format!(
+            r#"<nav class="tabs">{tabs}</nav><section class="panel">{section}</section>"#
+        ))
     })
     .await?;
-    let name = |id: i64| {
-        bases
-            .iter()
-            .find(|b| b.id == id)
-            .map(|b| format!("{}（{}）", b.name, b.code))
-            .unwrap_or_default()
-    };
-    let ordered: std::collections::HashSet<(i64, i32)> = open
-        .iter()
-        .chain(&proposed)
-        .chain(&closed)
-        .map(|o| (o.base_id, o.year))
-        .collect();
-    let mut failed: Vec<Vec<String>> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for r in card.rows.iter().filter(|r| !r.base_pass) {
-        if !seen.insert(r.base_id) || ordered.contains(&(r.base_id, year)) {
-            continue;
-        }
-        let Some(b) = bases.iter().find(|b| b.id == r.base_id) else {
-            continue;
-        };
-        if b.status != "building" {
-            continue;
-        }
-        let missing: Vec<String> = card
-            .rows
-            .iter()
-            .filter(|x| x.base_id == r.base_id && !x.met)
-            .map(output::explain)
-            .collect();
-        failed.push(vec![
-            format!(
-                r#"<input type="checkbox" name="code" value="{}" checked>"#,
-                esc(&b.code)
-            ),
-            format!(
-                r#"<a href="/bases/{}?year={year}">{}</a>"#,
-                url(&b.code),
-                esc(&b.code)
-            ),
-            esc(&b.name),
-            esc(&missing.join("；")),
-        ]);
-    }
-    let list = |v: &[db::rectifications::Rectification], action: bool| -> Vec<Vec<String>> {
-        v.iter()
-            .map(|o| {
-                let mut row = vec![esc(&name(o.base_id)), o.year.to_string(), o.ordered_on.to_string(), o.deadline.to_string(), esc(&o.ordered_by)];
-                if action {
-                    row.push(format!(
-                        r#"<form method="post" action="/rectification/{}/revoke"><input type="hidden" name="csrf" value="{}"><button>确认撤销</button></form>"#,
-                        o.id,
-                        esc(&s.csrf)
-                    ));
-                } else {
-                    row.push(esc(match o.outcome.as_str() {
-                        "open" => "整改中",
-                        "passed" => "复核达标，恢复建设",
-                        "revoked" => "已撤销",
-                        other => other,
-                    }));
-                }
-                row
-            })
-            .collect()
-    };
-    let body = format!(
-        r#"<section class="panel"><h2>{year} 年度考核未达标的基地</h2>
-<form method="post" action="/rectification/order"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="year" value="{year}">
-{t1}<p>整改期限：下达之日起 {days} 天。<button type="submit">对选中基地责令限期整改</button></p></form></section>
-<section class="panel"><h2>整改中</h2>{t2}</section>
-<section class="panel"><h2>期满复核未达标，建议撤销（需人工确认）</h2>{t3}</section>
-<section class="panel"><h2>已结束</h2>{t4}</section>"#,
-        csrf = esc(&s.csrf),
-        days = state.settings.rectification_days,
-        t1 = table(&["", "基地编号", "名称", "未完成任务"], &failed, false),
-        t2 = table(
-            &["基地", "年度", "下达日期", "整改期限", "下达人", "状态"],
-            &list(&open, false),
-            false
-        ),
-        t3 = table(
-            &["基地", "年度", "下达日期", "整改期限", "下达人", ""],
-            &list(&proposed, true),
-            false
-        ),
-        t4 = table(
-            &["基地", "年度", "下达日期", "整改期限", "下达人", "结果"],
-            &list(&closed, false),
-            false
-        ),
-    );
     Ok(html(page("整改管理", Some((&s.caller, &s.csrf)), &body)))
 }
 
@@ -1655,27 +2189,36 @@ async fn rectification_order(
     let st = state.clone();
     let by = s.caller.username.clone();
     blocking(&state, move |db| {
-        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+        let mut bases = Vec::new();
         for code in codes {
-            let Some(base) = db::bases::find_by_code(db, &code)? else {
-                continue;
-            };
-            // Only a base that failed that year can be ordered to rectify.
-            if card
-                .rows
-                .iter()
-                .any(|r| r.base_id == base.id && !r.base_pass)
-            {
-                lifecycle::order_rectification(
-                    db,
-                    &st.settings,
-                    &base,
-                    year,
-                    today,
-                    st.settings.rectification_days,
-                    &by,
-                )?;
-            }
+            bases.extend(db::bases::find_by_code(db, &code)?);
+        }
+        // Only a base that failed that year can be ordered to rectify; the
+        // evaluation is of the bases ticked, not of the country.
+        let card = crate::compliance::evaluate_bases(
+            db,
+            &st.settings.rulebook,
+            year,
+            None,
+            today,
+            &bases,
+        )?;
+        let failed: HashSet<i64> = card
+            .rows
+            .iter()
+            .filter(|r| !r.base_pass)
+            .map(|r| r.base_id)
+            .collect();
+        for base in bases.iter().filter(|b| failed.contains(&b.id)) {
+            lifecycle::order_rectification(
+                db,
+                &st.settings,
+                base,
+                year,
+                today,
+                st.settings.rectification_days,
+                &by,
+            )?;
         }
         crate::mail::deliver(db, &st.settings).map(|_| ())
     })

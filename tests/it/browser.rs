@@ -1,8 +1,9 @@
 //! A real browser: headless Chromium driven over the W3C WebDriver protocol
 //! (chromedriver, spoken to with plain HTTP). It logs in through the form as
 //! province staff and as a base, looks at the overview and the scorecards,
-//! checks that the charts are drawn and the Chinese text is there, and saves
-//! a screenshot of each page under `target/browser-artifacts/`.
+//! pages through the bases list, checks that the charts are drawn and the
+//! Chinese text is there, and saves a screenshot of each page under
+//! `target/browser-artifacts/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
 //! Without them the test says so loudly and passes, unless
@@ -61,6 +62,22 @@ fn a_browser_logs_in_and_sees_the_charts_and_chinese_text() {
         "SAMPLE-001 text: {text}"
     );
     s.screenshot(&artifacts, "province-scorecard-SAMPLE-001", true);
+
+    // A long list is paged on the server: the next link, then a column
+    // header, keep the page size.
+    s.go(&format!("{}/bases?year=2024&per_page=5", app.addr));
+    assert!(s.text_of("p.pager").contains("第 1–5 条，共 12 条"));
+    s.click("a[rel=next]");
+    s.wait_for_text("p.pager", "第 6–10 条，共 12 条");
+    s.click("table.paged th:nth-child(2) a");
+    s.wait_for_text("p.pager", "第 1–5 条，共 12 条");
+    let search = s.script("return location.search");
+    assert_eq!(
+        search.as_str(),
+        Some("?year=2024&sort=name&per_page=5"),
+        "{search}"
+    );
+    s.screenshot(&artifacts, "province-bases-paged", false);
 
     // Log out with the header's button; the pages then want a login again.
     s.click("header form button[type=submit]");
@@ -317,6 +334,27 @@ impl Session<'_> {
             }
             if start.elapsed() > Duration::from_secs(10) {
                 panic!("expected to be on {want}, still on {path}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Wait (at most 10 s) until the element's text contains `want`.
+    fn wait_for_text(&self, css: &str, want: &str) {
+        let start = Instant::now();
+        // One script call per look: no element reference to go stale while
+        // the next page loads.
+        let js = format!(
+            "var e=document.querySelector({});return e?e.innerText:''",
+            Value::from(css)
+        );
+        loop {
+            let text = self.script(&js).as_str().unwrap_or("").to_string();
+            if text.contains(want) {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("expected {want:?} in {css}, it says {text:?}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -11,6 +11,7 @@ mod evaluate;
 mod import_bad_input;
 mod import_formats;
 mod jobs;
+mod paging;
 mod reimport;
 mod sample;
 mod web;

@@ -33,6 +33,7 @@ fn every_page_route_is_scoped_by_role(t: &TestDb) {
         "/",
         "/overview",
         "/bases",
+        "/at-risk",
         "/bases/SAMPLE-001",
         "/bases/SAMPLE-001/chart.svg",
         "/imports",
@@ -59,8 +60,14 @@ fn every_page_route_is_scoped_by_role(t: &TestDb) {
             assert!(html.contains("达标率") && html.contains("<svg"), "{role}");
         }
         let list = b.get("/bases?year=2024").text();
+        let risks = b.get("/at-risk?year=2024");
+        assert_eq!(risks.status, 200, "{role} /at-risk");
+        let risks = risks.text();
         for code in ["SAMPLE-001", "SAMPLE-002", "SAMPLE-005", "SAMPLE-009"] {
             assert_eq!(list.contains(code), sees(role, code), "{role} list {code}");
+            if !sees(role, code) {
+                assert!(!risks.contains(code), "{role} at-risk {code}");
+            }
             let want = if sees(role, code) { 200 } else { 404 };
             for path in [
                 format!("/bases/{code}?year=2024"),
@@ -128,10 +135,16 @@ fn every_api_route_is_scoped_by_token(t: &TestDb) {
     for role in ROLES {
         let token = app.tokens[role].clone();
         let get = |p: &str| api(&app, "GET", p, Some(&token), None);
-        let bases: Vec<serde_json::Value> =
-            serde_json::from_slice(&get("/api/v1/bases").body).unwrap();
-        let rows: Vec<serde_json::Value> =
-            serde_json::from_slice(&get("/api/v1/scorecards?year=2024").body).unwrap();
+        let j = |p: &str| -> Vec<serde_json::Value> {
+            let v: serde_json::Value = serde_json::from_slice(&get(p).body).unwrap();
+            assert!(
+                v["next"].is_null(),
+                "{role} {p}: the sample fits on one page"
+            );
+            v["items"].as_array().cloned().unwrap_or_default()
+        };
+        let bases = j("/api/v1/bases");
+        let rows = j("/api/v1/scorecards?year=2024");
         for code in ["SAMPLE-001", "SAMPLE-002", "SAMPLE-005", "SAMPLE-009"] {
             assert_eq!(
                 bases.iter().any(|b| b["code"] == code),

@@ -1,0 +1,383 @@
+//! Long lists, paged, sorted and filtered on the server: `page`, `per_page`
+//! (at most [`MAX_PER_PAGE`]), `sort` (`name`, or `-name` for descending)
+//! and each list's own filters. A page says "第 x–y 条，共 N 条" and its
+//! previous/next and column links keep the filters. A value that does not
+//! parse is a 400 that says which one; a `per_page` above the cap is capped.
+
+use std::cmp::Ordering;
+
+use super::html::{esc, url};
+use super::WebError;
+
+/// Rows per page unless `per_page` says otherwise.
+pub const PER_PAGE: usize = 50;
+/// The most rows one page (or one API answer) carries.
+pub const MAX_PER_PAGE: usize = 200;
+
+/// The query string as (key, value) pairs, decoded.
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub fn parse(query: &str) -> Params {
+        Params(super::pages::form_pairs(query.as_bytes()))
+    }
+
+    /// The first value of `key`, trimmed; `None` when missing or blank.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `key` as an owned string (for filters kept in links).
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.get(key).map(str::to_string)
+    }
+
+    /// `year`, if given: a number, or a 400.
+    pub fn year(&self) -> Result<Option<i32>, WebError> {
+        self.get("year")
+            .map(|v| {
+                v.parse::<i32>()
+                    .map_err(|_| WebError::BadRequest(format!("年度无效 (invalid year): {v}")))
+            })
+            .transpose()
+    }
+
+    /// `key` read by a domain type's `parse` (which accepts the forms people
+    /// type: 郑州 or 郑州市, iar or 产学研协作类), or a 400 saying why not.
+    pub fn parsed<T, E: std::fmt::Display>(
+        &self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, WebError> {
+        self.get(key)
+            .map(|v| {
+                parse(v).map_err(|e| {
+                    WebError::BadRequest(format!("参数 {key} 无效 (invalid {key}): {v}（{e}）"))
+                })
+            })
+            .transpose()
+    }
+
+    /// `key` if it is one of `allowed`, or a 400 naming the allowed values.
+    pub fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<String>, WebError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
+            Some(v) => Err(WebError::BadRequest(format!(
+                "参数 {key} 无效 (invalid {key}): {v}；可用 (allowed)：{}",
+                allowed.join(", ")
+            ))),
+        }
+    }
+}
+
+/// Which page, how many rows and in what order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    /// From 1.
+    pub page: usize,
+    pub per_page: usize,
+    /// A sort key of the list, without the `-`.
+    pub sort: String,
+    pub desc: bool,
+    /// The list's own default, so links leave it out.
+    default_sort: String,
+}
+
+impl Paging {
+    /// Read `page`, `per_page` and `sort` (one of `sorts`, `default` when
+    /// missing; `default` may start with `-`).
+    pub fn from(p: &Params, sorts: &[&str], default: &str) -> Result<Paging, WebError> {
+        let number = |key: &str, what: &str| -> Result<Option<usize>, WebError> {
+            p.get(key)
+                .map(|v| {
+                    v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        WebError::BadRequest(format!(
+                            "{what}无效，应为正整数 (invalid {key}, a positive integer): {v}"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let page = number("page", "页码")?.unwrap_or(1);
+        let per_page = number("per_page", "每页条数")?
+            .unwrap_or(PER_PAGE)
+            .min(MAX_PER_PAGE);
+        let raw = p.get("sort").unwrap_or(default);
+        let (desc, key) = match raw.strip_prefix('-') {
+            Some(k) => (true, k),
+            None => (false, raw),
+        };
+        if !sorts.contains(&key) {
+            return Err(WebError::BadRequest(format!(
+                "排序字段无效 (invalid sort): {raw}；可用 (allowed)：{}（前加 - 为降序）",
+                sorts.join(", ")
+            )));
+        }
+        Ok(Paging {
+            page,
+            per_page,
+            sort: key.to_string(),
+            desc,
+            default_sort: default.to_string(),
+        })
+    }
+
+    pub fn offset(&self) -> usize {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    /// This page's part of `all` (empty past the end).
+    pub fn slice<'a, T>(&self, all: &'a [T]) -> &'a [T] {
+        let from = self.offset().min(all.len());
+        let to = from.saturating_add(self.per_page).min(all.len());
+        &all[from..to]
+    }
+
+    /// `ord` in the requested direction.
+    pub fn dir(&self, ord: Ordering) -> Ordering {
+        if self.desc {
+            ord.reverse()
+        } else {
+            ord
+        }
+    }
+
+    fn sort_param(&self) -> String {
+        format!("{}{}", if self.desc { "-" } else { "" }, self.sort)
+    }
+}
+
+/// What surrounds one page of a list: the count, the links, the headers.
+pub struct Pager<'a> {
+    /// The list's address, e.g. `/bases` or `/api/v1/bases`.
+    pub path: &'a str,
+    /// Filters to keep in every link, in order.
+    pub keep: Vec<(&'static str, String)>,
+    pub paging: &'a Paging,
+    pub total: usize,
+}
+
+impl Pager<'_> {
+    fn href(&self, page: usize, sort: &str) -> String {
+        let mut q: Vec<String> = self
+            .keep
+            .iter()
+            .map(|(k, v)| format!("{k}={}", url(v)))
+            .collect();
+        if sort != self.paging.default_sort {
+            q.push(format!("sort={}", url(sort)));
+        }
+        if self.paging.per_page != PER_PAGE {
+            q.push(format!("per_page={}", self.paging.per_page));
+        }
+        if page != 1 {
+            q.push(format!("page={page}"));
+        }
+        if q.is_empty() {
+            self.path.to_string()
+        } else {
+            format!("{}?{}", self.path, q.join("&"))
+        }
+    }
+
+    fn last_page(&self) -> usize {
+        self.total.div_ceil(self.paging.per_page).max(1)
+    }
+
+    /// The address of the next page, if there is one (for the API's `next`).
+    pub fn next(&self) -> Option<String> {
+        (self.paging.page < self.last_page())
+            .then(|| self.href(self.paging.page + 1, &self.paging.sort_param()))
+    }
+
+    /// "第 x–y 条，共 N 条" with previous and next links.
+    pub fn summary(&self) -> String {
+        let p = self.paging;
+        let sort = p.sort_param();
+        let from = p.offset() + 1;
+        let to = (p.offset() + p.per_page).min(self.total);
+        let mut s = String::from(r#"<p class="pager">"#);
+        if self.total == 0 {
+            s.push_str("共 0 条");
+        } else if from > self.total {
+            s.push_str(&format!(
+                r#"第 {} 页没有数据，共 {} 条 · <a href="{}">回到第 1 页</a>"#,
+                p.page,
+                self.total,
+                esc(&self.href(1, &sort))
+            ));
+        } else {
+            s.push_str(&format!(
+                "第 {from}–{to} 条，共 {} 条（第 {} / {} 页）",
+                self.total,
+                p.page,
+                self.last_page()
+            ));
+        }
+        if p.page > 1 && from <= self.total {
+            s.push_str(&format!(
+                r#" · <a rel="prev" href="{}">上一页</a>"#,
+                esc(&self.href(p.page - 1, &sort))
+            ));
+        }
+        if let Some(next) = self.next() {
+            s.push_str(&format!(
+                r#" · <a rel="next" href="{}">下一页</a>"#,
+                esc(&next)
+            ));
+        }
+        s.push_str("</p>");
+        s
+    }
+
+    /// A table whose sortable headers (those with a key) link to this list
+    /// sorted by them (again: the other way), from page 1. Cells are HTML.
+    pub fn table(&self, headers: &[(&str, Option<&str>)], rows: &[Vec<String>]) -> String {
+        let p = self.paging;
+        let mut s = String::from(r#"<table class="paged"><thead><tr>"#);
+        for (label, key) in headers {
+            match key {
+                Some(k) => {
+                    let current = *k == p.sort;
+                    let next = if current && !p.desc {
+                        format!("-{k}")
+                    } else {
+                        k.to_string()
+                    };
+                    let arrow = match (current, p.desc) {
+                        (true, false) => " ▲",
+                        (true, true) => " ▼",
+                        _ => "",
+                    };
+                    s.push_str(&format!(
+                        r#"<th><a href="{}" title="按此列排序">{}{arrow}</a></th>"#,
+                        esc(&self.href(1, &next)),
+                        esc(label)
+                    ));
+                }
+                None => s.push_str(&format!("<th>{}</th>", esc(label))),
+            }
+        }
+        s.push_str("</tr></thead><tbody>");
+        for r in rows {
+            s.push_str("<tr>");
+            for c in r {
+                s.push_str(&format!("<td>{c}</td>"));
+            }
+            s.push_str("</tr>");
+        }
+        if rows.is_empty() {
+            s.push_str(&format!(
+                r#"<tr><td colspan="{}" class="muted">暂无数据</td></tr>"#,
+                headers.len().max(1)
+            ));
+        }
+        s.push_str("</tbody></table>");
+        s
+    }
+}
+
+/// Does `text` match a search for `q` (a name part or a code part, any case)?
+pub fn matches(q: &str, name: &str, code: &str) -> bool {
+    name.contains(q) || code.to_uppercase().contains(&q.to_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paging(q: &str) -> Result<Paging, WebError> {
+        Paging::from(&Params::parse(q), &["code", "name"], "code")
+    }
+
+    #[test]
+    fn paging_reads_defaults_caps_per_page_and_refuses_what_does_not_parse() {
+        let p = paging("").unwrap();
+        assert_eq!(
+            (p.page, p.per_page, p.sort.as_str(), p.desc),
+            (1, 50, "code", false)
+        );
+        let p = paging("page=3&per_page=100000&sort=-name").unwrap();
+        assert_eq!(
+            (p.page, p.per_page, p.sort.as_str(), p.desc),
+            (3, 200, "name", true)
+        );
+        for bad in [
+            "page=0",
+            "page=abc",
+            "per_page=-1",
+            "per_page=0",
+            "sort=city",
+            "page=1e3",
+        ] {
+            let e = paging(bad).unwrap_err();
+            assert!(matches!(e, WebError::BadRequest(_)), "{bad}: {e}");
+        }
+        assert!(paging("page=99999999999999999999999").is_err());
+    }
+
+    #[test]
+    fn the_summary_counts_and_links_keep_the_filters() {
+        let p = paging("page=2&per_page=10&sort=-name").unwrap();
+        let pager = Pager {
+            path: "/bases",
+            keep: vec![("city", "郑州市".into()), ("q", "a&b".into())],
+            paging: &p,
+            total: 25,
+        };
+        let s = pager.summary();
+        assert!(s.contains("第 11–20 条，共 25 条"), "{s}");
+        let keep =
+            "/bases?city=%E9%83%91%E5%B7%9E%E5%B8%82&amp;q=a%26b&amp;sort=-name&amp;per_page=10";
+        assert!(s.contains(&format!(r#"href="{keep}&amp;page=3""#)), "{s}");
+        assert!(
+            s.contains(&format!(r#"href="{keep}""#)),
+            "previous is page 1: {s}"
+        );
+        assert_eq!(
+            pager.next().unwrap(),
+            "/bases?city=%E9%83%91%E5%B7%9E%E5%B8%82&q=a%26b&sort=-name&per_page=10&page=3"
+        );
+        let last = paging("page=3&per_page=10").unwrap();
+        let pager = Pager {
+            path: "/x",
+            keep: vec![],
+            paging: &last,
+            total: 25,
+        };
+        assert!(pager.next().is_none());
+        assert!(pager.summary().contains("第 21–25 条，共 25 条"));
+        assert_eq!(
+            last.slice(&(0..25).collect::<Vec<_>>()),
+            &[20, 21, 22, 23, 24]
+        );
+        let past = paging("page=9&per_page=10").unwrap();
+        assert!(past.slice(&[1, 2, 3]).is_empty());
+    }
+
+    #[test]
+    fn a_header_sorts_by_its_column_and_again_the_other_way() {
+        let p = paging("sort=name").unwrap();
+        let pager = Pager {
+            path: "/bases",
+            keep: vec![],
+            paging: &p,
+            total: 1,
+        };
+        let t = pager.table(
+            &[("名称", Some("name")), ("编号", Some("code")), ("x", None)],
+            &[],
+        );
+        assert!(t.contains(r#"href="/bases?sort=-name""#), "{t}");
+        assert!(
+            t.contains(r#"href="/bases""#),
+            "code is the default sort: {t}"
+        );
+        assert!(t.contains("名称 ▲") && t.contains("暂无数据"));
+    }
+}
