@@ -230,10 +230,26 @@ async fn overview(
                     let all = st.cache.bases(db)?;
                     let bases = scoped(&all, scope);
                     let years = years(&bases, &st, today);
-                    // Staff share the cached whole-country scorecards; a unit's
-                    // overview evaluates only its own bases.
+                    let dash = if province {
+                        &st.dashboards.overview
+                    } else {
+                        &st.dashboards.unit
+                    };
+                    // Only the years the panels show: the year asked for, and
+                    // for a trend the finished years (a running one says nothing
+                    // yet). Staff share the cached whole-country scorecards; a
+                    // unit's overview evaluates only its own bases.
+                    let trend = dash.panels.iter().any(|p| p.metric == Metric::PassTrend);
+                    let running = |y: i32| {
+                        chrono::NaiveDate::from_ymd_opt(y, 12, 31).is_some_and(|end| today < end)
+                    };
+                    let wanted = years
+                        .iter()
+                        .copied()
+                        .filter(|&y| trend && !running(y))
+                        .chain(std::iter::once(year));
                     let mut cards = Vec::new();
-                    for y in years.iter().copied().chain(std::iter::once(year)) {
+                    for y in wanted {
                         if !cards.iter().any(|c: &Arc<Scorecard>| c.year == y) {
                             cards.push(scope_card(&st, db, scope, &bases, y, today)?);
                         }
@@ -260,11 +276,6 @@ async fn overview(
                         bases: &bases,
                         cards,
                         deadlines,
-                    };
-                    let dash = if province {
-                        &st.dashboards.overview
-                    } else {
-                        &st.dashboards.unit
                     };
                     Ok(overview_body(&st, scope, dash, &data))
                 })
@@ -1301,9 +1312,11 @@ fn scorecard_panel(
             )
         }
         Metric::Records => {
+            // Newest first; a base with thousands of records shows the latest.
             let t: Vec<Vec<String>> = d
                 .records
                 .iter()
+                .take(RECORDS_SHOWN)
                 .map(|r| {
                     let link = if r.evidence_url.starts_with("http://")
                         || r.evidence_url.starts_with("https://")
@@ -1324,10 +1337,15 @@ fn scorecard_panel(
                     ]
                 })
                 .collect();
+            let shown = if t.len() < d.records.len() {
+                format!("，显示最近 {} 条", t.len())
+            } else {
+                String::new()
+            };
             format!(
-                r#"<p class="muted">{} 年度共 {} 条活动明细</p>{}"#,
+                r#"<p class="muted">{} 年度共 {} 条活动明细{shown}</p>{}"#,
                 d.year,
-                t.len(),
+                d.records.len(),
                 table(&["日期", "指标", "数量", "标题", "佐证链接"], &t, true)
             )
         }
@@ -1376,6 +1394,9 @@ fn scorecard_panel(
         _ => String::new(),
     })
 }
+
+/// Activity records shown on a scorecard page, newest first.
+const RECORDS_SHOWN: usize = 200;
 
 fn indicator_short(id: &str) -> String {
     Indicator::parse(id)
