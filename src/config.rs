@@ -42,7 +42,14 @@ pub struct Settings {
     pub inbox_dir: PathBuf,
     /// Days a base is given to rectify (责令限期整改).
     pub rectification_days: u32,
+    /// Largest import file accepted over HTTP; a larger upload gets 413.
+    pub max_upload_bytes: u64,
 }
+
+/// Default upload limit: 64 MiB, far above a province's yearly files.
+pub const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// Uploads are held in memory while they arrive, so the limit has a ceiling.
+const MAX_UPLOAD_CEILING: u64 = 1024 * 1024 * 1024;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +67,7 @@ struct FileSettings {
     jobs_dir: Option<PathBuf>,
     inbox_dir: Option<PathBuf>,
     rectification_days: Option<u32>,
+    max_upload_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -233,8 +241,28 @@ impl Settings {
                 }
             },
         };
+        let max_upload_bytes = match pick(
+            "BASEWATCH_MAX_UPLOAD_BYTES",
+            "max_upload_bytes",
+            fs.max_upload_bytes.map(|d| d.to_string()),
+        ) {
+            None => MAX_UPLOAD_BYTES,
+            Some((v, src)) => match v.trim().parse::<u64>() {
+                Ok(n) if (1024..=MAX_UPLOAD_CEILING).contains(&n) => n,
+                _ => {
+                    return Err(AppError::Config {
+                        source_name: src,
+                        key: "max_upload_bytes".into(),
+                        message: format!(
+                            "“{v}”应为 1024 到 {MAX_UPLOAD_CEILING} 之间的字节数 (bytes between 1024 and {MAX_UPLOAD_CEILING})"
+                        ),
+                    })
+                }
+            },
+        };
         Ok(Settings {
             rectification_days,
+            max_upload_bytes,
             database_url,
             data_dir,
             rulebook_path,
@@ -271,6 +299,7 @@ impl Settings {
             jobs_dir: PathBuf::from("jobs"),
             inbox_dir: data_dir.join("inbox"),
             rectification_days: crate::lifecycle::RECTIFICATION_DAYS,
+            max_upload_bytes: MAX_UPLOAD_BYTES,
         })
     }
 }
@@ -354,6 +383,33 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn the_upload_limit_defaults_to_64_mib_and_is_validated() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.max_upload_bytes, 64 * 1024 * 1024);
+        let s =
+            Settings::load_from(None, env(&[("BASEWATCH_MAX_UPLOAD_BYTES", "1048576")])).unwrap();
+        assert_eq!(s.max_upload_bytes, 1_048_576);
+        for bad in ["0", "12", "64MiB", "-1", "99999999999999"] {
+            let msg = Settings::load_from(None, env(&[("BASEWATCH_MAX_UPLOAD_BYTES", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.contains("BASEWATCH_MAX_UPLOAD_BYTES") && msg.contains("max_upload_bytes"),
+                "{bad}: {msg}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("b.toml");
+        std::fs::write(&f, "max_upload_bytes = 2048\n").unwrap();
+        assert_eq!(
+            Settings::load_from(Some(&f), env(&[]))
+                .unwrap()
+                .max_upload_bytes,
+            2048
+        );
     }
 
     #[test]

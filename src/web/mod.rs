@@ -70,10 +70,11 @@ impl AppState {
 /// Start the server on `listener` (port 0 in tests).
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
+    let body_limit = usize::try_from(state.settings.max_upload_bytes).unwrap_or(usize::MAX);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
+            .app_data(web::PayloadConfig::new(body_limit))
             // `?year=abc` and the like: a 400 that says so, in the API's error shape.
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 WebError::BadRequest(format!("查询参数无效 (invalid query): {e}")).into()

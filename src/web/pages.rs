@@ -1594,11 +1594,48 @@ pub async fn import_upload(
     Ok((status, report))
 }
 
+/// The upload's body, or a 413 answer in Chinese when it is over
+/// `max_upload_bytes`: refused by its Content-Length before reading, or as
+/// soon as the bytes received pass the limit; nothing is stored either way.
+pub async fn upload_body(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<Result<web::Bytes, HttpResponse>, WebError> {
+    let limit = state.settings.max_upload_bytes;
+    let too_large = || {
+        HttpResponse::PayloadTooLarge().json(serde_json::json!({
+            "error": format!(
+                "文件过大：上传文件不能超过 {limit} 字节（{:.1} MiB），未作任何导入 (the file is over the upload limit of {limit} bytes; nothing was imported)",
+                limit as f64 / (1024.0 * 1024.0)
+            )
+        }))
+    };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Ok(Err(too_large()));
+    }
+    match payload
+        .to_bytes_limited(usize::try_from(limit).unwrap_or(usize::MAX))
+        .await
+    {
+        Ok(Ok(body)) => Ok(Ok(body)),
+        Ok(Err(_)) => Err(WebError::BadRequest(
+            "上传中断，请重试 (the upload was interrupted)".into(),
+        )),
+        Err(_) => Ok(Err(too_large())),
+    }
+}
+
 async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<UploadQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let Some(s) = session(&req, &state).await? else {
         return Err(WebError::Unauthorized);
@@ -1612,6 +1649,10 @@ async fn upload(
             .get("X-CSRF-Token")
             .and_then(|v| v.to_str().ok()),
     )?;
+    let body = match upload_body(&req, &state, payload).await? {
+        Ok(body) => body,
+        Err(too_large) => return Ok(too_large),
+    };
     let (status, report) = import_upload(
         &state,
         s.caller.username.clone(),
