@@ -63,60 +63,97 @@ fn import_inbox(db: &mut Db, settings: &Settings, today: NaiveDate) -> AppResult
     let dir = &settings.inbox_dir;
     let done = dir.join("done");
     let rejected = dir.join("rejected");
-    for d in [dir, &done, &rejected] {
+    // A file is moved here before it is imported, so that a file that kills
+    // the process is not picked up again by the next run.
+    let processing = dir.join("processing");
+    for d in [dir, &done, &rejected, &processing] {
         std::fs::create_dir_all(d).map_err(|e| AppError::io(d, e))?;
     }
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| AppError::io(dir, e))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
+    let file_name = |p: &std::path::Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    let list = |d: &std::path::Path| -> AppResult<Vec<std::path::PathBuf>> {
+        let mut files: Vec<_> = std::fs::read_dir(d)
+            .map_err(|e| AppError::io(d, e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        Ok(files)
+    };
+    // Moves `path` into `dir`, under a new name if one is there already.
+    let move_into =
+        |path: &std::path::Path, dir: &std::path::Path| -> AppResult<std::path::PathBuf> {
+            let name = file_name(path);
+            let mut target = dir.join(&name);
+            if target.exists() {
+                target = dir.join(format!("{}-{name}", db::now().format("%Y%m%d%H%M%S")));
+            }
+            std::fs::rename(path, &target).map_err(|e| AppError::io(path, e))?;
+            Ok(target)
+        };
+    let write_report = |target: &std::path::Path, text: &str| -> AppResult<()> {
+        let rp = target.with_file_name(format!("{}.report.txt", file_name(target)));
+        std::fs::write(&rp, text).map_err(|e| AppError::io(&rp, e))
+    };
+    let mut r = RunReport::default();
+
+    // Left in processing/ by a run that stopped midway: refused, not retried.
+    for path in list(&processing)? {
+        let name = file_name(&path);
+        let target = move_into(&path, &rejected)?;
+        write_report(
+            &target,
+            &format!(
+                "文件 (file)：{name}\n结果 (outcome)：未导入：上次导入此文件时处理中断（进程停止），为免再次中断不再自动重试；请检查文件后重新放入收件箱 (not imported: an earlier run stopped while importing this file; it is not retried automatically — check it and drop it in again)\n"
+            ),
+        )?;
+        tracing::warn!("import-inbox: {name} was left in processing/ by an interrupted run; moved to rejected/");
+        r.add("rejected", 1);
+    }
+
+    let files: Vec<_> = list(dir)?
+        .into_iter()
         .filter(|p| {
-            let n = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
+            let n = file_name(p);
             // Files still being copied in are left for the next run.
             !n.starts_with('.') && !n.ends_with(".part") && !n.ends_with(".tmp")
         })
         .collect();
-    files.sort();
-    let mut r = RunReport::default();
     let opts = ingest::Options {
         by: "import-inbox".into(),
         today,
         progress: false,
     };
     for path in files {
-        let report = ingest::import_file(db, settings, &path, &opts)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let working = move_into(&path, &processing)?;
+        let report = match ingest::import_file(db, settings, &working, &opts) {
+            Ok(report) => report,
+            Err(e) => {
+                // The database or the disk failed, not the file: back to the
+                // inbox for the next run.
+                let _ = std::fs::rename(&working, &path);
+                return Err(e);
+            }
+        };
         let target_dir = if report.outcome == Outcome::Rejected {
             &rejected
         } else {
             &done
         };
-        let mut target = target_dir.join(&name);
-        if target.exists() {
-            target = target_dir.join(format!("{}-{name}", db::now().format("%Y%m%d%H%M%S")));
-        }
-        std::fs::rename(&path, &target).map_err(|e| AppError::io(&path, e))?;
+        let target = move_into(&working, target_dir)?;
         if report.outcome == Outcome::Rejected {
-            let rp = target.with_file_name(format!(
-                "{}.report.txt",
-                target
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default()
-            ));
-            std::fs::write(&rp, report.to_text()).map_err(|e| AppError::io(&rp, e))?;
+            write_report(&target, &report.to_text())?;
             r.add("rejected", 1);
         } else {
             r.add("imported", 1);
         }
     }
+    // Only when empty: whatever a crash leaves there stays for the next run.
+    let _ = std::fs::remove_dir(&processing);
     r.message = format!(
         "导入 {} 个文件，拒绝 {} 个",
         r.counts.get("imported").copied().unwrap_or(0),
