@@ -12,6 +12,7 @@ pub mod report;
 mod rows;
 pub mod source;
 pub mod template;
+mod zipcheck;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
-pub use report::{Outcome, Problem, Report};
+pub use report::{Outcome, Problem, Report, SkippedSheet};
 use rows::Processor;
 
 /// Who imports, and how.
@@ -87,8 +88,8 @@ pub fn import_file(
             },
         )?;
         let mut p = Processor::new(db, settings, import_id, opts, report.clone(), size)?;
-        let order = |h: &[String]| rows::sheet_rank(h);
-        source::read(path, format, &mut p, &order).map_err(|e| AppError::io(path, e))?;
+        source::read(path, format, &mut p, &rows::classify_header)
+            .map_err(|e| AppError::io(path, e))?;
         let mut rep = p.finish()?;
         rep.import_id = Some(import_id);
         if !rep.problems.is_empty() {

@@ -56,6 +56,13 @@ pub struct SheetReport {
     pub rows: u64,
 }
 
+/// A sheet left out of an import, and why (Chinese first).
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedSheet {
+    pub name: String,
+    pub note: String,
+}
+
 /// Everything an import did or would have done.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -66,6 +73,8 @@ pub struct Report {
     /// The ledger row of this import (or of the earlier one, when already imported).
     pub import_id: Option<i64>,
     pub sheets: Vec<SheetReport>,
+    /// Sheets that are not templates (instructions beside the data).
+    pub skipped_sheets: Vec<SkippedSheet>,
     pub rows: u64,
     pub bases_created: u64,
     pub bases_updated: u64,
@@ -89,6 +98,7 @@ impl Report {
             outcome: Outcome::Pending,
             import_id: None,
             sheets: Vec::new(),
+            skipped_sheets: Vec::new(),
             rows: 0,
             bases_created: 0,
             bases_updated: 0,
@@ -151,6 +161,9 @@ impl Report {
                 sh.template.map(|t| t.name_zh()).unwrap_or("无法识别"),
                 sh.rows
             ));
+        }
+        for sh in &self.skipped_sheets {
+            s.push_str(&format!("{}\n", sh.note));
         }
         if self.outcome == Outcome::Accepted {
             s.push_str(&format!(

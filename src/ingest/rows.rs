@@ -7,8 +7,8 @@ use chrono::{Datelike, NaiveDate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use super::report::{Problem, Report, SheetReport};
-use super::source::Sink;
+use super::report::{Problem, Report, SheetReport, SkippedSheet};
+use super::source::{HeaderKind, Sink};
 use super::template::{detect, Field, Template};
 use super::Options;
 use crate::config::Settings;
@@ -23,14 +23,26 @@ use crate::rules::Rulebook;
 const RECORD_BATCH: usize = 2000;
 const COUNT_BATCH: usize = 500;
 
-/// Import order of a sheet from its header: register first, then data.
-pub fn sheet_rank(header: &[String]) -> u8 {
-    let fields: Vec<Option<Field>> = header.iter().map(|h| Field::from_header(h)).collect();
+/// What a row is as a header; templates rank in import order: register
+/// first, then data. A row naming two or more template columns without
+/// being a template is a damaged header, not a sheet to skip.
+pub fn classify_header(row: &[String]) -> HeaderKind {
+    let fields: Vec<Option<Field>> = row.iter().map(|h| Field::from_header(h)).collect();
     match detect(&fields) {
-        Some(Template::Register) => 0,
-        Some(Template::YearlyCounts) => 1,
-        Some(Template::ActivityRecords) => 2,
-        None => 3,
+        Some(Template::Register) => HeaderKind::Template(0),
+        Some(Template::YearlyCounts) => HeaderKind::Template(1),
+        Some(Template::ActivityRecords) => HeaderKind::Template(2),
+        None => {
+            let named = fields
+                .iter()
+                .filter(|f| f.is_some_and(|f| f != Field::Ignored))
+                .count();
+            if named >= 2 {
+                HeaderKind::Unrecognised
+            } else {
+                HeaderKind::Other
+            }
+        }
     }
 }
 
@@ -711,6 +723,24 @@ impl Sink for Processor<'_> {
             row,
             column: None,
             reason,
+        });
+    }
+
+    fn cell_problem(&mut self, row: u64, column: usize, reason: String) {
+        let header = self
+            .sheet
+            .as_ref()
+            .and_then(|s| s.headers.get(column))
+            .filter(|h| !text::normalize(h).is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("第 {} 列", column + 1));
+        self.problem(Some(row), Some(header), reason);
+    }
+
+    fn skipped(&mut self, sheet: &str, note: String) {
+        self.report.skipped_sheets.push(SkippedSheet {
+            name: sheet.to_string(),
+            note,
         });
     }
 

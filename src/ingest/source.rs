@@ -1,16 +1,24 @@
 //! Reading a file's rows, whatever its format: CSV (UTF-8 with or without
 //! BOM, or GB18030/GBK as Excel and WPS save it), XLSX (every sheet) and
 //! JSON (an array of objects). Rows are pushed to a [`Sink`] one at a time,
-//! so a large CSV or JSON file is never held in memory.
+//! so a large file is never held in memory: CSV and JSON stream from disk,
+//! and XLSX sheets stream cell by cell (never as a grid) after
+//! [`zipcheck`](super::zipcheck) has checked the archive.
+//!
+//! The header need not be the first row: a title row ("2024年度活动明细表")
+//! or blank rows above it are passed over, and a sheet with no template
+//! header (an instructions sheet beside the data) is skipped, so long as
+//! some sheet of the workbook is a template.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::rc::Rc;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The format of an import file.
@@ -22,14 +30,36 @@ pub enum Format {
     Json,
 }
 
+/// What a row would be as a header, as the caller's templates see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderKind {
+    /// A template's header; sheets are imported in the order of the rank.
+    Template(u8),
+    /// Not a template, yet names several template columns: a damaged header,
+    /// refused rather than skipped so that no data is silently left out.
+    Unrecognised,
+    /// Anything else: a title, instructions, a blank.
+    Other,
+}
+
+/// The header is looked for among this many non-empty rows of a sheet.
+pub const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Excel's last column is XFD, the 16,384th: a row is never wider.
+const MAX_COLUMNS: u32 = 16_384;
+
 /// Where the rows of a file go.
 pub trait Sink {
-    /// A sheet begins with this header row (row 1 of the sheet unless `row` says otherwise).
+    /// A sheet begins with this header row (its row number in the sheet; 0 when rows have none).
     fn header(&mut self, sheet: &str, row: u64, cells: &[String]);
     /// One data row with its row number as a person sees it in the file.
     fn row(&mut self, row: u64, cells: &[String]);
     /// A problem of the file itself (not of one value), located if possible.
     fn file_problem(&mut self, sheet: &str, row: Option<u64>, reason: String);
+    /// A cell of the current sheet that cannot be read; `column` indexes the header.
+    fn cell_problem(&mut self, row: u64, column: usize, reason: String);
+    /// A sheet left out because it is not a template (the workbook has others that are).
+    fn skipped(&mut self, sheet: &str, note: String);
     /// Bytes of the file read so far, for progress.
     fn progress(&mut self, _bytes: u64) {}
 }
@@ -55,18 +85,19 @@ pub fn sniff(head: &[u8], file_name: &str) -> Format {
     }
 }
 
-/// Push every sheet of `path` to `sink`. XLSX sheets come in the order
-/// `order` gives their header rows (so a register sheet precedes data).
+/// Push every sheet of `path` to `sink`. `classify` tells a header row from
+/// the rest; XLSX sheets come in the order of their headers' ranks (so a
+/// register sheet precedes data).
 pub fn read(
     path: &Path,
     format: Format,
     sink: &mut dyn Sink,
-    order: &dyn Fn(&[String]) -> u8,
+    classify: &dyn Fn(&[String]) -> HeaderKind,
 ) -> std::io::Result<()> {
     match format {
-        Format::Csv => read_csv(path, sink),
+        Format::Csv => read_csv(path, sink, classify),
         Format::Xlsx => {
-            read_xlsx(path, sink, order);
+            read_xlsx(path, sink, classify);
             Ok(())
         }
         Format::Json => read_json(path, sink),
@@ -87,57 +118,8 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Decodes GB18030 to UTF-8 as it streams.
-struct Gb18030<R> {
-    inner: R,
-    decoder: encoding_rs::Decoder,
-    inbuf: Vec<u8>,
-    start: usize,
-    end: usize,
-    out: String,
-    pos: usize,
-    eof: bool,
-}
-
-impl<R: Read> Read for Gb18030<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        loop {
-            if self.pos < self.out.len() {
-                let n = (self.out.len() - self.pos).min(buf.len());
-                buf[..n].copy_from_slice(&self.out.as_bytes()[self.pos..self.pos + n]);
-                self.pos += n;
-                return Ok(n);
-            }
-            if self.eof {
-                return Ok(0);
-            }
-            self.out.clear();
-            self.pos = 0;
-            if self.start == self.end {
-                self.start = 0;
-                self.end = self.inner.read(&mut self.inbuf)?;
-            }
-            let last = self.end == 0;
-            self.out.reserve(
-                self.decoder
-                    .max_utf8_buffer_length(self.end - self.start)
-                    .unwrap_or(65536),
-            );
-            let (_, consumed, _) = self.decoder.decode_to_string(
-                &self.inbuf[self.start..self.end],
-                &mut self.out,
-                last,
-            );
-            self.start += consumed;
-            if last {
-                self.eof = true;
-            }
-        }
-    }
-}
-
-/// Newline offsets of the (decoded) stream not yet passed by the parser:
-/// at most a buffer's worth, so memory stays bounded.
+/// Newline offsets of the stream not yet passed by the parser: at most a
+/// buffer's worth, so memory stays bounded.
 #[derive(Clone, Default)]
 struct LineIndex(Rc<RefCell<(VecDeque<u64>, u64)>>);
 
@@ -174,40 +156,133 @@ impl<R: Read> Read for Lines<R> {
     }
 }
 
-fn read_csv(path: &Path, sink: &mut dyn Sink) -> std::io::Result<()> {
-    // Sniff the encoding from the head of the file: the header row alone is
-    // Chinese, so it decides between UTF-8 and GB18030.
+/// The text encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Utf8,
+    Gb18030,
+    /// Only ASCII so far: the first non-ASCII cell decides.
+    Undecided,
+}
+
+impl Encoding {
+    /// From the head of the file: the header row alone is Chinese, so it
+    /// decides between UTF-8 and GB18030.
+    fn sniff(head: &[u8]) -> Encoding {
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            return Encoding::Utf8;
+        }
+        if head.is_ascii() {
+            return Encoding::Undecided;
+        }
+        match std::str::from_utf8(head) {
+            Ok(_) => Encoding::Utf8,
+            // Cut mid-character at the buffer's end.
+            Err(e) if e.error_len().is_none() => Encoding::Utf8,
+            Err(_) => Encoding::Gb18030,
+        }
+    }
+
+    /// Decode one cell strictly: a byte sequence that is not text in the
+    /// file's encoding is an error (with the cell as best it reads), never
+    /// replacement characters stored as data.
+    fn decode(&mut self, bytes: &[u8]) -> Result<String, String> {
+        if bytes.is_ascii() {
+            return Ok(String::from_utf8_lossy(bytes).into_owned());
+        }
+        let utf8 = || std::str::from_utf8(bytes).ok().map(str::to_owned);
+        let gb18030 = || {
+            encoding_rs::GB18030
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .map(|s| s.into_owned())
+        };
+        let decoded = match self {
+            Encoding::Utf8 => utf8(),
+            Encoding::Gb18030 => gb18030(),
+            Encoding::Undecided => {
+                let (text, enc) = match utf8() {
+                    Some(s) => (Some(s), Encoding::Utf8),
+                    None => (gb18030(), Encoding::Gb18030),
+                };
+                if text.is_some() {
+                    *self = enc;
+                }
+                text
+            }
+        };
+        decoded.ok_or_else(|| self.bad_bytes(bytes))
+    }
+
+    fn bad_bytes(&self, bytes: &[u8]) -> String {
+        let (shown, name, en) = match self {
+            Encoding::Gb18030 => (
+                encoding_rs::GB18030
+                    .decode_without_bom_handling(bytes)
+                    .0
+                    .into_owned(),
+                "GBK/GB18030",
+                "GB18030",
+            ),
+            _ => (
+                String::from_utf8_lossy(bytes).into_owned(),
+                "UTF-8",
+                "UTF-8",
+            ),
+        };
+        let long = shown.chars().count() > 40;
+        let mut shown: String = shown.chars().take(40).collect();
+        if long {
+            shown.push('…');
+        }
+        format!(
+            "单元格“{shown}”含有不是 {name} 编码的字节（文件可能已损坏，或混用了不同编码；请另存为 UTF-8 或 GBK 的 CSV）(invalid {en} byte sequence in the cell)"
+        )
+    }
+}
+
+/// A row of cells decoded from the CSV parser's bytes, with the cells that
+/// could not be decoded.
+fn decode_record(
+    record: &csv::ByteRecord,
+    enc: &mut Encoding,
+    cells: &mut Vec<String>,
+    bad: &mut Vec<(usize, String)>,
+) {
+    cells.clear();
+    bad.clear();
+    for (i, field) in record.iter().enumerate() {
+        let text = match enc.decode(field) {
+            Ok(s) => s,
+            Err(reason) => {
+                bad.push((i, reason));
+                String::new()
+            }
+        };
+        cells.push(text.trim_start_matches('\u{feff}').to_string());
+    }
+}
+
+fn read_csv(
+    path: &Path,
+    sink: &mut dyn Sink,
+    classify: &dyn Fn(&[String]) -> HeaderKind,
+) -> std::io::Result<()> {
     let mut head = vec![0u8; 64 * 1024];
     let n = File::open(path)?.read(&mut head)?;
     head.truncate(n);
-    let utf8 = head.starts_with(b"\xEF\xBB\xBF")
-        || match std::str::from_utf8(&head) {
-            Ok(_) => true,
-            Err(e) => e.error_len().is_none(), // cut mid-character at the buffer's end
-        };
+    let mut enc = Encoding::sniff(&head);
+    // The parser works on bytes and each cell is decoded after: GB18030's
+    // trail bytes are never `,` `"` CR or LF, so the structure is found
+    // correctly before decoding in either encoding.
     let counting = Counting {
         inner: File::open(path)?,
         read: 0,
-    };
-    let reader: Box<dyn Read> = if utf8 {
-        Box::new(counting)
-    } else {
-        Box::new(Gb18030 {
-            inner: counting,
-            decoder: encoding_rs::GB18030.new_decoder_without_bom_handling(),
-            inbuf: vec![0; 64 * 1024],
-            start: 0,
-            end: 0,
-            out: String::new(),
-            pos: 0,
-            eof: false,
-        })
     };
     // csv's own line numbers lag by one at some record ends, so lines are
     // counted from the bytes the parser is fed.
     let lines = LineIndex::default();
     let reader = Lines {
-        inner: reader,
+        inner: counting,
         index: lines.clone(),
         offset: 0,
     };
@@ -216,13 +291,18 @@ fn read_csv(path: &Path, sink: &mut dyn Sink) -> std::io::Result<()> {
         .flexible(true)
         .from_reader(BufReader::with_capacity(256 * 1024, reader));
     let sheet = "CSV";
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     let mut cells: Vec<String> = Vec::new();
-    let mut first = true;
-    let mut width = 0;
+    let mut bad: Vec<(usize, String)> = Vec::new();
+    // Until the header is found: the first non-empty row, and the first
+    // that looks like a damaged header, for the refusal.
+    let mut width: Option<usize> = None;
+    let mut searched = 0;
+    let mut first_row: Option<(u64, Vec<String>)> = None;
+    let mut damaged: Option<(u64, Vec<String>)> = None;
     let mut n = 0u64;
     loop {
-        match rdr.read_record(&mut record) {
+        match rdr.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
@@ -237,62 +317,87 @@ fn read_csv(path: &Path, sink: &mut dyn Sink) -> std::io::Result<()> {
             }
         }
         let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
-        cells.clear();
-        cells.extend(
-            record
-                .iter()
-                .map(|c| c.trim_start_matches('\u{feff}').to_string()),
-        );
-        if first {
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            sink.header(sheet, line, &cells);
-            width = cells.len();
-            first = false;
-        } else if cells.iter().any(|c| !c.trim().is_empty()) {
-            // A row wider or narrower than the header is a shifted row or an
-            // unclosed quote that swallowed the lines after it.
-            let used = cells
-                .iter()
-                .rposition(|c| !c.trim().is_empty())
-                .map_or(0, |i| i + 1);
-            if cells.len() != width && (used > width || cells.len() < width) {
-                sink.file_problem(
-                    sheet,
-                    Some(line),
-                    format!(
-                        "本行有 {} 个单元格，而表头有 {width} 列（可能是引号未闭合或多了逗号）(row has {} cells, the header {width})",
-                        cells.len(),
-                        cells.len()
-                    ),
-                );
-                continue;
-            }
-            sink.row(line, &cells);
+        decode_record(&record, &mut enc, &mut cells, &mut bad);
+        if bad.is_empty() && cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
         }
+        let Some(width) = width else {
+            for (i, reason) in bad.drain(..) {
+                sink.file_problem(sheet, Some(line), format!("第 {} 列：{reason}", i + 1));
+            }
+            match classify(&cells) {
+                HeaderKind::Template(_) => {
+                    sink.header(sheet, line, &cells);
+                    width = Some(cells.len());
+                    continue;
+                }
+                HeaderKind::Unrecognised if damaged.is_none() => {
+                    damaged = Some((line, cells.clone()));
+                }
+                _ => {}
+            }
+            if first_row.is_none() {
+                first_row = Some((line, cells.clone()));
+            }
+            searched += 1;
+            if searched >= HEADER_SEARCH_ROWS {
+                break;
+            }
+            continue;
+        };
+        if !bad.is_empty() {
+            // The row is not checked further: its other problems would be
+            // guesses about bytes that are not text.
+            for (i, reason) in bad.drain(..) {
+                sink.cell_problem(line, i, reason);
+            }
+            continue;
+        }
+        // A row wider or narrower than the header is a shifted row or an
+        // unclosed quote that swallowed the lines after it.
+        let used = cells
+            .iter()
+            .rposition(|c| !c.trim().is_empty())
+            .map_or(0, |i| i + 1);
+        if cells.len() != width && (used > width || cells.len() < width) {
+            sink.file_problem(
+                sheet,
+                Some(line),
+                format!(
+                    "本行有 {} 个单元格，而表头有 {width} 列（可能是引号未闭合或多了逗号）(row has {} cells, the header {width})",
+                    cells.len(),
+                    cells.len()
+                ),
+            );
+            continue;
+        }
+        sink.row(line, &cells);
         n += 1;
         if n.is_multiple_of(4096) {
-            // Progress is the position in the source file, decoded or not.
             sink.progress(record.position().map(|p| p.byte()).unwrap_or(0));
         }
     }
-    if first {
-        sink.file_problem(sheet, None, "文件为空，没有表头 (the file is empty)".into());
+    if width.is_none() {
+        // No template header: the Processor refuses the row shown here.
+        match damaged.or(first_row) {
+            Some((line, cells)) => sink.header(sheet, line, &cells),
+            None => sink.file_problem(sheet, None, "文件为空，没有表头 (the file is empty)".into()),
+        }
     }
     Ok(())
 }
 
-fn cell_text(d: &Data) -> String {
+fn cell_text(d: &DataRef<'_>) -> String {
     match d {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => float_text(*f),
-        Data::Bool(b) => b.to_string(),
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => float_text(*f),
+        DataRef::Bool(b) => b.to_string(),
         // Dates go on as Excel serial numbers, which `parse_date` reads.
-        Data::DateTime(dt) => float_text(dt.as_f64()),
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::DateTime(dt) => float_text(dt.as_f64()),
+        DataRef::Error(e) => format!("#{e:?}"),
     }
 }
 
@@ -304,8 +409,171 @@ fn float_text(f: f64) -> String {
     }
 }
 
-fn read_xlsx(path: &Path, sink: &mut dyn Sink, order: &dyn Fn(&[String]) -> u8) {
-    let mut book: Xlsx<_> = match calamine::open_workbook(path) {
+/// A column's letters as Excel shows them (0 → A, 16383 → XFD).
+fn column_letters(mut c: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+type Workbook = Xlsx<BufReader<File>>;
+
+/// A problem found while reading a sheet: (row, reason).
+type SheetError = (Option<u64>, String);
+
+/// Stream the rows of sheet `name`, assembled from its cells, to `f` with
+/// their row numbers (1-based), until `f` breaks. Memory is one row: cells
+/// come in row order, a row is at most [`MAX_COLUMNS`] wide, and a row that
+/// comes back after a later one is refused rather than merged.
+fn each_row(
+    book: &mut Workbook,
+    name: &str,
+    mut f: impl FnMut(u64, &[String]) -> ControlFlow<()>,
+) -> Result<(), SheetError> {
+    let calamine =
+        |e: calamine::XlsxError| (None, format!("无法读取工作表：{e} (cannot read the sheet)"));
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // A chart sheet: no cells, like an empty sheet.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(calamine(e)),
+    };
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<String> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(calamine)? {
+        let (r, c) = cell.get_position();
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            // Formatted but empty: it widens nothing.
+            continue;
+        }
+        if c >= MAX_COLUMNS {
+            return Err((
+                Some(u64::from(r) + 1),
+                format!(
+                    "单元格位于第 {} 列，超出 Excel 的最后一列 XFD (a cell beyond column XFD)",
+                    u64::from(c) + 1
+                ),
+            ));
+        }
+        if current != Some(r) {
+            if let Some(prev) = current {
+                if r < prev {
+                    return Err((
+                        Some(u64::from(r) + 1),
+                        format!(
+                            "第 {} 行出现在第 {} 行之后：工作表的行顺序错乱，文件可能已损坏 (rows out of order)",
+                            u64::from(r) + 1,
+                            u64::from(prev) + 1
+                        ),
+                    ));
+                }
+                if f(u64::from(prev) + 1, &cells).is_break() {
+                    return Ok(());
+                }
+            }
+            current = Some(r);
+            cells.clear();
+        }
+        let i = c as usize;
+        if cells.len() <= i {
+            cells.resize(i + 1, String::new());
+        }
+        cells[i] = cell_text(value);
+    }
+    if let Some(prev) = current {
+        let _ = f(u64::from(prev) + 1, &cells);
+    }
+    Ok(())
+}
+
+/// What the first rows of a sheet hold.
+enum Scan {
+    Header {
+        rank: u8,
+        row: u64,
+        cells: Vec<String>,
+    },
+    /// No template header: the first non-empty row and the first damaged
+    /// header, if any.
+    NoHeader {
+        first: Option<(u64, Vec<String>)>,
+        damaged: Option<(u64, Vec<String>)>,
+    },
+}
+
+fn scan_sheet(
+    book: &mut Workbook,
+    name: &str,
+    classify: &dyn Fn(&[String]) -> HeaderKind,
+) -> Result<Scan, SheetError> {
+    let mut found = None;
+    let mut first = None;
+    let mut damaged = None;
+    let mut searched = 0;
+    each_row(book, name, |row, cells| {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return ControlFlow::Continue(());
+        }
+        match classify(cells) {
+            HeaderKind::Template(rank) => {
+                found = Some((rank, row, cells.to_vec()));
+                return ControlFlow::Break(());
+            }
+            HeaderKind::Unrecognised if damaged.is_none() => {
+                damaged = Some((row, cells.to_vec()));
+            }
+            _ => {}
+        }
+        if first.is_none() {
+            first = Some((row, cells.to_vec()));
+        }
+        searched += 1;
+        if searched >= HEADER_SEARCH_ROWS {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    Ok(match found {
+        Some((rank, row, cells)) => Scan::Header { rank, row, cells },
+        None => Scan::NoHeader { first, damaged },
+    })
+}
+
+fn read_xlsx(path: &Path, sink: &mut dyn Sink, classify: &dyn Fn(&[String]) -> HeaderKind) {
+    if let Err(reason) = super::zipcheck::check(path) {
+        sink.file_problem("-", None, reason);
+        return;
+    }
+    // calamine panics on some malformed parts (an inverted dimension in a
+    // debug build): the file is refused, the process goes on.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_checked_xlsx(path, &mut *sink, classify)
+    }));
+    if let Err(panic) = run {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        sink.file_problem(
+            "-",
+            None,
+            format!("无法读取 XLSX 文件：文件结构异常 (the workbook is malformed: {what})"),
+        );
+    }
+}
+
+fn read_checked_xlsx(path: &Path, sink: &mut dyn Sink, classify: &dyn Fn(&[String]) -> HeaderKind) {
+    let mut book: Workbook = match calamine::open_workbook(path) {
         Ok(b) => b,
         Err(e) => {
             sink.file_problem(
@@ -316,55 +584,85 @@ fn read_xlsx(path: &Path, sink: &mut dyn Sink, order: &dyn Fn(&[String]) -> u8) 
             return;
         }
     };
+    // Each sheet is read up to its header first, so that the sheets can be
+    // imported in template order; then each is streamed again from the top.
     let mut sheets = Vec::new();
+    let mut others = Vec::new();
+    let mut unreadable = false;
     for name in book.sheet_names() {
-        match book.worksheet_range(&name) {
-            Ok(range) => {
-                let (r0, _) = range.start().unwrap_or((0, 0));
-                let mut rows = range.rows().enumerate();
-                // The first non-empty row is the header.
-                let header = rows
-                    .by_ref()
-                    .find(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)));
-                let Some((h, cells)) = header else { continue };
-                let header: Vec<String> = cells.iter().map(cell_text).collect();
-                sheets.push((
-                    order(&header),
-                    name.clone(),
-                    r0 as u64 + h as u64 + 1,
-                    header,
-                    range,
-                ));
+        match scan_sheet(&mut book, &name, classify) {
+            Ok(Scan::Header { rank, row, cells }) => sheets.push((rank, name, row, cells)),
+            Ok(Scan::NoHeader { first, damaged }) => others.push((name, first, damaged)),
+            Err((row, reason)) => {
+                unreadable = true;
+                sink.file_problem(&name, row, reason);
             }
-            Err(e) => sink.file_problem(
-                &name,
-                None,
-                format!("无法读取工作表：{e} (cannot read the sheet)"),
-            ),
         }
     }
     if sheets.is_empty() {
-        sink.file_problem(
-            "-",
-            None,
-            "工作簿中没有数据 (the workbook has no data)".into(),
-        );
+        // No sheet is a template: each shows why, as a header refused.
+        let mut any = false;
+        for (name, first, damaged) in others {
+            if let Some((row, cells)) = damaged.or(first) {
+                sink.header(&name, row, &cells);
+                any = true;
+            }
+        }
+        if !any && !unreadable {
+            sink.file_problem(
+                "-",
+                None,
+                "工作簿中没有数据 (the workbook has no data)".into(),
+            );
+        }
+        return;
+    }
+    for (name, first, damaged) in others {
+        match (damaged, first) {
+            (Some((row, cells)), _) => sink.header(&name, row, &cells),
+            (None, Some(_)) => sink.skipped(
+                &name,
+                format!("工作表“{name}”不是导入模板，已跳过 (skipped: not an import template)"),
+            ),
+            (None, None) => sink.skipped(
+                &name,
+                format!("工作表“{name}”为空，已跳过 (skipped: empty sheet)"),
+            ),
+        }
     }
     sheets.sort_by_key(|s| s.0);
-    let mut cells = Vec::new();
-    for (_, name, header_row, header, range) in sheets {
+    for (_, name, header_row, header) in sheets {
         sink.header(&name, header_row, &header);
-        let (r0, _) = range.start().unwrap_or((0, 0));
-        for (i, r) in range.rows().enumerate() {
-            let row = r0 as u64 + i as u64 + 1;
-            if row <= header_row {
-                continue;
+        let width = header
+            .iter()
+            .rposition(|c| !c.trim().is_empty())
+            .map_or(0, |i| i + 1);
+        let streamed = each_row(&mut book, &name, |row, cells| {
+            if row <= header_row || cells.iter().all(|c| c.trim().is_empty()) {
+                return ControlFlow::Continue(());
             }
-            cells.clear();
-            cells.extend(r.iter().map(cell_text));
-            if cells.iter().any(|c| !c.trim().is_empty()) {
-                sink.row(row, &cells);
+            // A value right of the last header column belongs to no column:
+            // a shifted row, or a stray note that would go unread.
+            if let Some(last) = cells.iter().rposition(|c| !c.trim().is_empty()) {
+                if last >= width {
+                    sink.file_problem(
+                        &name,
+                        Some(row),
+                        format!(
+                            "{} 列有内容，而表头只有 {width} 列（到 {} 列）：该值不属于任何列 (a value in column {} is outside the header's columns)",
+                            column_letters(last as u32),
+                            column_letters(width.saturating_sub(1) as u32),
+                            column_letters(last as u32)
+                        ),
+                    );
+                    return ControlFlow::Continue(());
+                }
             }
+            sink.row(row, cells);
+            ControlFlow::Continue(())
+        });
+        if let Err((row, reason)) = streamed {
+            sink.file_problem(&name, row, reason);
         }
     }
 }
@@ -485,24 +783,137 @@ mod line_tests {
         fn file_problem(&mut self, _: &str, row: Option<u64>, reason: String) {
             self.0.push((row.unwrap_or(0), reason));
         }
+        fn cell_problem(&mut self, row: u64, column: usize, reason: String) {
+            self.0.push((row, format!("column {column}: {reason}")));
+        }
+        fn skipped(&mut self, sheet: &str, _: String) {
+            self.0.push((0, format!("skipped {sheet}")));
+        }
+    }
+
+    /// A header is a row whose first cell is `h`.
+    fn classify(cells: &[String]) -> HeaderKind {
+        if cells.first().is_some_and(|c| c == "h") {
+            HeaderKind::Template(0)
+        } else {
+            HeaderKind::Other
+        }
+    }
+
+    fn rows_of_bytes(bytes: &[u8]) -> Vec<(u64, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, bytes).unwrap();
+        let mut s = Rows(vec![]);
+        read_csv(&p, &mut s, &classify).unwrap();
+        s.0
     }
 
     fn rows_of(text: &str) -> Vec<(u64, String)> {
+        rows_of_bytes(text.as_bytes())
+    }
+
+    fn want(v: &[(u64, &str)]) -> Vec<(u64, String)> {
+        v.iter().map(|(r, s)| (*r, s.to_string())).collect()
+    }
+
+    #[test]
+    fn a_title_row_and_blank_rows_above_the_header_are_passed_over_keeping_row_numbers() {
+        assert_eq!(
+            rows_of("2024年度活动明细表,,\n\n,,\nh,x,y\na,1,2\n"),
+            want(&[(4, "header"), (5, "a")])
+        );
+    }
+
+    #[test]
+    fn no_header_in_the_first_rows_reports_the_first_non_empty_row() {
+        let mut text = String::from("\n");
+        for k in 0..HEADER_SEARCH_ROWS {
+            text.push_str(&format!("title {k}\n"));
+        }
+        text.push_str("h,x\na,1\n");
+        assert_eq!(rows_of(&text), want(&[(2, "header")]));
+    }
+
+    #[test]
+    fn gbk_cells_are_decoded_and_a_broken_sequence_is_located_by_row_and_column() {
+        // 中 is D6 D0 in GBK; 0x81 alone is half a character.
+        let mut bytes = b"h,x\n".to_vec();
+        bytes.extend_from_slice(b"\xD6\xD0,1\n");
+        bytes.extend_from_slice(b"b,\xD6\xD0\x81\n");
+        let rows = rows_of_bytes(&bytes);
+        assert_eq!(rows[..2], want(&[(1, "header"), (2, "中")])[..]);
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert_eq!(rows[2].0, 3);
+        assert!(rows[2].1.starts_with("column 1: "), "{rows:?}");
+        assert!(rows[2].1.contains("GB18030"), "{rows:?}");
+    }
+
+    #[test]
+    fn invalid_utf8_far_below_the_sniffed_head_is_located() {
+        let mut text = String::from("h,名称\n");
+        for k in 0..5000 {
+            text.push_str(&format!("r{k},名称{k}\n"));
+        }
+        let mut bytes = text.into_bytes();
+        bytes.extend_from_slice(b"bad,\xE4\xB8\n");
+        let rows = rows_of_bytes(&bytes);
+        let last = rows.last().unwrap();
+        assert_eq!(last.0, 5002);
+        assert!(
+            last.1.starts_with("column 1: ") && last.1.contains("UTF-8"),
+            "{last:?}"
+        );
+        assert_eq!(rows.len(), 5002);
+    }
+
+    #[test]
+    fn an_ascii_head_lets_the_first_chinese_cell_decide_the_encoding() {
+        let mut bytes = b"h,x\na,1\n".to_vec();
+        bytes.extend_from_slice(b"b,\xD6\xD0\n");
+        assert_eq!(
+            rows_of_bytes(&bytes),
+            want(&[(1, "header"), (2, "a"), (3, "b")])
+        );
+    }
+
+    /// Panics on the first header, as calamine does on some malformed parts.
+    struct Panics(Vec<String>);
+    impl Sink for Panics {
+        fn header(&mut self, _: &str, _: u64, _: &[String]) {
+            panic!("malformed part");
+        }
+        fn row(&mut self, _: u64, _: &[String]) {}
+        fn file_problem(&mut self, _: &str, _: Option<u64>, reason: String) {
+            self.0.push(reason);
+        }
+        fn cell_problem(&mut self, _: u64, _: usize, _: String) {}
+        fn skipped(&mut self, _: &str, _: String) {}
+    }
+
+    #[test]
+    fn a_panic_while_reading_a_workbook_refuses_the_file_and_the_process_goes_on() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "h").unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.csv");
-        std::fs::write(&p, text).unwrap();
-        let mut s = Rows(vec![]);
-        read_csv(&p, &mut s).unwrap();
-        s.0
+        let p = dir.path().join("x.xlsx");
+        std::fs::write(&p, wb.save_to_buffer().unwrap()).unwrap();
+        let mut s = Panics(vec![]);
+        read_xlsx(&p, &mut s, &classify);
+        assert_eq!(s.0.len(), 1, "{:?}", s.0);
+        assert!(s.0[0].contains("文件结构异常") && s.0[0].contains("malformed part"));
+    }
+
+    #[test]
+    fn column_letters_are_excels() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(16_383), "XFD");
     }
 
     #[test]
     fn row_numbers_are_the_lines_people_see_with_lf_crlf_blank_lines_and_quoted_newlines() {
-        let want = |v: &[(u64, &str)]| {
-            v.iter()
-                .map(|(r, s)| (*r, s.to_string()))
-                .collect::<Vec<_>>()
-        };
         assert_eq!(
             rows_of("h,x\na,1\nb,2\n"),
             want(&[(1, "header"), (2, "a"), (3, "b")])
