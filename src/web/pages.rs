@@ -1468,7 +1468,7 @@ async fn imports_page(
     let (o, newest, from, n) = (
         outcome.clone(),
         paging.desc,
-        paging.offset() as i64,
+        i64::try_from(paging.offset()).unwrap_or(i64::MAX),
         paging.per_page as i64,
     );
     let (recent, total) = blocking(&state, move |db| {
@@ -1750,7 +1750,7 @@ async fn outbox_page(
     let (st, newest, from, n) = (
         status.clone(),
         paging.desc,
-        paging.offset() as i64,
+        i64::try_from(paging.offset()).unwrap_or(i64::MAX),
         paging.per_page as i64,
     );
     let (mails, total) = blocking(&state, move |db| {
@@ -1868,7 +1868,7 @@ async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         job.clone(),
         outcome.clone(),
         paging.desc,
-        paging.offset() as i64,
+        i64::try_from(paging.offset()).unwrap_or(i64::MAX),
         paging.per_page as i64,
     );
     let (runs, total) = blocking(&state, move |db| {

@@ -199,8 +199,9 @@ impl Pager<'_> {
     pub fn summary(&self) -> String {
         let p = self.paging;
         let sort = p.sort_param();
-        let from = p.offset() + 1;
-        let to = (p.offset() + p.per_page).min(self.total);
+        // Saturating: ?page=999999999999999999 is an empty page, not a panic.
+        let from = p.offset().saturating_add(1);
+        let to = p.offset().saturating_add(p.per_page).min(self.total);
         let mut s = String::from(r#"<p class="pager">"#);
         if self.total == 0 {
             s.push_str("共 0 条");
@@ -358,6 +359,15 @@ mod tests {
         );
         let past = paging("page=9&per_page=10").unwrap();
         assert!(past.slice(&[1, 2, 3]).is_empty());
+        let far = paging(&format!("page={}", usize::MAX)).unwrap();
+        let pager = Pager {
+            path: "/x",
+            keep: vec![],
+            paging: &far,
+            total: 3,
+        };
+        assert!(pager.summary().contains("页没有数据") && pager.next().is_none());
+        assert!(far.slice(&[1, 2, 3]).is_empty());
     }
 
     #[test]

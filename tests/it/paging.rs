@@ -358,6 +358,19 @@ fn the_log_pages_and_rectification_are_paged_and_filtered(t: &TestDb) {
         "SAMPLE-001 passed 2024: no order"
     );
 
+    // Far past the end: an empty page, not a database error.
+    for far in [
+        "/imports",
+        "/outbox",
+        "/jobs",
+        "/bases",
+        "/at-risk",
+        "/rectification",
+    ] {
+        let r = b.get(&format!("{far}?page=999999999999999999"));
+        assert_eq!(r.status, 200, "{far}: {}", r.text());
+        assert!(r.text().contains("页没有数据"), "{far}");
+    }
     for bad in [
         "/imports?outcome=bogus",
         "/outbox?status=bogus",
@@ -384,6 +397,8 @@ fn the_api_lists_are_paged_with_a_next_link(t: &TestDb) {
     let j2 = json(&get(j["next"].as_str().unwrap()));
     assert_eq!(j2["items"][0]["code"], "EXTRA-006");
 
+    let far = json(&get("/api/v1/bases?page=999999999999999999"));
+    assert!(far["items"].as_array().unwrap().is_empty() && far["next"].is_null());
     let capped = json(&get("/api/v1/bases?per_page=100000"));
     assert_eq!(capped["per_page"], 200);
     assert_eq!(capped["items"].as_array().unwrap().len(), 200);
