@@ -114,7 +114,7 @@ pub fn generate(dir: &Path, bases: usize, years: i32, last_year: i32) -> AppResu
         .map_err(&write_err)?;
     }
     w.flush().map_err(&write_err)?;
-    drop(w);
+    drop((w, write_err));
 
     let mut w = BufWriter::with_capacity(
         1 << 20,
@@ -135,7 +135,7 @@ pub fn generate(dir: &Path, bases: usize, years: i32, last_year: i32) -> AppResu
                     let on = start + Days::new(rng.below(span));
                     // Half the records carry an external id; the others are
                     // keyed by their content.
-                    let ext = if (n + k as usize) % 2 == 0 {
+                    let ext = if (n + k as usize).is_multiple_of(2) {
                         format!("{}-{}-{year}-{k}", code(n), ind.id())
                     } else {
                         String::new()
@@ -156,7 +156,7 @@ pub fn generate(dir: &Path, bases: usize, years: i32, last_year: i32) -> AppResu
         }
     }
     w.flush().map_err(&write_err)?;
-    drop(w);
+    drop((w, write_err));
     // Same rows, another file: a blank line at the end changes the digest.
     std::fs::copy(&records, &records_again).map_err(io(&records_again))?;
     let mut f = std::fs::OpenOptions::new()

@@ -118,7 +118,13 @@ fn dataset(o: &Options) -> AppResult<Dataset> {
         o.years,
         o.dir.display()
     );
-    let last = o.today.format("%Y").to_string().parse::<i32>().unwrap_or(2026) - 2;
+    let last = o
+        .today
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap_or(2026)
+        - 2;
     data::generate(&o.dir, o.bases, o.years, last)
 }
 
@@ -247,10 +253,17 @@ pub fn import(o: &Options) -> AppResult<String> {
                 let _ = std::fs::remove_dir_all(&data_dir);
                 Ok(())
             })();
-            let _ = psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).status();
+            let _ = psql(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .status();
             result?;
         } else {
-            eprintln!("PostgreSQL 不可用，跳过 (PostgreSQL not reachable at {}; skipped)", crate::db::redact(pg));
+            eprintln!(
+                "PostgreSQL 不可用，跳过 (PostgreSQL not reachable at {}; skipped)",
+                crate::db::redact(pg)
+            );
         }
     }
     Ok(table(
@@ -268,7 +281,9 @@ pub fn import(o: &Options) -> AppResult<String> {
 }
 
 fn file_mib(p: &Path) -> f64 {
-    std::fs::metadata(p).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(0.0)
+    std::fs::metadata(p)
+        .map(|m| m.len() as f64 / 1_048_576.0)
+        .unwrap_or(0.0)
 }
 
 fn table(title: &str, runs: &[(Run, Option<usize>)]) -> String {
@@ -304,16 +319,24 @@ pub fn evaluate(o: &Options) -> AppResult<String> {
     let d = dataset(o)?;
     let rulebook = Rulebook::henan();
     // The stored data: imported once per dataset (the import has its own benchmark).
-    let db = o.dir.join(format!("evaluate-{}x{}.sqlite", d.bases, o.years));
+    let db = o
+        .dir
+        .join(format!("evaluate-{}x{}.sqlite", d.bases, o.years));
     let url = format!("sqlite://{}", db.display());
     let data_dir = o.dir.join("data-evaluate");
-    let ready = o.dir.join(format!("evaluate-{}x{}.ready", d.bases, o.years));
+    let ready = o
+        .dir
+        .join(format!("evaluate-{}x{}.ready", d.bases, o.years));
     if !ready.exists() {
         fresh_file(&db)?;
         eprintln!("导入数据 (importing the dataset once) → {}", db.display());
         for f in [&d.register, &d.records] {
             let f = f.display().to_string();
-            let r = measure("import", &mut basewatch(&url, &data_dir, &["import", &f], None)?, None)?;
+            let r = measure(
+                "import",
+                &mut basewatch(&url, &data_dir, &["import", &f], None)?,
+                None,
+            )?;
             if !r.ok {
                 return Err(AppError::Invalid(format!("bench: import of {f} failed")));
             }
@@ -331,7 +354,13 @@ pub fn evaluate(o: &Options) -> AppResult<String> {
     {
         let mut b = String::from("code,type,first_year\n");
         for n in 0..d.bases {
-            let _ = writeln!(b, "{},{},{}", data::code(n), data::base_type(n).id(), d.first_year);
+            let _ = writeln!(
+                b,
+                "{},{},{}",
+                data::code(n),
+                data::base_type(n).id(),
+                d.first_year
+            );
         }
         std::fs::write(&bases_csv, b).map_err(|e| AppError::io(&bases_csv, e))?;
         let mut t = String::from("type,indicator,target,ord\n");
@@ -394,12 +423,22 @@ pub fn evaluate(o: &Options) -> AppResult<String> {
 /// Row-by-row comparison of the two scorecard CSVs on the columns both have.
 fn compare(ours: &Path, theirs: &Path) -> AppResult<String> {
     let read = |p: &Path| -> AppResult<Vec<Vec<String>>> {
-        let mut r = csv::Reader::from_path(p).map_err(|e| AppError::Invalid(format!("{}: {e}", p.display())))?;
+        let mut r = csv::Reader::from_path(p)
+            .map_err(|e| AppError::Invalid(format!("{}: {e}", p.display())))?;
         let h = r
             .headers()
             .map_err(|e| AppError::Invalid(e.to_string()))?
             .clone();
-        let cols = ["base_code", "year", "indicator", "actual", "target", "gap", "met", "base_pass"];
+        let cols = [
+            "base_code",
+            "year",
+            "indicator",
+            "actual",
+            "target",
+            "gap",
+            "met",
+            "base_pass",
+        ];
         let idx: Vec<usize> = cols
             .iter()
             .map(|c| h.iter().position(|x| x == *c))
@@ -408,16 +447,27 @@ fn compare(ours: &Path, theirs: &Path) -> AppResult<String> {
         let mut rows = Vec::new();
         for rec in r.records() {
             let rec = rec.map_err(|e| AppError::Invalid(e.to_string()))?;
-            rows.push(idx.iter().map(|i| rec.get(*i).unwrap_or("").to_string()).collect());
+            rows.push(
+                idx.iter()
+                    .map(|i| rec.get(*i).unwrap_or("").to_string())
+                    .collect(),
+            );
         }
         rows.sort();
         Ok(rows)
     };
     let (a, b) = (read(ours)?, read(theirs)?);
     if a == b {
-        return Ok(format!("结果一致 (results agree row for row): {} 行", a.len()));
+        return Ok(format!(
+            "结果一致 (results agree row for row): {} 行",
+            a.len()
+        ));
     }
-    let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+    let first = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
     Ok(format!(
         "结果不一致 (results DIFFER): basewatch {} 行, DuckDB {} 行; first difference: {:?} vs {:?}",
         a.len(),

@@ -119,20 +119,22 @@ impl Scorecard {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for r in &self.rows {
-            let line = format!(
-                "{}|{}|{:?}|{}|{}|{}|{}|{:?}|{}|{}\n",
-                r.base_id,
-                r.indicator,
-                r.actual,
-                r.target,
-                r.gap,
-                r.met,
-                r.base_pass,
-                r.pace.map(Pace::id),
-                r.source,
-                r.disagreement
-            );
-            h.update(line.as_bytes());
+            h.update(r.base_id.to_le_bytes());
+            h.update(r.indicator.as_bytes());
+            h.update([0]);
+            h.update(r.actual.map_or(-1, |a| a).to_le_bytes());
+            h.update(r.target.to_le_bytes());
+            h.update(r.gap.to_le_bytes());
+            h.update([
+                u8::from(r.actual.is_some()),
+                u8::from(r.met),
+                u8::from(r.base_pass),
+                u8::from(r.disagreement),
+            ]);
+            h.update(r.pace.map_or("", Pace::id).as_bytes());
+            h.update([0]);
+            h.update(r.source.as_bytes());
+            h.update([0]);
         }
         crate::ingest::hex(&h.finalize())
     }

@@ -85,11 +85,13 @@ pub fn store(db: &mut Db, s: &Summary, rows: impl Iterator<Item = NewRow>) -> Ap
         ))
         .returning(t::id)
         .get_result(c))?;
-    let mut batch = Vec::with_capacity(super::BATCH_ROWS);
+    // Eleven binds a row: 2,900 rows stay under SQLite's 32,766.
+    const ROWS: usize = 2900;
+    let mut batch = Vec::with_capacity(ROWS);
     for mut row in rows {
         row.evaluation_id = id;
         batch.push(row);
-        if batch.len() == super::BATCH_ROWS {
+        if batch.len() == ROWS {
             with_conn!(db, c => diesel::insert_into(r::table).values(&batch).execute(c))?;
             batch.clear();
         }

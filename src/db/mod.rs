@@ -143,6 +143,21 @@ impl Db {
         }
     }
 
+    /// Run `f` with a larger page cache (SQLite): a bulk import touches
+    /// index pages all over the file, and the default 2 MiB cache would send
+    /// most of them back to the operating system. Restored afterwards.
+    pub fn with_bulk_cache<T>(&mut self, f: impl FnOnce(&mut Db) -> T) -> T {
+        let sqlite = matches!(self, Db::Sqlite(_));
+        if let Db::Sqlite(c) = self {
+            let _ = c.batch_execute("PRAGMA cache_size = -98304");
+        }
+        let out = f(self);
+        if let (true, Db::Sqlite(c)) = (sqlite, &mut *self) {
+            let _ = c.batch_execute("PRAGMA cache_size = -2000");
+        }
+        out
+    }
+
     /// True when a trivial query succeeds.
     pub fn ping(&mut self) -> bool {
         with_conn!(self, c => c.batch_execute("SELECT 1")).is_ok()

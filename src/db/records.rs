@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
 use diesel::dsl::{max, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date};
+use diesel::sql_types::{BigInt, Date, Text};
 use diesel::upsert::excluded;
 
 use super::schema::{activity_records as t, record_totals as tt};
@@ -16,6 +17,7 @@ use crate::error::AppResult;
 
 #[derive(Debug, Clone, PartialEq, Insertable)]
 #[diesel(table_name = t)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewRecord {
     pub base_id: i64,
     pub indicator: String,
@@ -60,75 +62,74 @@ pub struct BatchResult {
     pub repeated: Vec<usize>,
 }
 
-/// Rows per multi-row INSERT: ten binds a row stays under SQLite's limit
-/// of 32,766 bind parameters.
-const INSERT_ROWS: usize = 3000;
+/// Rows per prepared multi-row statement. A fixed size lets diesel keep the
+/// statement prepared (its query id is static for arrays) instead of
+/// parsing a new one for every batch.
+const CHUNK: usize = 256;
 
 /// Store a batch: new keys are inserted in one statement, a known key whose
 /// content changed (a corrected record with the same external id) is
 /// updated, an identical record is left alone. `record_totals` follows in
 /// the same transaction.
-pub fn write_batch(db: &mut Db, batch: &[NewRecord]) -> AppResult<BatchResult> {
+pub fn write_batch(db: &mut Db, batch: Vec<NewRecord>) -> AppResult<BatchResult> {
     let mut w = Written::default();
     let mut repeated = Vec::new();
     if batch.is_empty() {
         return Ok(BatchResult::default());
     }
-    type Existing = (
-        i64,
-        i64,
-        String,
-        String,
-        NaiveDate,
-        i32,
-        i64,
-        String,
-        String,
-        i64,
-    );
-    // record_key leads the unique index, so this is one probe per key
-    // (a key shared by two bases, an external id, comes back twice and is
-    // told apart by base below).
-    let mut found: Vec<Existing> = Vec::new();
-    for chunk in batch.chunks(INSERT_ROWS * 3) {
-        let keys: Vec<&str> = chunk.iter().map(|r| r.record_key.as_str()).collect();
-        found.extend(with_conn!(db, c => t::table
-            .filter(t::record_key.eq_any(&keys))
-            .select((
-                t::id,
-                t::base_id,
-                t::record_key,
-                t::indicator,
-                t::occurred_on,
-                t::year,
-                t::quantity,
-                t::title,
-                t::evidence_url,
-                t::import_id,
-            ))
-            .load::<Existing>(c))?);
+    // A batch of new activities (the usual case) is inserted without looking
+    // anything up: if every row went in, nothing was stored before. If any
+    // key was known, the attempt is rolled back and the batch compared.
+    if let Some(n) = insert_if_all_new(db, &batch)? {
+        let mut totals = Totals::default();
+        for r in &batch {
+            totals.add(
+                r.base_id,
+                r.year,
+                &r.indicator,
+                r.quantity,
+                1,
+                r.occurred_on,
+            );
+        }
+        totals.write(db)?;
+        w.inserted = n;
+        return Ok(BatchResult {
+            written: w,
+            repeated,
+        });
     }
-    let known: HashMap<(i64, &str), &Existing> =
-        found.iter().map(|e| ((e.1, e.2.as_str()), e)).collect();
+    let found = existing(db, &batch)?;
+    let known: HashMap<(i64, &str), &Existing> = found
+        .iter()
+        .map(|e| ((e.base_id, e.record_key.as_str()), e))
+        .collect();
     let mut totals = Totals::default();
-    let mut fresh: Vec<&NewRecord> = Vec::new();
+    let mut fresh = vec![false; batch.len()];
     for (k, r) in batch.iter().enumerate() {
         match known.get(&(r.base_id, r.record_key.as_str())) {
             None => {
-                totals.add(r.base_id, r.year, &r.indicator, r.quantity, 1, r.occurred_on);
-                fresh.push(r);
+                totals.add(
+                    r.base_id,
+                    r.year,
+                    &r.indicator,
+                    r.quantity,
+                    1,
+                    r.occurred_on,
+                );
+                fresh[k] = true;
             }
-            Some(e) if e.9 == r.import_id => repeated.push(k),
+            Some(e) if e.import_id == r.import_id => repeated.push(k),
             Some(e) => {
-                let same = e.3 == r.indicator
-                    && e.4 == r.occurred_on
-                    && e.6 == r.quantity
-                    && e.7 == r.title
-                    && e.8 == r.evidence_url;
+                let same = e.indicator == r.indicator
+                    && e.occurred_on == r.occurred_on
+                    && e.quantity == r.quantity
+                    && e.title == r.title
+                    && e.evidence_url == r.evidence_url;
                 if same {
                     w.unchanged += 1;
                 } else {
-                    with_conn!(db, c => diesel::update(t::table.find(e.0))
+                    with_conn!(db, c => diesel::update(t::table.find(e.id))
                         .set((
                             t::indicator.eq(&r.indicator),
                             t::occurred_on.eq(r.occurred_on),
@@ -139,23 +140,160 @@ pub fn write_batch(db: &mut Db, batch: &[NewRecord]) -> AppResult<BatchResult> {
                             t::import_id.eq(r.import_id),
                         ))
                         .execute(c))?;
-                    totals.add(e.1, e.5, &e.3, -e.6, -1, e.4);
-                    totals.add(r.base_id, r.year, &r.indicator, r.quantity, 1, r.occurred_on);
+                    totals.add(
+                        e.base_id,
+                        e.year,
+                        &e.indicator,
+                        -e.quantity,
+                        -1,
+                        e.occurred_on,
+                    );
+                    totals.add(
+                        r.base_id,
+                        r.year,
+                        &r.indicator,
+                        r.quantity,
+                        1,
+                        r.occurred_on,
+                    );
                     w.updated += 1;
                 }
             }
         }
     }
-    for chunk in fresh.chunks(INSERT_ROWS) {
-        w.inserted += with_conn!(db, c => diesel::insert_into(t::table)
-            .values(chunk.to_vec())
-            .execute(c))?;
-    }
     totals.write(db)?;
+    drop(known);
+    let fresh: Vec<NewRecord> = batch
+        .into_iter()
+        .zip(fresh)
+        .filter_map(|(r, new)| new.then_some(r))
+        .collect();
+    w.inserted += insert(db, fresh)?;
     Ok(BatchResult {
         written: w,
         repeated,
     })
+}
+
+/// SQLite: insert the whole batch, skipping known keys; keep it only when
+/// every row went in (`Some(rows inserted)`), else undo it (`None`). On
+/// PostgreSQL, where COPY is the fast way in, always `None`.
+fn insert_if_all_new(db: &mut Db, batch: &[NewRecord]) -> AppResult<Option<usize>> {
+    let Db::Sqlite(c) = db else { return Ok(None) };
+    c.batch_execute("SAVEPOINT new_records")?;
+    let attempt = (|| -> diesel::QueryResult<usize> {
+        let mut n = 0;
+        for chunk in batch.chunks(CHUNK) {
+            n += diesel::insert_into(t::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+        }
+        Ok(n)
+    })();
+    match attempt {
+        Ok(n) if n == batch.len() => {
+            c.batch_execute("RELEASE new_records")?;
+            Ok(Some(n))
+        }
+        other => {
+            c.batch_execute("ROLLBACK TO new_records; RELEASE new_records")?;
+            other.map(|_| None).map_err(Into::into)
+        }
+    }
+}
+
+/// Insert new records: on PostgreSQL by COPY, on SQLite in fixed-size
+/// prepared statements (the rest of a batch in one statement of its own).
+fn insert(db: &mut Db, rows: Vec<NewRecord>) -> AppResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    match db {
+        Db::Pg(c) => Ok(diesel::copy_from(t::table)
+            .from_insertable(&rows)
+            .execute(c)?),
+        Db::Sqlite(c) => {
+            let mut n = 0;
+            let mut rows = rows.into_iter();
+            loop {
+                let chunk: Vec<NewRecord> = rows.by_ref().take(CHUNK).collect();
+                match <[NewRecord; CHUNK]>::try_from(chunk) {
+                    Ok(fixed) => n += diesel::insert_into(t::table).values(fixed).execute(c)?,
+                    Err(rest) => {
+                        if !rest.is_empty() {
+                            n += diesel::insert_into(t::table).values(&rest).execute(c)?;
+                        }
+                        return Ok(n);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A stored record as the import compares it.
+#[derive(QueryableByName)]
+#[diesel(table_name = t)]
+struct Existing {
+    id: i64,
+    base_id: i64,
+    record_key: String,
+    indicator: String,
+    occurred_on: NaiveDate,
+    year: i32,
+    quantity: i64,
+    title: String,
+    evidence_url: String,
+    import_id: i64,
+}
+
+/// The stored records with the (base, key) pairs of `batch`: one query that
+/// probes the unique index once per pair. (`base_id IN (…) AND record_key
+/// IN (…)` probes every combination of the two lists.) The pairs go in as a
+/// VALUES list joined to the table, which both backends plan as a loop of
+/// index lookups.
+fn existing(db: &mut Db, batch: &[NewRecord]) -> AppResult<Vec<Existing>> {
+    use std::fmt::Write as _;
+    let pg = matches!(db, Db::Pg(_));
+    let mut found = Vec::new();
+    // Every statement has CHUNK pairs (the last chunk repeats its last pair),
+    // so its text is always the same and it stays prepared.
+    let mut q = String::from("WITH k (b, rk) AS (VALUES ");
+    for i in 0..CHUNK {
+        if i > 0 {
+            q.push_str(", ");
+        }
+        if pg {
+            let _ = write!(
+                q,
+                "(CAST(${} AS BIGINT), CAST(${} AS TEXT))",
+                2 * i + 1,
+                2 * i + 2
+            );
+        } else {
+            q.push_str("(?, ?)");
+        }
+    }
+    q.push_str(
+        ") SELECT DISTINCT r.id, r.base_id, r.record_key, r.indicator, r.occurred_on, r.year, \
+         r.quantity, r.title, r.evidence_url, r.import_id \
+         FROM k CROSS JOIN activity_records r WHERE r.base_id = k.b AND r.record_key = k.rk",
+    );
+    for chunk in batch.chunks(CHUNK) {
+        let Some(last) = chunk.last() else { continue };
+        let pairs = chunk.iter().chain(std::iter::repeat(last)).take(CHUNK);
+        found.extend(with_conn!(db, c => {
+            let mut query = diesel::sql_query(q.as_str()).into_boxed();
+            for r in pairs {
+                query = query
+                    .bind::<BigInt, _>(r.base_id)
+                    .bind::<Text, _>(r.record_key.as_str());
+            }
+            query.load::<Existing>(c)
+        })?);
+    }
+    Ok(found)
 }
 
 /// Changes to `record_totals` gathered over one batch:
@@ -262,6 +400,40 @@ pub fn for_base(db: &mut Db, base_id: i64, year: i32) -> AppResult<Vec<Record>> 
         .filter(t::year.eq(year))
         .order((t::occurred_on.desc(), t::id.desc()))
         .load::<Record>(c))?)
+}
+
+/// Where `record_totals` and the records it sums disagree, as
+/// "(year, base id, indicator): totals … records …" lines; empty when they
+/// agree. A check for tests and for staff after a restore.
+pub fn verify_totals(db: &mut Db) -> AppResult<Vec<String>> {
+    type Sums = Vec<(i32, i64, String, i64, i64)>;
+    let summed: Sums = with_conn!(db, c => t::table
+        .group_by((t::year, t::base_id, t::indicator))
+        .select((
+            t::year,
+            t::base_id,
+            t::indicator,
+            sql::<BigInt>("CAST(SUM(quantity) AS BIGINT)"),
+            sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
+        ))
+        .load(c))?;
+    let kept: Sums = with_conn!(db, c => tt::table
+        .filter(tt::records.ne(0).or(tt::quantity.ne(0)))
+        .select((tt::year, tt::base_id, tt::indicator, tt::quantity, tt::records))
+        .load(c))?;
+    let key = |r: &(i32, i64, String, i64, i64)| (r.0, r.1, r.2.clone());
+    let a: HashMap<_, _> = summed.iter().map(|r| (key(r), (r.3, r.4))).collect();
+    let b: HashMap<_, _> = kept.iter().map(|r| (key(r), (r.3, r.4))).collect();
+    let mut out: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("{k:?}: totals {:?} records {:?}", b.get(k), a.get(k)))
+        .collect();
+    out.sort();
+    Ok(out)
 }
 
 /// How many records are stored (all years).

@@ -187,7 +187,7 @@ impl<'a> Processor<'a> {
         self.batch_keys.clear();
         let batch = std::mem::take(&mut self.records);
         let rows = std::mem::take(&mut self.record_rows);
-        match db::records::write_batch(self.db, &batch) {
+        match db::records::write_batch(self.db, batch) {
             Ok(r) => {
                 self.report.records_inserted += r.written.inserted as u64;
                 self.report.records_updated += r.written.updated as u64;

@@ -61,6 +61,43 @@ fn evaluate_prints_csv_with_exactly_the_documented_columns() {
 
     let out = basewatch(&t, &["evaluate", "--year", "2024"], &[]);
     assert!(text(&out.stdout).contains("平台上传还差 1 条"));
+
+    // A range: one process, one header, the years in order.
+    let out = basewatch(
+        &t,
+        &["evaluate", "--year", "2023..2025", "--format", "csv"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.matches("base_code,").count(), 1, "{stdout}");
+    let years: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(4))
+        .collect();
+    assert!(
+        years.contains(&"2024") && years.contains(&"2025"),
+        "{stdout}"
+    );
+    assert!(years.windows(2).all(|w| w[0] <= w[1]), "ordered by year");
+    let json = basewatch(
+        &t,
+        &["evaluate", "--year", "2024..2025", "--format", "json"],
+        &[],
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(rows.len() > 30);
+
+    for bad in ["2025..2023", "2000..2099", "二〇二四", "2024..", "../etc"] {
+        let out = basewatch(&t, &["evaluate", "--year", bad], &[]);
+        assert!(!out.status.success(), "{bad} accepted");
+        assert!(
+            text(&out.stderr).contains("--year"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]

@@ -14,4 +14,5 @@ mod jobs;
 mod paging;
 mod reimport;
 mod sample;
+mod scale;
 mod web;
