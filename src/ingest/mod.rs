@@ -87,10 +87,14 @@ pub fn import_file(
                 stored_path: "",
             },
         )?;
-        let mut p = Processor::new(db, settings, import_id, opts, report.clone(), size)?;
-        source::read(path, format, &mut p, &rows::classify_header)
-            .map_err(|e| AppError::io(path, e))?;
-        let mut rep = p.finish()?;
+        // Batches of records are written on a second thread while the next
+        // one is parsed; the scope ends with the last of them written.
+        let mut rep = std::thread::scope(|s| -> AppResult<Report> {
+            let mut p = Processor::new(db, s, settings, import_id, opts, report.clone(), size)?;
+            source::read(path, format, &mut p, &rows::classify_header)
+                .map_err(|e| AppError::io(path, e))?;
+            p.finish()
+        })?;
         rep.import_id = Some(import_id);
         if !rep.problems.is_empty() {
             return Err(TxError::Rejected(Box::new(rep)));

@@ -55,8 +55,21 @@ struct Sheet {
     index: HashMap<Field, usize>,
 }
 
-pub(super) struct Processor<'a> {
-    db: &'a mut Db,
+/// A batch of records being written on a thread of its own, with the rows
+/// it came from; the connection comes back when it is done.
+type Writing<'a> = (&'a mut Db, AppResult<db::records::BatchResult>, Vec<u64>);
+
+/// The connection: here, or lent to the thread writing the last batch of
+/// records, so that the next batch is parsed while the database works.
+enum Conn<'s, 'a> {
+    Idle(&'a mut Db),
+    Busy(std::thread::ScopedJoinHandle<'s, Writing<'a>>),
+    Lost,
+}
+
+pub(super) struct Processor<'s, 'a> {
+    conn: Conn<'s, 'a>,
+    scope: &'s std::thread::Scope<'s, 'a>,
     rulebook: &'a Rulebook,
     import_id: i64,
     opts: &'a Options,
@@ -79,15 +92,16 @@ pub(super) struct Processor<'a> {
     bar: ProgressBar,
 }
 
-impl<'a> Processor<'a> {
+impl<'s, 'a> Processor<'s, 'a> {
     pub fn new(
         db: &'a mut Db,
+        scope: &'s std::thread::Scope<'s, 'a>,
         settings: &'a Settings,
         import_id: i64,
         opts: &'a Options,
         report: Report,
         size: u64,
-    ) -> AppResult<Processor<'a>> {
+    ) -> AppResult<Processor<'s, 'a>> {
         let bases = db::bases::code_index(db)?
             .into_iter()
             .filter_map(|(code, (id, ty))| BaseType::parse(&ty).ok().map(|t| (code, (id, t))))
@@ -109,7 +123,8 @@ impl<'a> Processor<'a> {
             ProgressBar::hidden()
         };
         Ok(Processor {
-            db,
+            conn: Conn::Idle(db),
+            scope,
             rulebook: &settings.rulebook,
             import_id,
             opts,
@@ -132,6 +147,7 @@ impl<'a> Processor<'a> {
     pub fn finish(mut self) -> AppResult<Report> {
         self.flush_counts();
         self.flush_records();
+        self.settle();
         self.bar.finish_and_clear();
         match self.failure {
             Some(e) => Err(e),
@@ -165,13 +181,63 @@ impl<'a> Processor<'a> {
         }
     }
 
+    /// The connection, once the batch being written (if any) is done and
+    /// its outcome is in the report. `None` only if that thread panicked.
+    fn db(&mut self) -> Option<&mut Db> {
+        self.settle();
+        match &mut self.conn {
+            Conn::Idle(db) => Some(&mut **db),
+            _ => None,
+        }
+    }
+
+    /// Wait for the batch being written and take in what it did.
+    fn settle(&mut self) {
+        match self.conn {
+            Conn::Idle(_) => return,
+            Conn::Lost => {
+                return self.fail(AppError::Compute(
+                    "导入写入线程异常终止 (the writer thread died)".into(),
+                ))
+            }
+            Conn::Busy(_) => {}
+        }
+        let Conn::Busy(handle) = std::mem::replace(&mut self.conn, Conn::Lost) else {
+            return;
+        };
+        let Ok((db, result, rows)) = handle.join() else {
+            self.fail(AppError::Compute(
+                "导入写入线程异常终止 (the writer thread died)".into(),
+            ));
+            return;
+        };
+        self.conn = Conn::Idle(db);
+        match result {
+            Ok(r) => {
+                self.report.records_inserted += r.written.inserted as u64;
+                self.report.records_updated += r.written.updated as u64;
+                self.report.records_unchanged += r.written.unchanged as u64;
+                for k in r.repeated {
+                    self.problem(
+                        rows.get(k).copied(),
+                        None,
+                        "与本文件中较早的一行是同一活动（外部编号或内容相同），不能重复计数 (repeats an earlier row of this file)".into(),
+                    );
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
     fn flush_counts(&mut self) {
         if self.counts.is_empty() || !self.writing() {
             self.counts.clear();
             return;
         }
         let batch = std::mem::take(&mut self.counts);
-        match db::counts::replace(self.db, &batch, self.import_id, &self.opts.by) {
+        let (import_id, by) = (self.import_id, self.opts.by.as_str());
+        let Some(db) = self.db() else { return };
+        match db::counts::replace(db, &batch, import_id, by) {
             Ok(n) => self.report.declared_values_changed += n as u64,
             Err(e) => self.fail(e),
         }
@@ -187,21 +253,19 @@ impl<'a> Processor<'a> {
         self.batch_keys.clear();
         let batch = std::mem::take(&mut self.records);
         let rows = std::mem::take(&mut self.record_rows);
-        match db::records::write_batch(self.db, batch) {
-            Ok(r) => {
-                self.report.records_inserted += r.written.inserted as u64;
-                self.report.records_updated += r.written.updated as u64;
-                self.report.records_unchanged += r.written.unchanged as u64;
-                for k in r.repeated {
-                    self.problem(
-                        rows.get(k).copied(),
-                        None,
-                        "与本文件中较早的一行是同一活动（外部编号或内容相同），不能重复计数 (repeats an earlier row of this file)".into(),
-                    );
-                }
-            }
-            Err(e) => self.fail(e),
+        // One batch at a time: the previous one must be done (and clean)
+        // before this one goes.
+        self.settle();
+        if !self.writing() {
+            return;
         }
+        let Conn::Idle(db) = std::mem::replace(&mut self.conn, Conn::Lost) else {
+            return;
+        };
+        self.conn = Conn::Busy(self.scope.spawn(move || {
+            let result = db::records::write_batch(db, batch);
+            (db, result, rows)
+        }));
     }
 
     fn cell<'c>(&self, cells: &'c [String], f: Field) -> Option<(&'c str, String)> {
@@ -329,15 +393,18 @@ impl<'a> Processor<'a> {
             self.units.entry(unit).or_insert((-1, channel));
             return;
         }
-        let unit_id = match self.units.get(unit.as_str()) {
-            Some((id, _)) => *id,
-            None => match db::units::find_or_create(self.db, &unit, channel.id()) {
-                Ok(id) => {
-                    self.units.insert(unit.clone(), (id, channel));
-                    id
+        let unit_id = match self.units.get(unit.as_str()).map(|u| u.0) {
+            Some(id) => id,
+            None => {
+                let Some(db) = self.db() else { return };
+                match db::units::find_or_create(db, &unit, channel.id()) {
+                    Ok(id) => {
+                        self.units.insert(unit.clone(), (id, channel));
+                        id
+                    }
+                    Err(e) => return self.fail(e),
                 }
-                Err(e) => return self.fail(e),
-            },
+            }
         };
         let input = db::bases::BaseInput {
             code: code.as_str().to_string(),
@@ -351,19 +418,19 @@ impl<'a> Processor<'a> {
             recognised_on: recognised,
             email: email.as_str().to_string(),
         };
-        match db::bases::upsert(self.db, &input, &self.opts.by) {
-            Ok(u) => {
+        let by = self.opts.by.clone();
+        let Some(db) = self.db() else { return };
+        let upserted = db::bases::upsert(db, &input, &by)
+            .and_then(|u| Ok((u, db::bases::find_by_code(db, code.as_str())?)));
+        match upserted {
+            Ok((u, found)) => {
                 match u {
                     db::bases::Upsert::Created => self.report.bases_created += 1,
                     db::bases::Upsert::Updated => self.report.bases_updated += 1,
                     db::bases::Upsert::Unchanged => self.report.bases_unchanged += 1,
                 }
-                match db::bases::find_by_code(self.db, code.as_str()) {
-                    Ok(Some(b)) => {
-                        self.bases.insert(b.code, (b.id, ty));
-                    }
-                    Ok(None) => {}
-                    Err(e) => self.fail(e),
+                if let Some(b) = found {
+                    self.bases.insert(b.code, (b.id, ty));
                 }
             }
             Err(e) => self.fail(e),
@@ -624,11 +691,13 @@ impl<'a> Processor<'a> {
     }
 }
 
-impl Sink for Processor<'_> {
+impl Sink for Processor<'_, '_> {
     fn header(&mut self, sheet: &str, row: u64, cells: &[String]) {
         // Finish the previous sheet's batches before the next template starts.
         self.flush_counts();
         self.flush_records();
+        // Its outcome belongs to the sheet it came from.
+        self.settle();
         let fields: Vec<Option<Field>> = cells.iter().map(|h| Field::from_header(h)).collect();
         let template = detect(&fields);
         let mut index = HashMap::new();
