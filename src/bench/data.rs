@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate};
 
-use crate::domain::{BaseType, Channel, City, CreditCode};
+use crate::demo::{credit_code, Rng};
+use crate::domain::{BaseType, Channel, City};
 use crate::error::{AppError, AppResult};
 use crate::rules::Rulebook;
 
@@ -24,26 +25,6 @@ pub struct Dataset {
     pub last_year: i32,
     pub bases: usize,
     pub rows: u64,
-}
-
-/// SplitMix64, seeded: the same data on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next() % n
-        }
-    }
 }
 
 /// The base code of the `n`th base.
@@ -178,17 +159,6 @@ pub fn generate(dir: &Path, bases: usize, years: i32, last_year: i32) -> AppResu
 
 fn io(p: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
     move |e| AppError::io(p, e)
-}
-
-fn credit_code(rng: &mut Rng, n: usize) -> String {
-    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let mut first = format!("91{:06}", n % 1_000_000);
-    while first.len() < 17 {
-        first.push(CHARS[rng.below(31) as usize] as char);
-    }
-    CreditCode::with_check_char(&first)
-        .map(|c| c.as_str().to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

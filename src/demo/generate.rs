@@ -64,17 +64,17 @@ pub struct Province {
 }
 
 /// SplitMix64: tiny, seeded, good enough for a story.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         if n == 0 {
             0
         } else {
@@ -500,7 +500,7 @@ impl Province {
     }
 }
 
-fn credit_code(rng: &mut Rng, n: usize) -> String {
+pub(crate) fn credit_code(rng: &mut Rng, n: usize) -> String {
     const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
     let mut first = format!("9141{:04}", 100 + n);
     while first.len() < 17 {

@@ -20,6 +20,7 @@ use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
 use crate::ingest::{self, Outcome};
 
+pub(crate) use generate::{credit_code, Rng};
 pub use generate::{Profile, Province};
 
 /// Build the demo at `database` (recreated) with its files under `dir`, as
