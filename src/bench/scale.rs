@@ -294,13 +294,16 @@ fn table(title: &str, runs: &[(Run, Option<usize>)]) -> String {
         "| what | seconds | peak RSS MiB | × reference (time) | × reference (memory) |"
     );
     let _ = writeln!(s, "|---|---|---|---|---|");
-    for (r, reference) in runs {
+    for (k, (r, reference)) in runs.iter().enumerate() {
+        let is_reference = runs.iter().any(|(_, of)| *of == Some(k));
         let (t, m) = match reference.and_then(|i| runs.get(i)) {
             Some((base, _)) if base.seconds > 0.0 && base.peak_mib > 0.0 => (
                 format!("{:.2}×", r.seconds / base.seconds),
                 format!("{:.2}×", r.peak_mib / base.peak_mib),
             ),
-            _ => ("reference".to_string(), String::new()),
+            _ if is_reference => ("reference".to_string(), String::new()),
+            // A step of the run without a reference (the register import).
+            _ => ("—".to_string(), String::new()),
         };
         let _ = writeln!(
             s,

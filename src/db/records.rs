@@ -2,6 +2,7 @@
 //! count. Each has a stable key per base (its external id, or a digest of
 //! its content), so the same activity is never stored twice.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -69,19 +70,34 @@ const CHUNK: usize = 256;
 
 /// Store a batch: new keys are inserted in one statement, a known key whose
 /// content changed (a corrected record with the same external id) is
-/// updated, an identical record is left alone. `record_totals` follows in
+/// updated, an identical record is left alone. What the batch adds to
+/// `record_totals` is gathered in `totals`, for [`Totals::write`] inside
 /// the same transaction.
-pub fn write_batch(db: &mut Db, batch: Vec<NewRecord>) -> AppResult<BatchResult> {
+pub fn write_batch(
+    db: &mut Db,
+    batch: Vec<NewRecord>,
+    totals: &mut Totals,
+) -> AppResult<BatchResult> {
     let mut w = Written::default();
     let mut repeated = Vec::new();
     if batch.is_empty() {
         return Ok(BatchResult::default());
     }
-    // A batch of new activities (the usual case) is inserted without looking
-    // anything up: if every row went in, nothing was stored before. If any
-    // key was known, the attempt is rolled back and the batch compared.
-    if let Some(n) = insert_if_all_new(db, &batch)? {
-        let mut totals = Totals::default();
+    // A batch of new activities (the usual case) goes in without a lookup:
+    // SQLite inserts it under a savepoint and keeps it if every row went in;
+    // PostgreSQL COPies it under a savepoint, undone at the first known key.
+    // Otherwise the known records are looked up and compared.
+    let found = match db {
+        Db::Sqlite(c) => match insert_if_all_new(c, &batch)? {
+            Some(_) => None,
+            None => Some(existing(c, &batch)?),
+        },
+        Db::Pg(c) => match copy_if_all_new(c, &batch)? {
+            true => None,
+            false => Some(known_pg(c, &batch)?),
+        },
+    };
+    let Some(found) = found else {
         for r in &batch {
             totals.add(
                 r.base_id,
@@ -92,19 +108,16 @@ pub fn write_batch(db: &mut Db, batch: Vec<NewRecord>) -> AppResult<BatchResult>
                 r.occurred_on,
             );
         }
-        totals.write(db)?;
-        w.inserted = n;
+        w.inserted = batch.len();
         return Ok(BatchResult {
             written: w,
             repeated,
         });
-    }
-    let found = existing(db, &batch)?;
+    };
     let known: HashMap<(i64, &str), &Existing> = found
         .iter()
         .map(|e| ((e.base_id, e.record_key.as_str()), e))
         .collect();
-    let mut totals = Totals::default();
     let mut fresh = vec![false; batch.len()];
     for (k, r) in batch.iter().enumerate() {
         match known.get(&(r.base_id, r.record_key.as_str())) {
@@ -161,14 +174,13 @@ pub fn write_batch(db: &mut Db, batch: Vec<NewRecord>) -> AppResult<BatchResult>
             }
         }
     }
-    totals.write(db)?;
     drop(known);
     let fresh: Vec<NewRecord> = batch
         .into_iter()
         .zip(fresh)
         .filter_map(|(r, new)| new.then_some(r))
         .collect();
-    w.inserted += insert(db, fresh)?;
+    w.inserted += insert(db, &fresh)?;
     Ok(BatchResult {
         written: w,
         repeated,
@@ -176,18 +188,27 @@ pub fn write_batch(db: &mut Db, batch: Vec<NewRecord>) -> AppResult<BatchResult>
 }
 
 /// SQLite: insert the whole batch, skipping known keys; keep it only when
-/// every row went in (`Some(rows inserted)`), else undo it (`None`). On
-/// PostgreSQL, where COPY is the fast way in, always `None`.
-fn insert_if_all_new(db: &mut Db, batch: &[NewRecord]) -> AppResult<Option<usize>> {
-    let Db::Sqlite(c) = db else { return Ok(None) };
+/// every row went in (`Some(rows inserted)`), else undo it (`None`).
+fn insert_if_all_new(c: &mut SqliteConnection, batch: &[NewRecord]) -> AppResult<Option<usize>> {
     c.batch_execute("SAVEPOINT new_records")?;
     let attempt = (|| -> diesel::QueryResult<usize> {
         let mut n = 0;
         for chunk in batch.chunks(CHUNK) {
-            n += diesel::insert_into(t::table)
-                .values(chunk)
+            // Always CHUNK rows, so the statement stays prepared: a short
+            // last chunk repeats its last row, which the conflict clause
+            // then skips (a batch never holds one key twice).
+            let Some(last) = chunk.last() else { continue };
+            let mut rows = chunk.iter().chain(std::iter::repeat(last));
+            let fixed: [&NewRecord; CHUNK] = std::array::from_fn(|_| rows.next().unwrap_or(last));
+            let went_in = diesel::insert_into(t::table)
+                .values(fixed)
                 .on_conflict_do_nothing()
                 .execute(c)?;
+            n += went_in;
+            if went_in < chunk.len() {
+                // A known key: the batch is compared instead, so stop here.
+                break;
+            }
         }
         Ok(n)
     })();
@@ -203,31 +224,69 @@ fn insert_if_all_new(db: &mut Db, batch: &[NewRecord]) -> AppResult<Option<usize
     }
 }
 
+/// PostgreSQL: COPY the batch in under a savepoint; `false` (and nothing
+/// written) when a key was already stored.
+fn copy_if_all_new(c: &mut PgConnection, batch: &[NewRecord]) -> AppResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    c.batch_execute("SAVEPOINT new_records")?;
+    match diesel::copy_from(t::table)
+        .from_insertable(batch)
+        .execute(c)
+    {
+        Ok(_) => {
+            c.batch_execute("RELEASE new_records")?;
+            Ok(true)
+        }
+        Err(e) => {
+            c.batch_execute("ROLLBACK TO new_records; RELEASE new_records")?;
+            match e {
+                Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Ok(false),
+                other => Err(other.into()),
+            }
+        }
+    }
+}
+
+/// PostgreSQL: the stored records with a (base, key) pair of `batch`, in
+/// one query: the pairs go in as two arrays, unnested and joined to the
+/// unique index (one probe per pair).
+fn known_pg(c: &mut PgConnection, batch: &[NewRecord]) -> AppResult<Vec<Existing>> {
+    use diesel::sql_types::Array;
+    let bases: Vec<i64> = batch.iter().map(|r| r.base_id).collect();
+    let keys: Vec<&str> = batch.iter().map(|r| r.record_key.as_str()).collect();
+    Ok(diesel::sql_query(
+        "SELECT r.id, r.base_id, r.record_key, r.indicator, r.occurred_on, r.year, \
+         r.quantity, r.title, r.evidence_url, r.import_id \
+         FROM unnest($1::BIGINT[], $2::TEXT[]) AS k (b, rk) \
+         JOIN activity_records r ON r.base_id = k.b AND r.record_key = k.rk",
+    )
+    .bind::<Array<BigInt>, _>(&bases)
+    .bind::<Array<Text>, _>(&keys)
+    .load::<Existing>(c)?)
+}
+
 /// Insert new records: on PostgreSQL by COPY, on SQLite in fixed-size
 /// prepared statements (the rest of a batch in one statement of its own).
-fn insert(db: &mut Db, rows: Vec<NewRecord>) -> AppResult<usize> {
+fn insert(db: &mut Db, rows: &[NewRecord]) -> AppResult<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
     match db {
         Db::Pg(c) => Ok(diesel::copy_from(t::table)
-            .from_insertable(&rows)
+            .from_insertable(rows)
             .execute(c)?),
         Db::Sqlite(c) => {
             let mut n = 0;
-            let mut rows = rows.into_iter();
-            loop {
-                let chunk: Vec<NewRecord> = rows.by_ref().take(CHUNK).collect();
-                match <[NewRecord; CHUNK]>::try_from(chunk) {
-                    Ok(fixed) => n += diesel::insert_into(t::table).values(fixed).execute(c)?,
-                    Err(rest) => {
-                        if !rest.is_empty() {
-                            n += diesel::insert_into(t::table).values(&rest).execute(c)?;
-                        }
-                        return Ok(n);
-                    }
-                }
+            let mut chunks = rows.chunks_exact(CHUNK);
+            for chunk in chunks.by_ref() {
+                let fixed: [NewRecord; CHUNK] = std::array::from_fn(|i| chunk[i].clone());
+                n += diesel::insert_into(t::table).values(fixed).execute(c)?;
             }
+            let rest = chunks.remainder();
+            if !rest.is_empty() {
+                n += diesel::insert_into(t::table).values(rest).execute(c)?;
+            }
+            Ok(n)
         }
     }
 }
@@ -248,14 +307,12 @@ struct Existing {
     import_id: i64,
 }
 
-/// The stored records with the (base, key) pairs of `batch`: one query that
-/// probes the unique index once per pair. (`base_id IN (…) AND record_key
-/// IN (…)` probes every combination of the two lists.) The pairs go in as a
-/// VALUES list joined to the table, which both backends plan as a loop of
-/// index lookups.
-fn existing(db: &mut Db, batch: &[NewRecord]) -> AppResult<Vec<Existing>> {
-    use std::fmt::Write as _;
-    let pg = matches!(db, Db::Pg(_));
+/// SQLite: the stored records with the (base, key) pairs of `batch`, in
+/// queries that probe the unique index once per pair. (`base_id IN (…) AND
+/// record_key IN (…)` probes every combination of the two lists.) The pairs
+/// go in as a VALUES list joined to the table, planned as a loop of index
+/// lookups. (PostgreSQL joins its staging table instead: [`staged_known`].)
+fn existing(c: &mut SqliteConnection, batch: &[NewRecord]) -> AppResult<Vec<Existing>> {
     let mut found = Vec::new();
     // Every statement has CHUNK pairs (the last chunk repeats its last pair),
     // so its text is always the same and it stays prepared.
@@ -264,16 +321,7 @@ fn existing(db: &mut Db, batch: &[NewRecord]) -> AppResult<Vec<Existing>> {
         if i > 0 {
             q.push_str(", ");
         }
-        if pg {
-            let _ = write!(
-                q,
-                "(CAST(${} AS BIGINT), CAST(${} AS TEXT))",
-                2 * i + 1,
-                2 * i + 2
-            );
-        } else {
-            q.push_str("(?, ?)");
-        }
+        q.push_str("(?, ?)");
     }
     q.push_str(
         ") SELECT DISTINCT r.id, r.base_id, r.record_key, r.indicator, r.occurred_on, r.year, \
@@ -283,37 +331,63 @@ fn existing(db: &mut Db, batch: &[NewRecord]) -> AppResult<Vec<Existing>> {
     for chunk in batch.chunks(CHUNK) {
         let Some(last) = chunk.last() else { continue };
         let pairs = chunk.iter().chain(std::iter::repeat(last)).take(CHUNK);
-        found.extend(with_conn!(db, c => {
-            let mut query = diesel::sql_query(q.as_str()).into_boxed();
-            for r in pairs {
-                query = query
-                    .bind::<BigInt, _>(r.base_id)
-                    .bind::<Text, _>(r.record_key.as_str());
-            }
-            query.load::<Existing>(c)
-        })?);
+        let mut query = diesel::sql_query(q.as_str()).into_boxed();
+        for r in pairs {
+            query = query
+                .bind::<BigInt, _>(r.base_id)
+                .bind::<Text, _>(r.record_key.as_str());
+        }
+        found.extend(query.load::<Existing>(c)?);
     }
     Ok(found)
 }
 
-/// Changes to `record_totals` gathered over one batch:
-/// (year, base, indicator) → (quantity, records, latest date).
+/// Changes to `record_totals` gathered over an import's batches:
+/// (year, base, indicator) → (quantity, records, latest date). Written once
+/// at the end of the import (one row per key, however many records), or
+/// whenever it holds [`Totals::FULL`] keys.
 #[derive(Default)]
-struct Totals<'a>(HashMap<(i32, i64, &'a str), (i64, i64, NaiveDate)>);
+pub struct Totals(HashMap<TotalKey, (i64, i64, NaiveDate)>);
 
-impl<'a> Totals<'a> {
-    fn add(&mut self, base: i64, year: i32, ind: &'a str, qty: i64, n: i64, on: NaiveDate) {
+/// (year, base, indicator id) of a `record_totals` row.
+type TotalKey = (i32, i64, Cow<'static, str>);
+
+impl Totals {
+    /// Keys held before they must be written (about 20 MiB).
+    pub const FULL: usize = 200_000;
+
+    fn add(&mut self, base: i64, year: i32, ind: &str, qty: i64, n: i64, on: NaiveDate) {
+        // Indicator ids are a fixed set: keyed by the static id, no copy.
+        let ind = match crate::domain::Indicator::ALL
+            .iter()
+            .map(|i| i.id())
+            .find(|id| *id == ind)
+        {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(ind.to_string()),
+        };
         let e = self.0.entry((year, base, ind)).or_insert((0, 0, on));
         e.0 += qty;
         e.1 += n;
         e.2 = e.2.max(on);
     }
 
-    fn write(self, db: &mut Db) -> AppResult<()> {
-        let rows: Vec<_> = self
-            .0
+    /// Whether the totals should be written now.
+    pub fn is_full(&self) -> bool {
+        self.0.len() >= Self::FULL
+    }
+
+    /// Add what was gathered to `record_totals`, and start again empty.
+    pub fn write(&mut self, db: &mut Db) -> AppResult<()> {
+        let mut keyed: Vec<_> = std::mem::take(&mut self.0)
             .into_iter()
             .filter(|(_, v)| v.0 != 0 || v.1 != 0)
+            .collect();
+        // In the table's key order, so the b-tree is written front to back
+        // rather than at random places.
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let rows: Vec<_> = keyed
+            .into_iter()
             .map(|((year, base, ind), (qty, n, on))| {
                 (
                     tt::year.eq(year),

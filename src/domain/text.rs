@@ -45,6 +45,12 @@ fn collapse(s: &str, map: impl Fn(char) -> char) -> String {
     out
 }
 
+/// Whether `s` is empty once normalized (only whitespace, ideographic
+/// spaces and byte-order marks), without building the normalized text.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c == BOM || c.is_whitespace())
+}
+
 /// Normalizes, then removes all whitespace: the key used to match names and
 /// column headers whatever spacing people typed.
 pub fn compact(s: &str) -> String {

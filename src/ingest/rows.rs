@@ -2,6 +2,7 @@
 //! and write valid rows in batches while the file is still clean.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,7 +21,9 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::rules::Rulebook;
 
-const RECORD_BATCH: usize = 2000;
+/// Records per batch: a multiple of the 256-row statements `db::records`
+/// keeps prepared.
+const RECORD_BATCH: usize = 2048;
 const COUNT_BATCH: usize = 500;
 
 /// What a row is as a header; templates rank in import order: register
@@ -49,7 +52,8 @@ pub fn classify_header(row: &[String]) -> HeaderKind {
 struct Sheet {
     name: String,
     template: Option<Template>,
-    headers: Vec<String>,
+    /// Shared so a cell's header travels with it without a copy per row.
+    headers: Vec<Arc<str>>,
     fields: Vec<Option<Field>>,
     /// field → column index
     index: HashMap<Field, usize>,
@@ -57,7 +61,12 @@ struct Sheet {
 
 /// A batch of records being written on a thread of its own, with the rows
 /// it came from; the connection comes back when it is done.
-type Writing<'a> = (&'a mut Db, AppResult<db::records::BatchResult>, Vec<u64>);
+type Writing<'a> = (
+    &'a mut Db,
+    db::records::Totals,
+    AppResult<db::records::BatchResult>,
+    Vec<u64>,
+);
 
 /// The connection: here, or lent to the thread writing the last batch of
 /// records, so that the next batch is parsed while the database works.
@@ -88,6 +97,9 @@ pub(super) struct Processor<'s, 'a> {
     record_rows: Vec<u64>,
     /// (base, record key) → row, for the records of the pending batch.
     batch_keys: HashMap<(i64, String), u64>,
+    /// What the records written so far add to `record_totals`, written at
+    /// the end (or when full), inside the import's transaction.
+    totals: db::records::Totals,
     failure: Option<AppError>,
     bar: ProgressBar,
 }
@@ -138,6 +150,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             records: Vec::new(),
             record_rows: Vec::new(),
             batch_keys: HashMap::new(),
+            totals: db::records::Totals::default(),
             failure: None,
             bar,
         })
@@ -148,6 +161,7 @@ impl<'s, 'a> Processor<'s, 'a> {
         self.flush_counts();
         self.flush_records();
         self.settle();
+        self.write_totals();
         self.bar.finish_and_clear();
         match self.failure {
             Some(e) => Err(e),
@@ -160,7 +174,7 @@ impl<'s, 'a> Processor<'s, 'a> {
         self.report.problem_total == 0 && self.failure.is_none()
     }
 
-    fn problem(&mut self, row: Option<u64>, column: Option<String>, reason: String) {
+    fn problem(&mut self, row: Option<u64>, column: Option<Arc<str>>, reason: String) {
         let sheet = self
             .sheet
             .as_ref()
@@ -170,7 +184,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             file: self.report.file.clone(),
             sheet,
             row,
-            column,
+            column: column.map(|c| c.to_string()),
             reason,
         });
     }
@@ -205,13 +219,14 @@ impl<'s, 'a> Processor<'s, 'a> {
         let Conn::Busy(handle) = std::mem::replace(&mut self.conn, Conn::Lost) else {
             return;
         };
-        let Ok((db, result, rows)) = handle.join() else {
+        let Ok((db, totals, result, rows)) = handle.join() else {
             self.fail(AppError::Compute(
                 "导入写入线程异常终止 (the writer thread died)".into(),
             ));
             return;
         };
         self.conn = Conn::Idle(db);
+        self.totals = totals;
         match result {
             Ok(r) => {
                 self.report.records_inserted += r.written.inserted as u64;
@@ -259,19 +274,35 @@ impl<'s, 'a> Processor<'s, 'a> {
         if !self.writing() {
             return;
         }
+        if self.totals.is_full() {
+            self.write_totals();
+        }
         let Conn::Idle(db) = std::mem::replace(&mut self.conn, Conn::Lost) else {
             return;
         };
+        let mut totals = std::mem::take(&mut self.totals);
         self.conn = Conn::Busy(self.scope.spawn(move || {
-            let result = db::records::write_batch(db, batch);
-            (db, result, rows)
+            let result = db::records::write_batch(db, batch, &mut totals);
+            (db, totals, result, rows)
         }));
     }
 
-    fn cell<'c>(&self, cells: &'c [String], f: Field) -> Option<(&'c str, String)> {
+    /// Add the records' totals gathered so far to `record_totals`.
+    fn write_totals(&mut self) {
+        if !self.writing() {
+            return;
+        }
+        let mut totals = std::mem::take(&mut self.totals);
+        let Some(db) = self.db() else { return };
+        if let Err(e) = totals.write(db) {
+            self.fail(e);
+        }
+    }
+
+    fn cell<'c>(&self, cells: &'c [String], f: Field) -> Option<(&'c str, Arc<str>)> {
         let s = self.sheet.as_ref()?;
         let i = *s.index.get(&f)?;
-        let header = s.headers.get(i).cloned().unwrap_or_default();
+        let header = s.headers.get(i).cloned().unwrap_or_else(|| Arc::from(""));
         Some((cells.get(i).map(String::as_str).unwrap_or(""), header))
     }
 
@@ -284,7 +315,7 @@ impl<'s, 'a> Processor<'s, 'a> {
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
         let (value, header) = self.cell(cells, f)?;
-        if text::normalize(value).is_empty() {
+        if text::is_blank(value) {
             self.problem(
                 Some(row),
                 Some(header),
@@ -474,7 +505,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             })
         });
         let as_of = match self.cell(cells, Field::AsOf) {
-            Some((v, header)) if !text::normalize(v).is_empty() => match parse_date(v) {
+            Some((v, header)) if !text::is_blank(v) => match parse_date(v) {
                 Ok(d) => Some((Some(d), header)),
                 Err(e) => {
                     self.problem(Some(row), Some(header), e.to_string());
@@ -482,11 +513,11 @@ impl<'s, 'a> Processor<'s, 'a> {
                 }
             },
             Some((_, header)) => Some((None, header)),
-            None => Some((None, String::new())),
+            None => Some((None, Arc::from(""))),
         };
         let mut values = Vec::new();
         let mut bad = false;
-        let columns: Vec<(Indicator, usize, String)> = match &self.sheet {
+        let columns: Vec<(Indicator, usize, Arc<str>)> = match &self.sheet {
             Some(s) => s
                 .fields
                 .iter()
@@ -647,20 +678,7 @@ impl<'s, 'a> Processor<'s, 'a> {
         }
         let record_key = match &external {
             Some(x) => format!("x:{x}"),
-            None => {
-                let mut h = Sha256::new();
-                for part in [
-                    ind.id(),
-                    &date.to_string(),
-                    &quantity.to_string(),
-                    &title,
-                    &url,
-                ] {
-                    h.update(part.as_bytes());
-                    h.update([0u8]);
-                }
-                format!("h:{}", &super::hex(&h.finalize())[..32])
-            }
+            None => content_key(ind, date, quantity, &title, &url),
         };
         // The same activity twice in one batch is caught here; across
         // batches the database's unique key catches it.
@@ -691,6 +709,40 @@ impl<'s, 'a> Processor<'s, 'a> {
     }
 }
 
+/// The key of a record without an 外部编号: a digest of what it says.
+/// Stored keys must keep matching, so these bytes never change; they are
+/// written without an allocation per part.
+fn content_key(
+    ind: Indicator,
+    date: chrono::NaiveDate,
+    quantity: i64,
+    title: &str,
+    url: &str,
+) -> String {
+    let mut h = Sha256::new();
+    let mut num = [0u8; 24];
+    let mut put = |h: &mut Sha256, args: std::fmt::Arguments| {
+        let mut w = &mut num[..];
+        let _ = std::io::Write::write_fmt(&mut w, args);
+        let used = 24 - w.len();
+        h.update(&num[..used]);
+        h.update([0u8]);
+    };
+    h.update(ind.id().as_bytes());
+    h.update([0u8]);
+    put(&mut h, format_args!("{date}"));
+    put(&mut h, format_args!("{quantity}"));
+    for part in [title, url] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    let mut key = String::with_capacity(34);
+    key.push_str("h:");
+    super::push_hex(&mut key, &digest[..16]);
+    key
+}
+
 impl Sink for Processor<'_, '_> {
     fn header(&mut self, sheet: &str, row: u64, cells: &[String]) {
         // Finish the previous sheet's batches before the next template starts.
@@ -704,7 +756,7 @@ impl Sink for Processor<'_, '_> {
         self.sheet = Some(Sheet {
             name: sheet.to_string(),
             template,
-            headers: cells.to_vec(),
+            headers: cells.iter().map(|c| Arc::from(c.as_str())).collect(),
             fields: fields.clone(),
             index: HashMap::new(),
         });
@@ -729,7 +781,7 @@ impl Sink for Processor<'_, '_> {
                 None if text::normalize(&header).is_empty() => {}
                 None => self.problem(
                     header_row,
-                    Some(header),
+                    Some(header.into()),
                     format!(
                         "{}中没有这一列 (unknown column for this template)",
                         t.name_zh()
@@ -738,7 +790,7 @@ impl Sink for Processor<'_, '_> {
                 Some(Field::Ignored) => {}
                 Some(f) if !allowed.contains(f) => self.problem(
                     header_row,
-                    Some(header),
+                    Some(header.into()),
                     format!(
                         "{}中没有这一列 (column does not belong to this template)",
                         t.name_zh()
@@ -749,7 +801,7 @@ impl Sink for Processor<'_, '_> {
                         let first_header = cells[first].clone();
                         self.problem(
                             header_row,
-                            Some(header),
+                            Some(header.into()),
                             format!("与“{first_header}”是同一列，重复 (duplicate column)"),
                         );
                     }
@@ -760,7 +812,7 @@ impl Sink for Processor<'_, '_> {
             if required && !index.contains_key(&f) {
                 self.problem(
                     header_row,
-                    Some(zh),
+                    Some(zh.into()),
                     "缺少必填列 (required column is missing)".into(),
                 );
             }
@@ -800,9 +852,9 @@ impl Sink for Processor<'_, '_> {
             .sheet
             .as_ref()
             .and_then(|s| s.headers.get(column))
-            .filter(|h| !text::normalize(h).is_empty())
+            .filter(|h| !text::is_blank(h))
             .cloned()
-            .unwrap_or_else(|| format!("第 {} 列", column + 1));
+            .unwrap_or_else(|| Arc::from(format!("第 {} 列", column + 1)));
         self.problem(Some(row), Some(header), reason);
     }
 
@@ -815,5 +867,49 @@ impl Sink for Processor<'_, '_> {
 
     fn progress(&mut self, bytes: u64) {
         self.bar.set_position(bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_content_key_is_the_digest_earlier_versions_stored() {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let ind = Indicator::ALL[0];
+        // How keys were made before: every part formatted, then hashed.
+        let mut h = Sha256::new();
+        for part in [
+            ind.id(),
+            &date.to_string(),
+            &12345.to_string(),
+            "科普讲座",
+            "https://e.example.org/x",
+        ] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        let old: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            content_key(ind, date, 12345, "科普讲座", "https://e.example.org/x"),
+            format!("h:{}", &old[..32])
+        );
+    }
+
+    #[test]
+    fn blank_means_what_normalizing_to_nothing_meant() {
+        for s in [
+            "",
+            " ",
+            "\u{3000}",
+            "\u{feff} \t",
+            "\u{feff}",
+            "a",
+            " x ",
+            "\u{ff21}",
+        ] {
+            assert_eq!(text::is_blank(s), text::normalize(s).is_empty(), "{s:?}");
+        }
     }
 }

@@ -186,16 +186,16 @@ impl Encoding {
     /// Decode one cell strictly: a byte sequence that is not text in the
     /// file's encoding is an error (with the cell as best it reads), never
     /// replacement characters stored as data.
-    fn decode(&mut self, bytes: &[u8]) -> Result<String, String> {
-        if bytes.is_ascii() {
-            return Ok(String::from_utf8_lossy(bytes).into_owned());
+    fn decode<'b>(&mut self, bytes: &'b [u8]) -> Result<std::borrow::Cow<'b, str>, String> {
+        use std::borrow::Cow;
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            if s.is_ascii() {
+                return Ok(Cow::Borrowed(s));
+            }
         }
-        let utf8 = || std::str::from_utf8(bytes).ok().map(str::to_owned);
-        let gb18030 = || {
-            encoding_rs::GB18030
-                .decode_without_bom_handling_and_without_replacement(bytes)
-                .map(|s| s.into_owned())
-        };
+        let utf8 = || std::str::from_utf8(bytes).ok().map(Cow::Borrowed);
+        let gb18030 =
+            || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes);
         let decoded = match self {
             Encoding::Utf8 => utf8(),
             Encoding::Gb18030 => gb18030(),
@@ -248,17 +248,20 @@ fn decode_record(
     cells: &mut Vec<String>,
     bad: &mut Vec<(usize, String)>,
 ) {
-    cells.clear();
+    // The cells' strings are kept from row to row and refilled, so a row
+    // costs no allocation once the longest cell of each column was seen.
+    cells.truncate(record.len());
     bad.clear();
     for (i, field) in record.iter().enumerate() {
-        let text = match enc.decode(field) {
-            Ok(s) => s,
-            Err(reason) => {
-                bad.push((i, reason));
-                String::new()
-            }
-        };
-        cells.push(text.trim_start_matches('\u{feff}').to_string());
+        if i == cells.len() {
+            cells.push(String::new());
+        }
+        let cell = &mut cells[i];
+        cell.clear();
+        match enc.decode(field) {
+            Ok(s) => cell.push_str(s.trim_start_matches('\u{feff}')),
+            Err(reason) => bad.push((i, reason)),
+        }
     }
 }
 

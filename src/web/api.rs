@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use super::auth::api_caller;
 use super::pages::{
-    base_card, import_upload, scoped, scoped_card, scoped_chart, xlsx_response, year_of,
-    BaseFilter, Outcome, UploadQuery, YearQuery,
+    base_card, import_upload, scoped, scoped_card, scoped_chart, upload_body, xlsx_response,
+    year_of, BaseFilter, Outcome, UploadQuery, YearQuery,
 };
 use super::paging::{Pager, Paging, Params};
 use super::{blocking, AppState, WebError};
@@ -264,13 +264,19 @@ async fn imports(
     req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<UploadQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
+    // The caller is known before a byte of the body is read, so an
+    // unauthenticated upload costs the server nothing but its headers.
     let caller = api_caller(&req, &state).await?;
     // Imports write the whole province's data: province staff only.
     if caller.role != Role::Province {
         return Err(WebError::NotFound);
     }
+    let body = match upload_body(&req, &state, payload).await? {
+        Ok(body) => body,
+        Err(too_large) => return Ok(too_large),
+    };
     let (status, report) = import_upload(
         &state,
         caller.username.clone(),

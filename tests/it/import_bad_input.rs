@@ -692,6 +692,7 @@ fn spawn_with(t: &TestDb, settings: basewatch::config::Settings) -> crate::helpe
         },
     )
     .expect("add user");
+    let token = basewatch::access::issue_token(&mut db, "province").expect("token");
     let state = basewatch::web::AppState::new(settings, Some(today())).expect("app state");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
@@ -702,7 +703,7 @@ fn spawn_with(t: &TestDb, settings: basewatch::config::Settings) -> crate::helpe
     });
     crate::helpers::TestApp {
         addr,
-        tokens: Default::default(),
+        tokens: [("province", token)].into_iter().collect(),
     }
 }
 
@@ -798,6 +799,29 @@ fn an_upload_over_the_configured_limit_gets_413_in_chinese_and_stores_nothing(t:
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     assert!(stored.is_empty(), "nothing stored: {stored:?}");
+
+    // The API route answers the same, in the same words.
+    let token = app.tokens["province"].clone();
+    let r = api(
+        &app,
+        "POST",
+        "/api/v1/imports?filename=big.csv",
+        Some(&token),
+        Some(&big),
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("文件过大"), "{}", r.text());
+    // Without a token the body is never read: 401, not 413.
+    let r = api(
+        &app,
+        "POST",
+        "/api/v1/imports?filename=big.csv",
+        None,
+        Some(&big),
+    );
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(snapshot(t, &mut db), before, "the database changed");
+
     // Under the limit the same route imports as before.
     let small = format!(
         "{RECORDS}SAMPLE-003,key_activities,2024-05-01,1,小文件,https://e.example.org/small,\n"
