@@ -295,9 +295,11 @@ pub fn evaluate_bases(
     } else {
         lf = lf.with_columns([lit(NULL).cast(DataType::String).alias("pace")]);
     }
-    let df = lf
+    let mut df = lf
         .sort(["base_code", "ind_order"], SortMultipleOptions::default())
         .collect()?;
+    // One chunk per column, so reading row k is an index, not a search.
+    df.rechunk_mut();
 
     Ok(Scorecard {
         year,

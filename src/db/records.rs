@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
-use diesel::dsl::{max, sql};
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 use diesel::upsert::excluded;
@@ -430,29 +430,26 @@ pub fn totals_for_year(
     as_of: NaiveDate,
     only: Option<&[i64]>,
 ) -> AppResult<Vec<(i64, String, i64)>> {
-    let latest: Option<NaiveDate> = with_conn!(db, c => {
+    // One pass over the year's totals: they are the answer unless a record
+    // of the year is dated after `as_of` (only inside a running year).
+    let totals: Vec<(i64, String, i64, NaiveDate)> = with_conn!(db, c => {
         let mut q = tt::table
             .filter(tt::year.eq(year))
-            .select(max(tt::last_on))
+            .filter(tt::records.gt(0))
+            .select((tt::base_id, tt::indicator, tt::quantity, tt::last_on))
             .into_boxed();
         if let Some(ids) = only {
             q = q.filter(tt::base_id.eq_any(ids));
         }
-        q.first(c)
+        q.load(c)
     })?;
-    if latest.is_none_or(|d| d <= as_of) {
-        return Ok(with_conn!(db, c => {
-            let mut q = tt::table
-                .filter(tt::year.eq(year))
-                .filter(tt::records.gt(0))
-                .select((tt::base_id, tt::indicator, tt::quantity))
-                .into_boxed();
-            if let Some(ids) = only {
-                q = q.filter(tt::base_id.eq_any(ids));
-            }
-            q.load(c)
-        })?);
+    if totals.iter().all(|t| t.3 <= as_of) {
+        return Ok(totals
+            .into_iter()
+            .map(|(base, ind, qty, _)| (base, ind, qty))
+            .collect());
     }
+    drop(totals);
     Ok(with_conn!(db, c => {
         let mut q = t::table
             .filter(t::year.eq(year))
