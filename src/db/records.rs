@@ -68,52 +68,87 @@ pub struct BatchResult {
 /// parsing a new one for every batch.
 const CHUNK: usize = 256;
 
-/// Store a batch: new keys are inserted in one statement, a known key whose
-/// content changed (a corrected record with the same external id) is
-/// updated, an identical record is left alone. What the batch adds to
-/// `record_totals` is gathered in `totals`, for [`Totals::write`] inside
-/// the same transaction.
-pub fn write_batch(
+/// An import's writing of records, batch by batch, inside its transaction:
+/// what the batches add to `record_totals` (written by
+/// [`Writer::write_totals`] at the end, or when [`Writer::totals_full`]),
+/// and whether the last batch met stored keys.
+#[derive(Default)]
+pub struct Writer {
+    totals: Totals,
+    /// The last batch held stored keys (a file imported again): look the
+    /// next one up first instead of trying it as new.
+    expect_known: bool,
+}
+
+impl Writer {
+    /// Store a batch: new keys are inserted, a known key whose content
+    /// changed (a corrected record with the same external id) is updated, an
+    /// identical record is left alone.
+    pub fn write_batch(&mut self, db: &mut Db, batch: Vec<NewRecord>) -> AppResult<BatchResult> {
+        if batch.is_empty() {
+            return Ok(BatchResult::default());
+        }
+        // A batch of new activities (the usual case) goes in without a
+        // lookup: SQLite inserts it under a savepoint and keeps it if every
+        // row went in; PostgreSQL COPies it under a savepoint, undone at the
+        // first known key. Otherwise (or when the last batch was known) the
+        // stored records with its keys are looked up and compared.
+        let tried = if self.expect_known {
+            None
+        } else {
+            Some(match db {
+                Db::Sqlite(c) => insert_if_all_new(c, &batch)?.is_some(),
+                Db::Pg(c) => copy_if_all_new(c, &batch)?,
+            })
+        };
+        if tried == Some(true) {
+            for r in &batch {
+                self.totals.add(
+                    r.base_id,
+                    r.year,
+                    &r.indicator,
+                    r.quantity,
+                    1,
+                    r.occurred_on,
+                );
+            }
+            return Ok(BatchResult {
+                written: Written {
+                    inserted: batch.len(),
+                    ..Written::default()
+                },
+                repeated: Vec::new(),
+            });
+        }
+        let found = match db {
+            Db::Sqlite(c) => existing(c, &batch)?,
+            Db::Pg(c) => known_pg(c, &batch)?,
+        };
+        self.expect_known = !found.is_empty();
+        compare_and_write(db, batch, &found, &mut self.totals)
+    }
+
+    /// Whether the gathered totals should be written now.
+    pub fn totals_full(&self) -> bool {
+        self.totals.is_full()
+    }
+
+    /// Add the gathered totals to `record_totals`.
+    pub fn write_totals(&mut self, db: &mut Db) -> AppResult<()> {
+        self.totals.write(db)
+    }
+}
+
+/// The slow path of a batch: compared with the stored records `found`
+/// under its keys; new ones inserted, changed ones updated.
+fn compare_and_write(
     db: &mut Db,
     batch: Vec<NewRecord>,
+    found: &[Existing],
     totals: &mut Totals,
 ) -> AppResult<BatchResult> {
     let mut w = Written::default();
     let mut repeated = Vec::new();
-    if batch.is_empty() {
-        return Ok(BatchResult::default());
-    }
-    // A batch of new activities (the usual case) goes in without a lookup:
-    // SQLite inserts it under a savepoint and keeps it if every row went in;
-    // PostgreSQL COPies it under a savepoint, undone at the first known key.
-    // Otherwise the known records are looked up and compared.
-    let found = match db {
-        Db::Sqlite(c) => match insert_if_all_new(c, &batch)? {
-            Some(_) => None,
-            None => Some(existing(c, &batch)?),
-        },
-        Db::Pg(c) => match copy_if_all_new(c, &batch)? {
-            true => None,
-            false => Some(known_pg(c, &batch)?),
-        },
-    };
-    let Some(found) = found else {
-        for r in &batch {
-            totals.add(
-                r.base_id,
-                r.year,
-                &r.indicator,
-                r.quantity,
-                1,
-                r.occurred_on,
-            );
-        }
-        w.inserted = batch.len();
-        return Ok(BatchResult {
-            written: w,
-            repeated,
-        });
-    };
     let known: HashMap<(i64, &str), &Existing> = found
         .iter()
         .map(|e| ((e.base_id, e.record_key.as_str()), e))
@@ -347,14 +382,14 @@ fn existing(c: &mut SqliteConnection, batch: &[NewRecord]) -> AppResult<Vec<Exis
 /// at the end of the import (one row per key, however many records), or
 /// whenever it holds [`Totals::FULL`] keys.
 #[derive(Default)]
-pub struct Totals(HashMap<TotalKey, (i64, i64, NaiveDate)>);
+struct Totals(HashMap<TotalKey, (i64, i64, NaiveDate)>);
 
 /// (year, base, indicator id) of a `record_totals` row.
 type TotalKey = (i32, i64, Cow<'static, str>);
 
 impl Totals {
     /// Keys held before they must be written (about 20 MiB).
-    pub const FULL: usize = 200_000;
+    const FULL: usize = 200_000;
 
     fn add(&mut self, base: i64, year: i32, ind: &str, qty: i64, n: i64, on: NaiveDate) {
         // Indicator ids are a fixed set: keyed by the static id, no copy.
@@ -373,12 +408,12 @@ impl Totals {
     }
 
     /// Whether the totals should be written now.
-    pub fn is_full(&self) -> bool {
+    fn is_full(&self) -> bool {
         self.0.len() >= Self::FULL
     }
 
     /// Add what was gathered to `record_totals`, and start again empty.
-    pub fn write(&mut self, db: &mut Db) -> AppResult<()> {
+    fn write(&mut self, db: &mut Db) -> AppResult<()> {
         let mut keyed: Vec<_> = std::mem::take(&mut self.0)
             .into_iter()
             .filter(|(_, v)| v.0 != 0 || v.1 != 0)

@@ -63,7 +63,7 @@ struct Sheet {
 /// it came from; the connection comes back when it is done.
 type Writing<'a> = (
     &'a mut Db,
-    db::records::Totals,
+    db::records::Writer,
     AppResult<db::records::BatchResult>,
     Vec<u64>,
 );
@@ -97,9 +97,9 @@ pub(super) struct Processor<'s, 'a> {
     record_rows: Vec<u64>,
     /// (base, record key) → row, for the records of the pending batch.
     batch_keys: HashMap<(i64, String), u64>,
-    /// What the records written so far add to `record_totals`, written at
-    /// the end (or when full), inside the import's transaction.
-    totals: db::records::Totals,
+    /// The records' writer: what they add to `record_totals` (written at
+    /// the end, or when full, inside the import's transaction).
+    writer: db::records::Writer,
     failure: Option<AppError>,
     bar: ProgressBar,
 }
@@ -150,7 +150,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             records: Vec::new(),
             record_rows: Vec::new(),
             batch_keys: HashMap::new(),
-            totals: db::records::Totals::default(),
+            writer: db::records::Writer::default(),
             failure: None,
             bar,
         })
@@ -219,14 +219,14 @@ impl<'s, 'a> Processor<'s, 'a> {
         let Conn::Busy(handle) = std::mem::replace(&mut self.conn, Conn::Lost) else {
             return;
         };
-        let Ok((db, totals, result, rows)) = handle.join() else {
+        let Ok((db, writer, result, rows)) = handle.join() else {
             self.fail(AppError::Compute(
                 "导入写入线程异常终止 (the writer thread died)".into(),
             ));
             return;
         };
         self.conn = Conn::Idle(db);
-        self.totals = totals;
+        self.writer = writer;
         match result {
             Ok(r) => {
                 self.report.records_inserted += r.written.inserted as u64;
@@ -274,16 +274,16 @@ impl<'s, 'a> Processor<'s, 'a> {
         if !self.writing() {
             return;
         }
-        if self.totals.is_full() {
+        if self.writer.totals_full() {
             self.write_totals();
         }
         let Conn::Idle(db) = std::mem::replace(&mut self.conn, Conn::Lost) else {
             return;
         };
-        let mut totals = std::mem::take(&mut self.totals);
+        let mut writer = std::mem::take(&mut self.writer);
         self.conn = Conn::Busy(self.scope.spawn(move || {
-            let result = db::records::write_batch(db, batch, &mut totals);
-            (db, totals, result, rows)
+            let result = writer.write_batch(db, batch);
+            (db, writer, result, rows)
         }));
     }
 
@@ -292,9 +292,11 @@ impl<'s, 'a> Processor<'s, 'a> {
         if !self.writing() {
             return;
         }
-        let mut totals = std::mem::take(&mut self.totals);
-        let Some(db) = self.db() else { return };
-        if let Err(e) = totals.write(db) {
+        self.settle();
+        let Conn::Idle(db) = &mut self.conn else {
+            return;
+        };
+        if let Err(e) = self.writer.write_totals(db) {
             self.fail(e);
         }
     }

@@ -141,9 +141,57 @@ fn an_unchanged_scorecard_is_stored_once(t: &TestDb) {
     assert_eq!(db::evaluations::for_year(&mut db, 2024).unwrap().len(), 2);
 }
 
+/// A file bigger than one batch whose first rows were imported before and
+/// whose later rows are new: the known batch is compared, the batches after
+/// it are written, and the totals still match the records.
+fn a_file_of_known_rows_then_new_rows_stores_each_new_row_once(t: &TestDb) {
+    let mut db = t.db();
+    import_sample(t, &mut db);
+    let row = |k: usize| {
+        format!(
+            "SAMPLE-001,platform_uploads,2024-{:02}-{:02},1,活动 {k},,BATCH-{k}\n",
+            k % 12 + 1,
+            k % 28 + 1
+        )
+    };
+    let first: String = std::iter::once(RECORDS.to_string())
+        .chain((0..2500).map(row))
+        .collect();
+    let r = t.import(&mut db, &t.write("first.csv", first));
+    assert_eq!(r.outcome, Outcome::Accepted, "{}", r.to_text());
+    assert_eq!(r.records_inserted, 2500);
+    let before = db::records::count(&mut db).unwrap();
+
+    // The same 2,500 rows, then 3,000 new ones: several batches of each.
+    let second: String = std::iter::once(RECORDS.to_string())
+        .chain((0..5500).map(row))
+        .collect();
+    let r = t.import(&mut db, &t.write("second.csv", second));
+    assert_eq!(r.outcome, Outcome::Accepted, "{}", r.to_text());
+    assert_eq!(
+        (r.records_inserted, r.records_unchanged, r.records_updated),
+        (3000, 2500, 0)
+    );
+    assert_eq!(db::records::count(&mut db).unwrap(), before + 3000);
+    assert_eq!(
+        db::records::verify_totals(&mut db).unwrap(),
+        Vec::<String>::new()
+    );
+    // And once more: nothing changes.
+    let again: String = std::iter::once(RECORDS.to_string())
+        .chain((0..5500).map(row))
+        .chain(std::iter::once("\n".to_string()))
+        .collect();
+    let r = t.import(&mut db, &t.write("again.csv", again));
+    assert_eq!(r.outcome, Outcome::Accepted, "{}", r.to_text());
+    assert_eq!((r.records_inserted, r.records_unchanged), (0, 5500));
+    assert_eq!(db::records::count(&mut db).unwrap(), before + 3000);
+}
+
 on_both_backends!(
     record_totals_always_equal_the_sum_of_the_records,
     an_evaluation_as_of_a_day_inside_the_year_counts_only_the_records_up_to_it,
     evaluating_the_bases_a_page_shows_gives_their_rows_of_the_whole_scorecard,
     an_unchanged_scorecard_is_stored_once,
+    a_file_of_known_rows_then_new_rows_stores_each_new_row_once,
 );
