@@ -330,8 +330,11 @@ pub fn evaluate(o: &Options) -> AppResult<String> {
     let ready = o
         .dir
         .join(format!("evaluate-{}x{}.ready", d.bases, o.years));
-    if !ready.exists() {
+    // The marker is written after both imports finished; without the
+    // database beside it (removed by hand) the data is imported again.
+    if !(ready.exists() && db.exists()) {
         fresh_file(&db)?;
+        let _ = std::fs::remove_dir_all(&data_dir);
         eprintln!("导入数据 (importing the dataset once) → {}", db.display());
         for f in [&d.register, &d.records] {
             let f = f.display().to_string();
