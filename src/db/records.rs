@@ -14,7 +14,7 @@ use diesel::upsert::excluded;
 
 use super::schema::{activity_records as t, record_totals as tt};
 use super::{with_conn, Db};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, PartialEq, Insertable)]
 #[diesel(table_name = t)]
@@ -264,10 +264,7 @@ fn insert_if_all_new(c: &mut SqliteConnection, batch: &[NewRecord]) -> AppResult
 fn copy_if_all_new(c: &mut PgConnection, batch: &[NewRecord]) -> AppResult<bool> {
     use diesel::result::{DatabaseErrorKind, Error};
     c.batch_execute("SAVEPOINT new_records")?;
-    match diesel::copy_from(t::table)
-        .from_insertable(batch)
-        .execute(c)
-    {
+    match copy_in(c, batch) {
         Ok(_) => {
             c.batch_execute("RELEASE new_records")?;
             Ok(true)
@@ -275,11 +272,20 @@ fn copy_if_all_new(c: &mut PgConnection, batch: &[NewRecord]) -> AppResult<bool>
         Err(e) => {
             c.batch_execute("ROLLBACK TO new_records; RELEASE new_records")?;
             match e {
-                Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Ok(false),
-                other => Err(other.into()),
+                AppError::Database(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    Ok(false)
+                }
+                other => Err(other),
             }
         }
     }
+}
+
+/// PostgreSQL: COPY records in (binary format).
+fn copy_in(c: &mut PgConnection, rows: &[NewRecord]) -> AppResult<usize> {
+    Ok(diesel::copy_from(t::table)
+        .from_insertable(rows)
+        .execute(c)?)
 }
 
 /// PostgreSQL: the stored records with a (base, key) pair of `batch`, in
@@ -307,9 +313,7 @@ fn insert(db: &mut Db, rows: &[NewRecord]) -> AppResult<usize> {
         return Ok(0);
     }
     match db {
-        Db::Pg(c) => Ok(diesel::copy_from(t::table)
-            .from_insertable(rows)
-            .execute(c)?),
+        Db::Pg(c) => Ok(copy_in(c, rows)?),
         Db::Sqlite(c) => {
             let mut n = 0;
             let mut chunks = rows.chunks_exact(CHUNK);

@@ -188,10 +188,34 @@ fn a_file_of_known_rows_then_new_rows_stores_each_new_row_once(t: &TestDb) {
     assert_eq!(db::records::count(&mut db).unwrap(), before + 3000);
 }
 
+/// Text goes into the database through COPY on PostgreSQL and bound
+/// statements on SQLite: what COPY's formats escape (backslashes, a literal
+/// `\N`) comes back as it was sent.
+fn record_text_is_stored_exactly_as_imported(t: &TestDb) {
+    let mut db = t.db();
+    import_sample(t, &mut db);
+    let csv = format!(
+        "{RECORDS}SAMPLE-001,platform_uploads,2024-03-01,1,\"C:\\资料\\N报告, 第1期\",https://e.example.org/a\\b?x=1&y=\\N,EXT-\\N\n"
+    );
+    let r = t.import(&mut db, &t.write("escapes.csv", csv));
+    assert_eq!(r.outcome, Outcome::Accepted, "{}", r.to_text());
+    let base = db::bases::find_by_code(&mut db, "SAMPLE-001")
+        .unwrap()
+        .unwrap();
+    let stored = db::records::for_base(&mut db, base.id, 2024).unwrap();
+    let rec = stored
+        .iter()
+        .find(|r| r.external_id.as_deref() == Some("EXT-\\N"))
+        .expect("the record");
+    assert_eq!(rec.title, "C:\\资料\\N报告, 第1期");
+    assert_eq!(rec.evidence_url, "https://e.example.org/a\\b?x=1&y=\\N");
+}
+
 on_both_backends!(
     record_totals_always_equal_the_sum_of_the_records,
     an_evaluation_as_of_a_day_inside_the_year_counts_only_the_records_up_to_it,
     evaluating_the_bases_a_page_shows_gives_their_rows_of_the_whole_scorecard,
     an_unchanged_scorecard_is_stored_once,
     a_file_of_known_rows_then_new_rows_stores_each_new_row_once,
+    record_text_is_stored_exactly_as_imported,
 );
