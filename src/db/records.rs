@@ -72,15 +72,32 @@ const CHUNK: usize = 256;
 /// what the batches add to `record_totals` (written by
 /// [`Writer::write_totals`] at the end, or when [`Writer::totals_full`]),
 /// and whether the last batch met stored keys.
-#[derive(Default)]
 pub struct Writer {
     totals: Totals,
+    /// Keys of totals held before they must be written.
+    totals_cap: usize,
     /// The last batch held stored keys (a file imported again): look the
     /// next one up first instead of trying it as new.
     expect_known: bool,
 }
 
+impl Default for Writer {
+    fn default() -> Writer {
+        Writer::with_totals_cap(Totals::FULL)
+    }
+}
+
 impl Writer {
+    /// A writer that asks for its totals to be written once they hold
+    /// `cap` keys (the default holds about 20 MiB).
+    pub fn with_totals_cap(cap: usize) -> Writer {
+        Writer {
+            totals: Totals::default(),
+            totals_cap: cap.max(1),
+            expect_known: false,
+        }
+    }
+
     /// Store a batch: new keys are inserted, a known key whose content
     /// changed (a corrected record with the same external id) is updated, an
     /// identical record is left alone.
@@ -130,7 +147,7 @@ impl Writer {
 
     /// Whether the gathered totals should be written now.
     pub fn totals_full(&self) -> bool {
-        self.totals.is_full()
+        self.totals.0.len() >= self.totals_cap
     }
 
     /// Add the gathered totals to `record_totals`.
@@ -392,7 +409,7 @@ struct Totals(HashMap<TotalKey, (i64, i64, NaiveDate)>);
 type TotalKey = (i32, i64, Cow<'static, str>);
 
 impl Totals {
-    /// Keys held before they must be written (about 20 MiB).
+    /// Keys held by default before they must be written (about 20 MiB).
     const FULL: usize = 200_000;
 
     fn add(&mut self, base: i64, year: i32, ind: &str, qty: i64, n: i64, on: NaiveDate) {
@@ -409,11 +426,6 @@ impl Totals {
         e.0 += qty;
         e.1 += n;
         e.2 = e.2.max(on);
-    }
-
-    /// Whether the totals should be written now.
-    fn is_full(&self) -> bool {
-        self.0.len() >= Self::FULL
     }
 
     /// Add what was gathered to `record_totals`, and start again empty.

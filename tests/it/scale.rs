@@ -211,6 +211,63 @@ fn record_text_is_stored_exactly_as_imported(t: &TestDb) {
     assert_eq!(rec.evidence_url, "https://e.example.org/a\\b?x=1&y=\\N");
 }
 
+/// An import with more keys of totals than its writer holds writes them on
+/// the way (as a national file does past 200,000 keys) and still ends with
+/// totals equal to the records.
+fn totals_written_part_way_through_an_import_still_add_up(t: &TestDb) {
+    let mut db = t.db();
+    import_sample(t, &mut db);
+    let r = t.import(
+        &mut db,
+        &t.write(
+            "one.csv",
+            format!("{RECORDS}SAMPLE-001,platform_uploads,2024-01-05,1,起点,,CAP-0\n"),
+        ),
+    );
+    assert_eq!(r.outcome, Outcome::Accepted, "{}", r.to_text());
+    let import_id = r.import_id.expect("an import id");
+    let base = db::bases::find_by_code(&mut db, "SAMPLE-001")
+        .unwrap()
+        .unwrap();
+    let record = |k: usize| db::records::NewRecord {
+        base_id: base.id,
+        indicator: "platform_uploads".into(),
+        occurred_on: date(&format!("{}-{:02}-01", 2020 + k % 5, k % 12 + 1)),
+        year: 2020 + (k % 5) as i32,
+        quantity: 2,
+        title: format!("分批 {k}"),
+        evidence_url: String::new(),
+        external_id: Some(format!("CAP-{}", k + 1)),
+        record_key: format!("x:CAP-{}", k + 1),
+        import_id,
+    };
+    let mut flushed_early = 0;
+    db.transaction(|db| -> basewatch::error::AppResult<()> {
+        let mut w = db::records::Writer::with_totals_cap(2);
+        for batch in 0..4 {
+            let rows: Vec<_> = (batch * 10..batch * 10 + 10).map(record).collect();
+            w.write_batch(db, rows)?;
+            if w.totals_full() {
+                w.write_totals(db)?;
+                flushed_early += 1;
+            }
+        }
+        w.write_totals(db)
+    })
+    .unwrap();
+    assert!(
+        flushed_early >= 3,
+        "the writer asked to be flushed on the way"
+    );
+    assert_eq!(
+        db::records::verify_totals(&mut db).unwrap(),
+        Vec::<String>::new()
+    );
+    let y2021 =
+        db::records::totals_for_year(&mut db, 2021, date("2021-12-31"), Some(&[base.id])).unwrap();
+    assert_eq!(y2021, vec![(base.id, "platform_uploads".to_string(), 16)]);
+}
+
 on_both_backends!(
     record_totals_always_equal_the_sum_of_the_records,
     an_evaluation_as_of_a_day_inside_the_year_counts_only_the_records_up_to_it,
@@ -218,4 +275,5 @@ on_both_backends!(
     an_unchanged_scorecard_is_stored_once,
     a_file_of_known_rows_then_new_rows_stores_each_new_row_once,
     record_text_is_stored_exactly_as_imported,
+    totals_written_part_way_through_an_import_still_add_up,
 );
