@@ -120,14 +120,7 @@ impl Writer {
         };
         if tried == Some(true) {
             for r in &batch {
-                self.totals.add(
-                    r.base_id,
-                    r.year,
-                    &r.indicator,
-                    r.quantity,
-                    1,
-                    r.occurred_on,
-                );
+                self.totals.add_record(r);
             }
             return Ok(BatchResult {
                 written: Written {
@@ -174,14 +167,7 @@ fn compare_and_write(
     for (k, r) in batch.iter().enumerate() {
         match known.get(&(r.base_id, r.record_key.as_str())) {
             None => {
-                totals.add(
-                    r.base_id,
-                    r.year,
-                    &r.indicator,
-                    r.quantity,
-                    1,
-                    r.occurred_on,
-                );
+                totals.add_record(r);
                 fresh[k] = true;
             }
             Some(e) if e.import_id == r.import_id => repeated.push(k),
@@ -213,14 +199,7 @@ fn compare_and_write(
                         -1,
                         e.occurred_on,
                     );
-                    totals.add(
-                        r.base_id,
-                        r.year,
-                        &r.indicator,
-                        r.quantity,
-                        1,
-                        r.occurred_on,
-                    );
+                    totals.add_record(r);
                     w.updated += 1;
                 }
             }
@@ -246,16 +225,7 @@ fn insert_if_all_new(c: &mut SqliteConnection, batch: &[NewRecord]) -> AppResult
     let attempt = (|| -> diesel::QueryResult<usize> {
         let mut n = 0;
         for chunk in batch.chunks(CHUNK) {
-            // Always CHUNK rows, so the statement stays prepared: a short
-            // last chunk repeats its last row, which the conflict clause
-            // then skips (a batch never holds one key twice).
-            let Some(last) = chunk.last() else { continue };
-            let mut rows = chunk.iter().chain(std::iter::repeat(last));
-            let fixed: [&NewRecord; CHUNK] = std::array::from_fn(|_| rows.next().unwrap_or(last));
-            let went_in = diesel::insert_into(t::table)
-                .values(fixed)
-                .on_conflict_do_nothing()
-                .execute(c)?;
+            let went_in = insert_chunk(c, chunk)?;
             n += went_in;
             if went_in < chunk.len() {
                 // A known key: the batch is compared instead, so stop here.
@@ -324,7 +294,7 @@ fn known_pg(c: &mut PgConnection, batch: &[NewRecord]) -> AppResult<Vec<Existing
 }
 
 /// Insert new records: on PostgreSQL by COPY, on SQLite in fixed-size
-/// prepared statements (the rest of a batch in one statement of its own).
+/// prepared statements.
 fn insert(db: &mut Db, rows: &[NewRecord]) -> AppResult<usize> {
     if rows.is_empty() {
         return Ok(0);
@@ -333,18 +303,28 @@ fn insert(db: &mut Db, rows: &[NewRecord]) -> AppResult<usize> {
         Db::Pg(c) => Ok(copy_in(c, rows)?),
         Db::Sqlite(c) => {
             let mut n = 0;
-            let mut chunks = rows.chunks_exact(CHUNK);
-            for chunk in chunks.by_ref() {
-                let fixed: [NewRecord; CHUNK] = std::array::from_fn(|i| chunk[i].clone());
-                n += diesel::insert_into(t::table).values(fixed).execute(c)?;
-            }
-            let rest = chunks.remainder();
-            if !rest.is_empty() {
-                n += diesel::insert_into(t::table).values(rest).execute(c)?;
+            for chunk in rows.chunks(CHUNK) {
+                n += insert_chunk(c, chunk)?;
             }
             Ok(n)
         }
     }
+}
+
+/// SQLite: insert up to CHUNK records, skipping known keys; how many went
+/// in. The statement always has CHUNK rows, so it stays prepared: a short
+/// chunk repeats its last row, which the conflict clause then skips (a batch
+/// never holds one key twice).
+fn insert_chunk(c: &mut SqliteConnection, chunk: &[NewRecord]) -> diesel::QueryResult<usize> {
+    let Some(last) = chunk.last() else {
+        return Ok(0);
+    };
+    let mut rows = chunk.iter();
+    let fixed: [&NewRecord; CHUNK] = std::array::from_fn(|_| rows.next().unwrap_or(last));
+    diesel::insert_into(t::table)
+        .values(fixed)
+        .on_conflict_do_nothing()
+        .execute(c)
 }
 
 /// A stored record as the import compares it.
@@ -411,6 +391,18 @@ type TotalKey = (i32, i64, Cow<'static, str>);
 impl Totals {
     /// Keys held by default before they must be written (about 20 MiB).
     const FULL: usize = 200_000;
+
+    /// One new record counted.
+    fn add_record(&mut self, r: &NewRecord) {
+        self.add(
+            r.base_id,
+            r.year,
+            &r.indicator,
+            r.quantity,
+            1,
+            r.occurred_on,
+        );
+    }
 
     fn add(&mut self, base: i64, year: i32, ind: &str, qty: i64, n: i64, on: NaiveDate) {
         // Indicator ids are a fixed set: keyed by the static id, no copy.

@@ -207,23 +207,17 @@ impl<'s, 'a> Processor<'s, 'a> {
 
     /// Wait for the batch being written and take in what it did.
     fn settle(&mut self) {
-        match self.conn {
-            Conn::Idle(_) => return,
-            Conn::Lost => {
-                return self.fail(AppError::Compute(
-                    "导入写入线程异常终止 (the writer thread died)".into(),
-                ))
+        let died = || AppError::Compute("导入写入线程异常终止 (the writer thread died)".into());
+        let handle = match std::mem::replace(&mut self.conn, Conn::Lost) {
+            Conn::Busy(handle) => handle,
+            Conn::Idle(db) => {
+                self.conn = Conn::Idle(db);
+                return;
             }
-            Conn::Busy(_) => {}
-        }
-        let Conn::Busy(handle) = std::mem::replace(&mut self.conn, Conn::Lost) else {
-            return;
+            Conn::Lost => return self.fail(died()),
         };
         let Ok((db, writer, result, rows)) = handle.join() else {
-            self.fail(AppError::Compute(
-                "导入写入线程异常终止 (the writer thread died)".into(),
-            ));
-            return;
+            return self.fail(died());
         };
         self.conn = Conn::Idle(db);
         self.writer = writer;
