@@ -31,6 +31,10 @@ pub enum AppError {
     /// Something asked for does not exist (or is outside the caller's scope).
     #[error("未找到 (not found): {0}")]
     NotFound(String),
+    /// The rules forbid what was asked in the current state (a revoked base
+    /// given a new cycle, a decision taken twice).
+    #[error("{0}")]
+    Conflict(String),
     /// A file could not be read or written.
     #[error("文件读写失败 (file I/O failed): {path}: {source}")]
     Io {

@@ -12,47 +12,9 @@ use sha2::{Digest, Sha256};
 
 pub use crate::db::Scope;
 use crate::db::{self, Db};
+pub use crate::domain::Role;
 use crate::domain::{BaseCode, Email};
 use crate::error::{AppError, AppResult};
-
-/// The three kinds of users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 省科协: every base.
-    Province,
-    /// 推荐单位: the bases it recommended.
-    Recommender,
-    /// 基地: its own base.
-    Base,
-}
-
-impl Role {
-    pub fn id(self) -> &'static str {
-        match self {
-            Role::Province => "province",
-            Role::Recommender => "recommender",
-            Role::Base => "base",
-        }
-    }
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Role::Province => "省科协",
-            Role::Recommender => "推荐单位",
-            Role::Base => "基地",
-        }
-    }
-    pub fn parse(s: &str) -> AppResult<Role> {
-        match s.trim() {
-            "province" | "省科协" => Ok(Role::Province),
-            "recommender" | "推荐单位" => Ok(Role::Recommender),
-            "base" | "基地" => Ok(Role::Base),
-            other => Err(AppError::Invalid(format!(
-                "未知角色“{other}”，应为 province、recommender 或 base (unknown role)"
-            ))),
-        }
-    }
-}
 
 /// An authenticated person or script, and what it may see.
 #[derive(Debug, Clone)]
@@ -67,7 +29,7 @@ pub struct Caller {
 
 impl Caller {
     fn from_user(db: &mut Db, u: &db::users::User) -> AppResult<Caller> {
-        let role = Role::parse(&u.role)?;
+        let role = u.role;
         let (scope, scope_name) = match (role, u.unit_id, u.base_id) {
             (Role::Province, _, _) => (Scope::All, "全省".to_string()),
             (Role::Recommender, Some(unit), _) => {
@@ -198,7 +160,7 @@ pub fn add_user(db: &mut Db, a: &NewAccount) -> AppResult<i64> {
         &db::users::NewUser {
             username,
             password_hash: &hash,
-            role: a.role.id(),
+            role: a.role,
             unit_id,
             base_id,
             email: email.as_str(),

@@ -21,16 +21,10 @@ pub struct Group {
 
 fn label(g: Grouping, b: &Base) -> String {
     match g {
-        Grouping::Type => BaseType::parse(&b.base_type)
-            .map(|t| t.name_zh().to_string())
-            .unwrap_or_default(),
-        Grouping::City => b.city.clone(),
-        Grouping::Channel => Channel::parse(&b.channel)
-            .map(|c| c.name_zh().to_string())
-            .unwrap_or_default(),
-        Grouping::Status => Status::parse(&b.status)
-            .map(|s| s.name_zh().to_string())
-            .unwrap_or_default(),
+        Grouping::Type => b.base_type.name_zh().to_string(),
+        Grouping::City => b.city.as_str().to_string(),
+        Grouping::Channel => b.channel.name_zh().to_string(),
+        Grouping::Status => b.status.name_zh().to_string(),
         Grouping::Indicator => String::new(),
     }
 }
@@ -103,13 +97,7 @@ pub fn pass_rate(card: &Scorecard, bases: &HashMap<i64, &Base>, g: Grouping) -> 
             continue;
         };
         let (key, ok, counts) = match g {
-            Grouping::Indicator => (
-                Indicator::parse(&r.indicator)
-                    .map(|i| i.short_zh().to_string())
-                    .unwrap_or_default(),
-                r.met,
-                true,
-            ),
+            Grouping::Indicator => (r.indicator.short_zh().to_string(), r.met, true),
             // One vote per base: on its first row (the first one seen).
             _ => (label(g, b), r.base_pass, voted.insert(r.base_id)),
         };
@@ -136,7 +124,7 @@ pub fn pass_trend(
     let mut series: BTreeMap<usize, (String, Vec<(i32, f64)>)> = BTreeMap::new();
     for card in cards {
         let mut all = (0usize, 0usize);
-        let mut per: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut per: HashMap<BaseType, (usize, usize)> = HashMap::new();
         let mut seen = std::collections::HashSet::new();
         for r in &card.rows {
             if !bases.contains_key(&r.base_id) || !seen.insert(r.base_id) {
@@ -144,7 +132,7 @@ pub fn pass_trend(
             }
             all.0 += usize::from(r.base_pass);
             all.1 += 1;
-            let e = per.entry(r.base_type.clone()).or_default();
+            let e = per.entry(r.base_type).or_default();
             e.0 += usize::from(r.base_pass);
             e.1 += 1;
         }
@@ -158,7 +146,7 @@ pub fn pass_trend(
             .push((card.year, all.0 as f64 / all.1 as f64));
         if by_type {
             for (k, t) in BaseType::ALL.iter().enumerate() {
-                if let Some((p, n)) = per.get(t.id()).filter(|(_, n)| *n > 0) {
+                if let Some((p, n)) = per.get(t).filter(|(_, n)| *n > 0) {
                     series
                         .entry(k + 1)
                         .or_insert_with(|| (t.name_zh().to_string(), vec![]))
@@ -234,10 +222,8 @@ pub fn at_risk(card: &Scorecard, bases: &HashMap<i64, &Base>) -> Vec<AtRisk> {
                 out.push(AtRisk {
                     base_code: r.base_code.clone(),
                     base_name: r.base_name.clone(),
-                    base_type: BaseType::parse(&r.base_type)
-                        .map(|t| t.name_zh().to_string())
-                        .unwrap_or_default(),
-                    city: r.city.clone(),
+                    base_type: r.base_type.name_zh().to_string(),
+                    city: r.city.as_str().to_string(),
                     risk,
                     detail: text,
                     missing: 1,

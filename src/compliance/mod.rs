@@ -18,47 +18,11 @@ use crate::db::{self, bases::Base, Db};
 /// Up to this many bases, an evaluation reads only their rows; above it,
 /// the whole year in one scan is cheaper than a long `IN` list.
 const FEW_BASES: usize = 500;
-use crate::domain::{BaseType, Status};
+use crate::domain::{BaseType, City, Coded, Indicator};
 use crate::error::{AppError, AppResult};
 use crate::rules::{indicator_position, Rulebook, SourcePolicy};
 
-/// How a base is doing on one indicator during a year still running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Pace {
-    /// Met already, or at least at the share of the target the date calls for.
-    OnTrack,
-    /// Below that share, but still able to catch up.
-    Behind,
-    /// Cannot reasonably reach the target in the time left.
-    Unable,
-    /// Nothing reported yet.
-    NotReported,
-}
-
-impl Pace {
-    pub fn id(self) -> &'static str {
-        match self {
-            Pace::OnTrack => "on_track",
-            Pace::Behind => "behind",
-            Pace::Unable => "unable",
-            Pace::NotReported => "not_reported",
-        }
-    }
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Pace::OnTrack => "进度正常",
-            Pace::Behind => "进度落后",
-            Pace::Unable => "难以完成",
-            Pace::NotReported => "未填报",
-        }
-    }
-    fn parse(s: &str) -> Option<Pace> {
-        [Pace::OnTrack, Pace::Behind, Pace::Unable, Pace::NotReported]
-            .into_iter()
-            .find(|p| p.id() == s)
-    }
-}
+pub use crate::domain::{Pace, Source};
 
 /// One base × one required indicator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,10 +31,10 @@ pub struct ScorecardRow {
     pub base_id: i64,
     pub base_code: String,
     pub base_name: String,
-    pub base_type: String,
-    pub city: String,
+    pub base_type: BaseType,
+    pub city: City,
     pub year: i32,
-    pub indicator: String,
+    pub indicator: Indicator,
     /// `None`: not reported (different from `Some(0)`).
     pub actual: Option<i64>,
     pub target: i64,
@@ -80,8 +44,8 @@ pub struct ScorecardRow {
     pub base_pass: bool,
     /// Only for a year still running.
     pub pace: Option<Pace>,
-    /// `declared`, `records` or `none`: where `actual` came from.
-    pub source: String,
+    /// Where `actual` came from.
+    pub source: Source,
     /// Both a declared count and records exist, and they differ.
     pub disagreement: bool,
 }
@@ -120,7 +84,7 @@ impl Scorecard {
         let mut h = Sha256::new();
         for r in &self.rows {
             h.update(r.base_id.to_le_bytes());
-            h.update(r.indicator.as_bytes());
+            h.update(r.indicator.id().as_bytes());
             h.update([0]);
             h.update(r.actual.map_or(-1, |a| a).to_le_bytes());
             h.update(r.target.to_le_bytes());
@@ -133,7 +97,7 @@ impl Scorecard {
             ]);
             h.update(r.pace.map_or("", Pace::id).as_bytes());
             h.update([0]);
-            h.update(r.source.as_bytes());
+            h.update(r.source.id().as_bytes());
             h.update([0]);
         }
         crate::ingest::hex(&h.finalize())
@@ -199,7 +163,7 @@ pub fn evaluate_bases(
     };
     let elapsed = f64::from(as_of.ordinal()) / days;
     let only = (bases.len() <= FEW_BASES).then(|| bases.iter().map(|b| b.id).collect::<Vec<_>>());
-    let bases = bases_frame(bases, rulebook, year)?;
+    let frame = bases_frame(bases, rulebook, year)?;
     let targets = targets_frame(rulebook, rulebook.pace.catch_up_factor * (1.0 - elapsed))?;
     let declared = pairs_frame(
         db::counts::for_year(db, year, as_of, only.as_deref())?,
@@ -222,7 +186,7 @@ pub fn evaluate_bases(
         }
     };
     let keys = [col("base_id"), col("indicator")];
-    let mut lf = bases
+    let mut lf = frame
         .lazy()
         .join(
             targets.lazy(),
@@ -296,7 +260,7 @@ pub fn evaluate_bases(
         lf = lf.with_columns([lit(NULL).cast(DataType::String).alias("pace")]);
     }
     let mut df = lf
-        .sort(["base_code", "ind_order"], SortMultipleOptions::default())
+        .sort(["rank", "ind_order"], SortMultipleOptions::default())
         .collect()?;
     // One chunk per column, so reading row k is an index, not a search.
     df.rechunk_mut();
@@ -306,7 +270,7 @@ pub fn evaluate_bases(
         as_of,
         running,
         rulebook: rulebook.label(),
-        rows: rows_from_frame(&df, year)?,
+        rows: rows_from_frame(&df, year, bases)?,
     })
 }
 
@@ -335,13 +299,13 @@ pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
             card.rows.iter().map(|r| db::evaluations::NewRow {
                 evaluation_id: 0,
                 base_id: r.base_id,
-                indicator: r.indicator.clone(),
+                indicator: r.indicator,
                 actual: r.actual,
                 target: r.target,
                 gap: r.gap,
                 met: r.met,
-                pace: r.pace.map(|p| p.id().to_string()),
-                source: r.source.clone(),
+                pace: r.pace,
+                source: r.source,
                 disagreement: r.disagreement,
                 base_pass: r.base_pass,
             }),
@@ -350,38 +314,38 @@ pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
 }
 
 /// The bases due in `year`: from their first evaluated year on, and not in
-/// the years after they were revoked or lapsed.
+/// the years after they were revoked or lapsed. `base_idx` is the base's
+/// place in `all` (the rows take their names from there), `rank` its place
+/// in code order (the rows are sorted by it).
 fn bases_frame(all: &[Base], rulebook: &Rulebook, year: i32) -> AppResult<DataFrame> {
-    let n = all.len();
-    let (mut id, mut code, mut name, mut ty, mut city) = (
-        Vec::with_capacity(n),
+    let mut due: Vec<u32> = (0..all.len())
+        .filter(|&k| {
+            let b = &all[k];
+            rulebook.first_evaluated_year(b.recognised_on) <= year
+                && !(b.status.is_ended() && b.status_since.year() < year)
+        })
+        .filter_map(|k| u32::try_from(k).ok())
+        .collect();
+    due.sort_by(|x, y| all[*x as usize].code.cmp(&all[*y as usize].code));
+    let n = due.len();
+    let (mut idx, mut rank, mut id, mut ty) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for b in all {
-        if rulebook.first_evaluated_year(b.recognised_on) > year {
-            continue;
-        }
-        let ended = Status::parse(&b.status)
-            .map(|s| s.is_ended())
-            .unwrap_or(false);
-        if ended && b.status_since.year() < year {
-            continue;
-        }
+    for (r, k) in due.into_iter().enumerate() {
+        let b = &all[k as usize];
+        idx.push(k);
+        rank.push(r as u32);
         id.push(b.id);
-        code.push(b.code.as_str());
-        name.push(b.name.as_str());
-        ty.push(b.base_type.as_str());
-        city.push(b.city.as_str());
+        ty.push(b.base_type.id());
     }
     Ok(DataFrame::new_infer_height(vec![
+        Column::new("base_idx".into(), idx),
+        Column::new("rank".into(), rank),
         Column::new("base_id".into(), id),
-        Column::new("base_code".into(), code),
-        Column::new("base_name".into(), name),
         Column::new("base_type".into(), ty),
-        Column::new("city".into(), city),
     ])?)
 }
 
@@ -409,7 +373,7 @@ fn targets_frame(rulebook: &Rulebook, share_left: f64) -> AppResult<DataFrame> {
     ])?)
 }
 
-fn pairs_frame(rows: Vec<(i64, String, i64)>, value: &str) -> AppResult<DataFrame> {
+fn pairs_frame(rows: Vec<(i64, Indicator, i64)>, value: &str) -> AppResult<DataFrame> {
     let n = rows.len();
     let (mut id, mut ind, mut v) = (
         Vec::with_capacity(n),
@@ -418,7 +382,7 @@ fn pairs_frame(rows: Vec<(i64, String, i64)>, value: &str) -> AppResult<DataFram
     );
     for (b, i, x) in &rows {
         id.push(*b);
-        ind.push(i.as_str());
+        ind.push(i.id());
         v.push(*x);
     }
     Ok(DataFrame::new_infer_height(vec![
@@ -428,38 +392,43 @@ fn pairs_frame(rows: Vec<(i64, String, i64)>, value: &str) -> AppResult<DataFram
     ])?)
 }
 
-fn rows_from_frame(df: &DataFrame, year: i32) -> AppResult<Vec<ScorecardRow>> {
+fn rows_from_frame(df: &DataFrame, year: i32, bases: &[Base]) -> AppResult<Vec<ScorecardRow>> {
     let s = |name: &str| -> AppResult<&StringChunked> { Ok(df.column(name)?.str()?) };
     let i = |name: &str| -> AppResult<&Int64Chunked> { Ok(df.column(name)?.i64()?) };
     let b = |name: &str| -> AppResult<&BooleanChunked> { Ok(df.column(name)?.bool()?) };
-    let (id, code, name, ty, city, ind) = (
-        i("base_id")?,
-        s("base_code")?,
-        s("base_name")?,
-        s("base_type")?,
-        s("city")?,
-        s("indicator")?,
-    );
+    let idx = df.column("base_idx")?.u32()?;
+    let ind = s("indicator")?;
     let (actual, target, gap) = (i("actual")?, i("target")?, i("gap")?);
     let (met, pass, dis) = (b("met")?, b("base_pass")?, b("disagreement")?);
     let (pace, source) = (s("pace")?, s("source")?);
+    let bad = |what: &str| AppError::Compute(format!("scorecard frame: {what}"));
     let mut out = Vec::with_capacity(df.height());
     for k in 0..df.height() {
+        let base = idx
+            .get(k)
+            .and_then(|x| bases.get(x as usize))
+            .ok_or_else(|| bad("base_idx"))?;
         out.push(ScorecardRow {
-            base_id: id.get(k).unwrap_or_default(),
-            base_code: code.get(k).unwrap_or_default().to_string(),
-            base_name: name.get(k).unwrap_or_default().to_string(),
-            base_type: ty.get(k).unwrap_or_default().to_string(),
-            city: city.get(k).unwrap_or_default().to_string(),
+            base_id: base.id,
+            base_code: base.code.clone(),
+            base_name: base.name.clone(),
+            base_type: base.base_type,
+            city: base.city,
             year,
-            indicator: ind.get(k).unwrap_or_default().to_string(),
+            indicator: ind
+                .get(k)
+                .and_then(Indicator::from_code)
+                .ok_or_else(|| bad("indicator"))?,
             actual: actual.get(k),
             target: target.get(k).unwrap_or_default(),
             gap: gap.get(k).unwrap_or_default(),
             met: met.get(k).unwrap_or(false),
             base_pass: pass.get(k).unwrap_or(false),
-            pace: pace.get(k).and_then(Pace::parse),
-            source: source.get(k).unwrap_or("none").to_string(),
+            pace: pace.get(k).and_then(Pace::from_code),
+            source: source
+                .get(k)
+                .and_then(Source::from_code)
+                .unwrap_or(Source::None),
             disagreement: dis.get(k).unwrap_or(false),
         });
     }

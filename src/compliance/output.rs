@@ -8,7 +8,7 @@ use std::io::Write;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{Scorecard, ScorecardRow};
-use crate::domain::{BaseType, Indicator};
+use crate::domain::BaseType;
 
 /// The columns of `basewatch evaluate --format csv`, in order.
 pub const CSV_HEADER: [&str; 11] = [
@@ -46,11 +46,16 @@ pub fn write_csv_years(cards: &[Scorecard], out: impl Write) -> csv::Result<()> 
         w.write_field(&buf[..used])
     };
     for r in cards.iter().flat_map(|c| &c.rows) {
-        for text in [&r.base_code, &r.base_name, &r.base_type, &r.city] {
+        for text in [
+            &r.base_code,
+            &r.base_name,
+            r.base_type.id(),
+            r.city.as_str(),
+        ] {
             w.write_field(text)?;
         }
         num(&mut w, Some(i64::from(r.year)))?;
-        w.write_field(&r.indicator)?;
+        w.write_field(r.indicator.id())?;
         num(&mut w, r.actual)?;
         num(&mut w, Some(r.target))?;
         num(&mut w, Some(r.gap))?;
@@ -106,9 +111,9 @@ pub fn write_table(card: &Scorecard, mut out: impl Write) -> std::io::Result<()>
             out,
             "{:<12}\t{:<8}\t{:<6}\t{:<8}\t{:>4}\t{:>4}\t{:>4}\t{:<4}\t{:<6}\t{}",
             r.base_code,
-            type_zh(&r.base_type),
+            r.base_type.name_zh(),
             r.city,
-            indicator_short(&r.indicator),
+            r.indicator.short_zh(),
             r.actual
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| "未填报".into()),
@@ -155,25 +160,13 @@ pub fn write_xlsx(card: &Scorecard) -> Result<Vec<u8>, XlsxError> {
     let header = Format::new()
         .set_bold()
         .set_align(FormatAlign::VerticalCenter);
-    let mut sheets: Vec<(&str, Vec<&ScorecardRow>)> = BaseType::ALL
+    let sheets: Vec<(&str, Vec<&ScorecardRow>)> = BaseType::ALL
         .iter()
         .map(|t| {
-            let rows = card
-                .rows
-                .iter()
-                .filter(|r| BaseType::parse(&r.base_type).ok() == Some(*t))
-                .collect();
+            let rows = card.rows.iter().filter(|r| r.base_type == *t).collect();
             (t.name_zh(), rows)
         })
         .collect();
-    let others: Vec<&ScorecardRow> = card
-        .rows
-        .iter()
-        .filter(|r| BaseType::parse(&r.base_type).is_err())
-        .collect();
-    if !others.is_empty() {
-        sheets.push(("其他类型", others));
-    }
     for (name, rows) in sheets {
         let sheet = book.add_worksheet();
         sheet.set_name(name)?;
@@ -194,12 +187,10 @@ pub fn write_xlsx(card: &Scorecard) -> Result<Vec<u8>, XlsxError> {
 }
 
 fn write_xlsx_row(sheet: &mut Worksheet, row: u32, r: &ScorecardRow) -> Result<(), XlsxError> {
-    let indicator = Indicator::parse(&r.indicator)
-        .map(|i| i.name_zh())
-        .unwrap_or(r.indicator.as_str());
+    let indicator = r.indicator.name_zh();
     sheet.write_string(row, 0, fit(&r.base_code))?;
     sheet.write_string(row, 1, fit(&r.base_name))?;
-    sheet.write_string(row, 2, fit(&r.city))?;
+    sheet.write_string(row, 2, r.city.as_str())?;
     sheet.write_number(row, 3, r.year)?;
     sheet.write_string(row, 4, fit(indicator))?;
     if let Some(a) = r.actual {
@@ -243,9 +234,8 @@ fn fit(s: &str) -> &str {
 
 /// A sentence for people: `平台上传还差 7 条`, `平台上传已达标`, `… 未填报`.
 pub fn explain(r: &ScorecardRow) -> String {
-    let ind = Indicator::parse(&r.indicator).ok();
-    let short = ind.map(|i| i.short_zh()).unwrap_or(r.indicator.as_str());
-    let unit = ind.map(|i| i.unit()).unwrap_or("");
+    let short = r.indicator.short_zh();
+    let unit = r.indicator.unit();
     let mut s = match r.actual {
         None => format!("{short}未填报，需 {} {unit}", r.target),
         Some(_) if r.met => format!("{short}已达标"),
@@ -263,14 +253,6 @@ fn bool_str(b: bool) -> &'static str {
     } else {
         "false"
     }
-}
-
-fn type_zh(id: &str) -> &str {
-    BaseType::parse(id).map(|t| t.name_zh()).unwrap_or(id)
-}
-
-fn indicator_short(id: &str) -> &str {
-    Indicator::parse(id).map(|i| i.short_zh()).unwrap_or(id)
 }
 
 #[cfg(test)]
@@ -295,17 +277,17 @@ mod tests {
             base_id: 1,
             base_code: code.into(),
             base_name: format!("{code} 基地"),
-            base_type: ty.into(),
-            city: "郑州市".into(),
+            base_type: BaseType::parse(ty).unwrap(),
+            city: crate::domain::City::parse("郑州市").unwrap(),
             year: 2026,
-            indicator: indicator.into(),
+            indicator: crate::domain::Indicator::parse(indicator).unwrap(),
             actual,
             target,
             gap,
             met: gap == 0 && actual.is_some(),
             base_pass: false,
             pace: Some(Pace::Behind),
-            source: "declared".into(),
+            source: crate::domain::Source::Declared,
             disagreement: false,
         }
     }
@@ -360,7 +342,7 @@ mod tests {
         assert_eq!(met[3], Data::Float(2026.0));
         assert_eq!(
             met[4],
-            Data::String(Indicator::PlatformUploads.name_zh().into())
+            Data::String(crate::domain::Indicator::PlatformUploads.name_zh().into())
         );
         assert_eq!(met[5], Data::Float(25.0));
         assert_eq!(met[8], Data::String("达标".into()));
@@ -395,14 +377,17 @@ mod tests {
     }
 
     #[test]
-    fn rows_of_an_unknown_type_and_overlong_text_are_kept_not_refused() {
-        let mut long = row("A-003", "mystery", "unknown_indicator", None, 1);
+    fn overlong_text_is_cut_to_a_cell_not_refused() {
+        let mut long = row("A-003", "iar", "roadshow_events", None, 1);
         long.base_name = "长".repeat(40_000);
         let mut book = read(write_xlsx(&card(vec![long])).unwrap());
-        assert_eq!(book.sheet_names().len(), 4);
-        let other = book.worksheet_range("其他类型").unwrap();
-        let r = other.rows().nth(1).unwrap();
-        assert_eq!(r[4], Data::String("unknown_indicator".into()));
+        assert_eq!(book.sheet_names().len(), 3, "one sheet per base type");
+        let iar = book.worksheet_range(BaseType::Iar.name_zh()).unwrap();
+        let r = iar.rows().nth(1).unwrap();
+        assert_eq!(
+            r[4],
+            Data::String(crate::domain::Indicator::RoadshowEvents.name_zh().into())
+        );
         assert_eq!(r[1].to_string().chars().count(), XLSX_MAX_TEXT);
     }
 }

@@ -8,22 +8,23 @@ use diesel::prelude::*;
 
 use super::schema::{base_status_history as h, bases as t};
 use super::{now, with_conn, Db, Scope};
-use crate::error::AppResult;
+use crate::domain::{BaseType, Channel, City, Status};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Base {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub base_type: String,
+    pub base_type: BaseType,
     pub host_unit: String,
     pub credit_code: String,
-    pub channel: String,
+    pub channel: Channel,
     pub unit_id: i64,
-    pub city: String,
+    pub city: City,
     pub recognised_on: NaiveDate,
     pub email: String,
-    pub status: String,
+    pub status: Status,
     pub status_since: NaiveDate,
     pub cycle_start: NaiveDate,
     pub created_at: chrono::NaiveDateTime,
@@ -35,12 +36,12 @@ pub struct Base {
 pub struct BaseInput {
     pub code: String,
     pub name: String,
-    pub base_type: String,
+    pub base_type: BaseType,
     pub host_unit: String,
     pub credit_code: String,
-    pub channel: String,
+    pub channel: Channel,
     pub unit_id: i64,
-    pub city: String,
+    pub city: City,
     pub recognised_on: NaiveDate,
     pub email: String,
 }
@@ -56,7 +57,7 @@ pub enum Upsert {
 pub struct StatusChange {
     pub id: i64,
     pub base_id: i64,
-    pub status: String,
+    pub status: Status,
     pub effective_on: NaiveDate,
     pub reason: String,
     pub changed_by: String,
@@ -91,8 +92,8 @@ pub fn find_by_code(db: &mut Db, code: &str) -> AppResult<Option<Base>> {
 }
 
 /// code → (id, base_type) for every base: what imports look codes up in.
-pub fn code_index(db: &mut Db) -> AppResult<HashMap<String, (i64, String)>> {
-    let rows: Vec<(String, i64, String)> =
+pub fn code_index(db: &mut Db) -> AppResult<HashMap<String, (i64, BaseType)>> {
+    let rows: Vec<(String, i64, BaseType)> =
         with_conn!(db, c => t::table.select((t::code, t::id, t::base_type)).load(c))?;
     Ok(rows
         .into_iter()
@@ -110,15 +111,15 @@ pub fn upsert(db: &mut Db, b: &BaseInput, by: &str) -> AppResult<Upsert> {
                 .values((
                     t::code.eq(&b.code),
                     t::name.eq(&b.name),
-                    t::base_type.eq(&b.base_type),
+                    t::base_type.eq(b.base_type),
                     t::host_unit.eq(&b.host_unit),
                     t::credit_code.eq(&b.credit_code),
-                    t::channel.eq(&b.channel),
+                    t::channel.eq(b.channel),
                     t::unit_id.eq(b.unit_id),
-                    t::city.eq(&b.city),
+                    t::city.eq(b.city),
                     t::recognised_on.eq(b.recognised_on),
                     t::email.eq(&b.email),
-                    t::status.eq("building"),
+                    t::status.eq(Status::Building),
                     t::status_since.eq(b.recognised_on),
                     t::cycle_start.eq(b.recognised_on),
                     t::created_at.eq(ts),
@@ -129,7 +130,7 @@ pub fn upsert(db: &mut Db, b: &BaseInput, by: &str) -> AppResult<Upsert> {
             record_status(
                 db,
                 id,
-                "building",
+                Status::Building,
                 b.recognised_on,
                 "认定命名 (recognised)",
                 by,
@@ -140,12 +141,12 @@ pub fn upsert(db: &mut Db, b: &BaseInput, by: &str) -> AppResult<Upsert> {
             let current = BaseInput {
                 code: old.code.clone(),
                 name: old.name.clone(),
-                base_type: old.base_type.clone(),
+                base_type: old.base_type,
                 host_unit: old.host_unit.clone(),
                 credit_code: old.credit_code.clone(),
-                channel: old.channel.clone(),
+                channel: old.channel,
                 unit_id: old.unit_id,
-                city: old.city.clone(),
+                city: old.city,
                 recognised_on: old.recognised_on,
                 email: old.email.clone(),
             };
@@ -161,12 +162,12 @@ pub fn upsert(db: &mut Db, b: &BaseInput, by: &str) -> AppResult<Upsert> {
             with_conn!(db, c => diesel::update(t::table.find(old.id))
                 .set((
                     t::name.eq(&b.name),
-                    t::base_type.eq(&b.base_type),
+                    t::base_type.eq(b.base_type),
                     t::host_unit.eq(&b.host_unit),
                     t::credit_code.eq(&b.credit_code),
-                    t::channel.eq(&b.channel),
+                    t::channel.eq(b.channel),
                     t::unit_id.eq(b.unit_id),
-                    t::city.eq(&b.city),
+                    t::city.eq(b.city),
                     t::recognised_on.eq(b.recognised_on),
                     t::email.eq(&b.email),
                     t::cycle_start.eq(cycle_start),
@@ -178,15 +179,31 @@ pub fn upsert(db: &mut Db, b: &BaseInput, by: &str) -> AppResult<Upsert> {
     }
 }
 
-/// Change a base's status and record who, when and why.
+/// Change a base's status and record who, when and why. The change must be
+/// one the rules allow from the base's current status
+/// ([`Status::may_become`]); anything else is refused as a conflict and
+/// nothing is written.
 pub fn set_status(
     db: &mut Db,
     base_id: i64,
-    status: &str,
+    status: Status,
     effective_on: NaiveDate,
     reason: &str,
     by: &str,
 ) -> AppResult<()> {
+    let current: Status = with_conn!(db, c => t::table
+        .find(base_id)
+        .select(t::status)
+        .first(c)
+        .optional())?
+    .ok_or_else(|| AppError::NotFound(format!("基地 (base) #{base_id}")))?;
+    if !current.may_become(status) {
+        return Err(AppError::Conflict(format!(
+            "基地状态不能由“{}”变为“{}”（办法第十五至十七条不允许）(status change not allowed: {current} → {status})",
+            current.name_zh(),
+            status.name_zh()
+        )));
+    }
     with_conn!(db, c => diesel::update(t::table.find(base_id))
         .set((
             t::status.eq(status),
@@ -200,7 +217,7 @@ pub fn set_status(
 fn record_status(
     db: &mut Db,
     base_id: i64,
-    status: &str,
+    status: Status,
     effective_on: NaiveDate,
     reason: &str,
     by: &str,

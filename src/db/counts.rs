@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::{declared_count_changes as ch, declared_counts as t};
 use super::{now, with_conn, Db};
+use crate::domain::Indicator;
 use crate::error::AppResult;
 
 /// One sheet row: what a base declared for a year. Indicators absent from
@@ -17,7 +18,7 @@ pub struct Declaration {
     pub base_id: i64,
     pub year: i32,
     pub as_of: NaiveDate,
-    pub values: Vec<(String, i64)>,
+    pub values: Vec<(Indicator, i64)>,
 }
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -25,7 +26,7 @@ pub struct Change {
     pub id: i64,
     pub base_id: i64,
     pub year: i32,
-    pub indicator: String,
+    pub indicator: Indicator,
     pub old_value: Option<i64>,
     pub new_value: Option<i64>,
     pub import_id: i64,
@@ -41,12 +42,12 @@ pub fn replace(db: &mut Db, batch: &[Declaration], import_id: i64, by: &str) -> 
         return Ok(0);
     }
     let ids: Vec<i64> = batch.iter().map(|d| d.base_id).collect();
-    let existing: Vec<(i64, i64, i32, String, i64, NaiveDate)> = with_conn!(db, c => t::table
+    let existing: Vec<(i64, i64, i32, Indicator, i64, NaiveDate)> = with_conn!(db, c => t::table
         .filter(t::base_id.eq_any(&ids))
         .select((t::id, t::base_id, t::year, t::indicator, t::value, t::as_of))
         .load(c))?;
     // (base, year) → [(row id, indicator, value, as_of)]
-    type Stored = Vec<(i64, String, i64, NaiveDate)>;
+    type Stored = Vec<(i64, Indicator, i64, NaiveDate)>;
     let mut old: HashMap<(i64, i32), Stored> = HashMap::new();
     for (id, base_id, year, ind, value, as_of) in existing {
         old.entry((base_id, year))
@@ -64,11 +65,11 @@ pub fn replace(db: &mut Db, batch: &[Declaration], import_id: i64, by: &str) -> 
             match d.values.iter().find(|(i, _)| i == ind) {
                 None => {
                     deletes.push(*id);
-                    changes.push((d.base_id, d.year, ind.clone(), Some(*value), None));
+                    changes.push((d.base_id, d.year, *ind, Some(*value), None));
                 }
                 Some((_, v)) if v != value => {
                     updates.push((*id, *v, d.as_of));
-                    changes.push((d.base_id, d.year, ind.clone(), Some(*value), Some(*v)));
+                    changes.push((d.base_id, d.year, *ind, Some(*value), Some(*v)));
                 }
                 Some(_) if *as_of != d.as_of => updates.push((*id, *value, d.as_of)),
                 Some(_) => {}
@@ -79,12 +80,12 @@ pub fn replace(db: &mut Db, batch: &[Declaration], import_id: i64, by: &str) -> 
                 inserts.push((
                     t::base_id.eq(d.base_id),
                     t::year.eq(d.year),
-                    t::indicator.eq(ind.clone()),
+                    t::indicator.eq(*ind),
                     t::value.eq(*v),
                     t::as_of.eq(d.as_of),
                     t::import_id.eq(import_id),
                 ));
-                changes.push((d.base_id, d.year, ind.clone(), None, Some(*v)));
+                changes.push((d.base_id, d.year, *ind, None, Some(*v)));
             }
         }
     }
@@ -106,7 +107,7 @@ pub fn replace(db: &mut Db, batch: &[Declaration], import_id: i64, by: &str) -> 
             (
                 ch::base_id.eq(*b),
                 ch::year.eq(*y),
-                ch::indicator.eq(ind.clone()),
+                ch::indicator.eq(*ind),
                 ch::old_value.eq(*o),
                 ch::new_value.eq(*n),
                 ch::import_id.eq(import_id),
@@ -128,7 +129,7 @@ pub fn for_year(
     year: i32,
     as_of: NaiveDate,
     only: Option<&[i64]>,
-) -> AppResult<Vec<(i64, String, i64)>> {
+) -> AppResult<Vec<(i64, Indicator, i64)>> {
     Ok(with_conn!(db, c => {
         let mut q = t::table
             .filter(t::year.eq(year))

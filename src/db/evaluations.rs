@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{evaluation_rows as r, evaluations as t};
 use super::{with_conn, Db};
+use crate::domain::{Indicator, Pace, Source};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -26,13 +27,13 @@ pub struct Evaluation {
 pub struct NewRow {
     pub evaluation_id: i64,
     pub base_id: i64,
-    pub indicator: String,
+    pub indicator: Indicator,
     pub actual: Option<i64>,
     pub target: i64,
     pub gap: i64,
     pub met: bool,
-    pub pace: Option<String>,
-    pub source: String,
+    pub pace: Option<Pace>,
+    pub source: Source,
     pub disagreement: bool,
     pub base_pass: bool,
 }

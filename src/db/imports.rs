@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::imports as t;
 use super::{with_conn, Db};
+use crate::domain::ImportOutcome;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -15,7 +16,7 @@ pub struct ImportRow {
     pub templates: String,
     pub imported_by: String,
     pub imported_at: chrono::NaiveDateTime,
-    pub outcome: String,
+    pub outcome: ImportOutcome,
     pub row_count: i64,
     pub problem_count: i64,
     pub report: String,
@@ -30,7 +31,7 @@ pub struct NewImport<'a> {
     pub templates: &'a str,
     pub imported_by: &'a str,
     pub imported_at: chrono::NaiveDateTime,
-    pub outcome: &'a str,
+    pub outcome: ImportOutcome,
     pub row_count: i64,
     pub problem_count: i64,
     pub report: &'a str,
@@ -49,7 +50,7 @@ pub fn record(db: &mut Db, row: &NewImport) -> AppResult<i64> {
 pub fn finish(
     db: &mut Db,
     id: i64,
-    outcome: &str,
+    outcome: ImportOutcome,
     templates: &str,
     row_count: i64,
     report: &str,
@@ -71,7 +72,7 @@ pub fn finish(
 pub fn find_accepted_by_digest(db: &mut Db, digest: &str) -> AppResult<Option<ImportRow>> {
     Ok(with_conn!(db, c => t::table
         .filter(t::digest.eq(digest))
-        .filter(t::outcome.eq("accepted"))
+        .filter(t::outcome.eq(ImportOutcome::Accepted))
         .order(t::id)
         .first::<ImportRow>(c)
         .optional())?)
@@ -97,7 +98,7 @@ pub fn by_ids(db: &mut Db, ids: &[i64]) -> AppResult<Vec<ImportRow>> {
 /// of one outcome, and the number of imports that match.
 pub fn page(
     db: &mut Db,
-    outcome: Option<&str>,
+    outcome: Option<ImportOutcome>,
     oldest_first: bool,
     offset: i64,
     limit: i64,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::job_runs as t;
 use super::{now, with_conn, Db};
+use crate::domain::RunOutcome;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -17,7 +18,7 @@ pub struct Run {
     pub claimed_by: String,
     pub started_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub counts: String,
     pub message: String,
 }
@@ -30,7 +31,7 @@ pub fn claim(db: &mut Db, job: &str, at: NaiveDateTime, instance: &str) -> AppRe
             t::scheduled_for.eq(at),
             t::claimed_by.eq(instance),
             t::started_at.eq(now()),
-            t::outcome.eq("running"),
+            t::outcome.eq(RunOutcome::Running),
             t::counts.eq("{}"),
             t::message.eq(""),
         ))
@@ -41,7 +42,13 @@ pub fn claim(db: &mut Db, job: &str, at: NaiveDateTime, instance: &str) -> AppRe
         .optional())?)
 }
 
-pub fn finish(db: &mut Db, id: i64, outcome: &str, counts: &str, message: &str) -> AppResult<()> {
+pub fn finish(
+    db: &mut Db,
+    id: i64,
+    outcome: RunOutcome,
+    counts: &str,
+    message: &str,
+) -> AppResult<()> {
     with_conn!(db, c => diesel::update(t::table.find(id))
         .set((
             t::finished_at.eq(Some(now())),
@@ -71,10 +78,10 @@ pub fn recent(db: &mut Db, limit: i64) -> AppResult<Vec<Run>> {
 pub fn abandon_stale(db: &mut Db, hours: i64) -> AppResult<usize> {
     let cutoff = now() - chrono::Duration::hours(hours);
     Ok(with_conn!(db, c => diesel::update(
-        t::table.filter(t::outcome.eq("running")).filter(t::started_at.lt(cutoff)),
+        t::table.filter(t::outcome.eq(RunOutcome::Running)).filter(t::started_at.lt(cutoff)),
     )
     .set((
-        t::outcome.eq("abandoned"),
+        t::outcome.eq(RunOutcome::Abandoned),
         t::message.eq("运行中断（进程退出），下次运行将补齐 (interrupted; the next run completes it)"),
     ))
     .execute(c))?)
@@ -85,7 +92,7 @@ pub fn abandon_stale(db: &mut Db, hours: i64) -> AppResult<usize> {
 pub fn page(
     db: &mut Db,
     job: Option<&str>,
-    outcome: Option<&str>,
+    outcome: Option<RunOutcome>,
     oldest_first: bool,
     offset: i64,
     limit: i64,

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod records;
 pub mod rectifications;
 pub mod schema;
+mod types;
 pub mod units;
 pub mod users;
 

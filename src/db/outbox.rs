@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::outbox as t;
 use super::{now, with_conn, Db};
+use crate::domain::MailStatus;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -24,7 +25,7 @@ pub struct Mail {
     pub body_html: String,
     #[serde(skip)]
     pub attachment: Option<Vec<u8>>,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: String,
@@ -58,7 +59,7 @@ pub fn enqueue(db: &mut Db, m: &NewMail) -> AppResult<bool> {
             t::body_text.eq(m.body_text),
             t::body_html.eq(m.body_html),
             t::attachment.eq(m.attachment),
-            t::status.eq("queued"),
+            t::status.eq(MailStatus::Queued),
             t::attempts.eq(0),
             t::next_attempt_at.eq(ts),
             t::last_error.eq(""),
@@ -73,7 +74,7 @@ pub fn enqueue(db: &mut Db, m: &NewMail) -> AppResult<bool> {
 /// Messages due for a delivery attempt (queued, or whose sending lease ran out).
 pub fn due(db: &mut Db, limit: i64) -> AppResult<Vec<Mail>> {
     Ok(with_conn!(db, c => t::table
-        .filter(t::status.eq_any(["queued", "sending"]))
+        .filter(t::status.eq_any([MailStatus::Queued, MailStatus::Sending]))
         .filter(t::next_attempt_at.le(now()))
         .order(t::id)
         .limit(limit)
@@ -86,11 +87,11 @@ pub fn claim(db: &mut Db, id: i64, lease_secs: i64) -> AppResult<bool> {
     let n = with_conn!(db, c => diesel::update(
         t::table
             .filter(t::id.eq(id))
-            .filter(t::status.eq_any(["queued", "sending"]))
+            .filter(t::status.eq_any([MailStatus::Queued, MailStatus::Sending]))
             .filter(t::next_attempt_at.le(ts)),
     )
     .set((
-        t::status.eq("sending"),
+        t::status.eq(MailStatus::Sending),
         t::next_attempt_at.eq(ts + chrono::Duration::seconds(lease_secs)),
     ))
     .execute(c))?;
@@ -99,7 +100,7 @@ pub fn claim(db: &mut Db, id: i64, lease_secs: i64) -> AppResult<bool> {
 
 pub fn mark_sent(db: &mut Db, id: i64) -> AppResult<()> {
     with_conn!(db, c => diesel::update(t::table.find(id))
-        .set((t::status.eq("sent"), t::sent_at.eq(Some(now())), t::last_error.eq("")))
+        .set((t::status.eq(MailStatus::Sent), t::sent_at.eq(Some(now())), t::last_error.eq("")))
         .execute(c))?;
     Ok(())
 }
@@ -111,13 +112,13 @@ pub fn mark_failed(
     error: &str,
     max_attempts: i32,
     backoff_secs: i64,
-) -> AppResult<String> {
+) -> AppResult<MailStatus> {
     let before: i32 = with_conn!(db, c => t::table.find(id).select(t::attempts).first::<i32>(c))?;
     let attempts = before + 1;
     let status = if attempts >= max_attempts {
-        "failed"
+        MailStatus::Failed
     } else {
-        "queued"
+        MailStatus::Queued
     };
     with_conn!(db, c => diesel::update(t::table.find(id))
         .set((
@@ -127,20 +128,20 @@ pub fn mark_failed(
             t::next_attempt_at.eq(now() + chrono::Duration::seconds(backoff_secs)),
         ))
         .execute(c))?;
-    Ok(status.to_string())
+    Ok(status)
 }
 
 /// Send a message again now (staff's resend): a failed one starts over with
 /// fresh attempts; a queued or stuck one stops waiting for its backoff or lease.
 pub fn resend(db: &mut Db, id: i64) -> AppResult<bool> {
     let ts = now();
-    let n = with_conn!(db, c => diesel::update(t::table.find(id).filter(t::status.eq("failed")))
-        .set((t::status.eq("queued"), t::attempts.eq(0), t::next_attempt_at.eq(ts)))
+    let n = with_conn!(db, c => diesel::update(t::table.find(id).filter(t::status.eq(MailStatus::Failed)))
+        .set((t::status.eq(MailStatus::Queued), t::attempts.eq(0), t::next_attempt_at.eq(ts)))
         .execute(c))?;
     let m = with_conn!(db, c => diesel::update(
-        t::table.find(id).filter(t::status.eq_any(["queued", "sending"])),
+        t::table.find(id).filter(t::status.eq_any([MailStatus::Queued, MailStatus::Sending])),
     )
-    .set((t::status.eq("queued"), t::next_attempt_at.eq(ts)))
+    .set((t::status.eq(MailStatus::Queued), t::next_attempt_at.eq(ts)))
     .execute(c))?;
     Ok(n + m > 0)
 }
@@ -154,7 +155,7 @@ pub fn recent(db: &mut Db, limit: i64) -> AppResult<Vec<Mail>> {
 /// optional status, and the number of messages that match.
 pub fn page(
     db: &mut Db,
-    status: Option<&str>,
+    status: Option<MailStatus>,
     oldest_first: bool,
     offset: i64,
     limit: i64,

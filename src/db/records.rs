@@ -2,7 +2,6 @@
 //! count. Each has a stable key per base (its external id, or a digest of
 //! its content), so the same activity is never stored twice.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -14,6 +13,7 @@ use diesel::upsert::excluded;
 
 use super::schema::{activity_records as t, record_totals as tt};
 use super::{with_conn, Db};
+use crate::domain::{Coded, Indicator};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, PartialEq, Insertable)]
@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 #[diesel(treat_none_as_default_value = false)]
 pub struct NewRecord {
     pub base_id: i64,
-    pub indicator: String,
+    pub indicator: Indicator,
     pub occurred_on: NaiveDate,
     pub year: i32,
     pub quantity: i64,
@@ -36,7 +36,7 @@ pub struct NewRecord {
 pub struct Record {
     pub id: i64,
     pub base_id: i64,
-    pub indicator: String,
+    pub indicator: Indicator,
     pub occurred_on: NaiveDate,
     pub year: i32,
     pub quantity: i64,
@@ -182,7 +182,7 @@ fn compare_and_write(
                 } else {
                     with_conn!(db, c => diesel::update(t::table.find(e.id))
                         .set((
-                            t::indicator.eq(&r.indicator),
+                            t::indicator.eq(r.indicator),
                             t::occurred_on.eq(r.occurred_on),
                             t::year.eq(r.year),
                             t::quantity.eq(r.quantity),
@@ -194,7 +194,7 @@ fn compare_and_write(
                     totals.add(
                         e.base_id,
                         e.year,
-                        &e.indicator,
+                        e.indicator,
                         -e.quantity,
                         -1,
                         e.occurred_on,
@@ -334,7 +334,7 @@ struct Existing {
     id: i64,
     base_id: i64,
     record_key: String,
-    indicator: String,
+    indicator: Indicator,
     occurred_on: NaiveDate,
     year: i32,
     quantity: i64,
@@ -385,8 +385,8 @@ fn existing(c: &mut SqliteConnection, batch: &[NewRecord]) -> AppResult<Vec<Exis
 #[derive(Default)]
 struct Totals(HashMap<TotalKey, (i64, i64, NaiveDate)>);
 
-/// (year, base, indicator id) of a `record_totals` row.
-type TotalKey = (i32, i64, Cow<'static, str>);
+/// (year, base, indicator) of a `record_totals` row.
+type TotalKey = (i32, i64, Indicator);
 
 impl Totals {
     /// Keys held by default before they must be written (about 20 MiB).
@@ -394,26 +394,10 @@ impl Totals {
 
     /// One new record counted.
     fn add_record(&mut self, r: &NewRecord) {
-        self.add(
-            r.base_id,
-            r.year,
-            &r.indicator,
-            r.quantity,
-            1,
-            r.occurred_on,
-        );
+        self.add(r.base_id, r.year, r.indicator, r.quantity, 1, r.occurred_on);
     }
 
-    fn add(&mut self, base: i64, year: i32, ind: &str, qty: i64, n: i64, on: NaiveDate) {
-        // Indicator ids are a fixed set: keyed by the static id, no copy.
-        let ind = match crate::domain::Indicator::ALL
-            .iter()
-            .map(|i| i.id())
-            .find(|id| *id == ind)
-        {
-            Some(id) => Cow::Borrowed(id),
-            None => Cow::Owned(ind.to_string()),
-        };
+    fn add(&mut self, base: i64, year: i32, ind: Indicator, qty: i64, n: i64, on: NaiveDate) {
         let e = self.0.entry((year, base, ind)).or_insert((0, 0, on));
         e.0 += qty;
         e.1 += n;
@@ -428,7 +412,7 @@ impl Totals {
             .collect();
         // In the table's key order, so the b-tree is written front to back
         // rather than at random places.
-        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        keyed.sort_unstable_by_key(|((year, base, ind), _)| (*year, *base, ind.code()));
         if let Db::Pg(c) = db {
             return write_totals_pg(c, keyed);
         }
@@ -502,7 +486,7 @@ fn write_totals_pg(
             (
                 d::year.eq(year),
                 d::base_id.eq(base),
-                d::indicator.eq(ind.into_owned()),
+                d::indicator.eq(ind),
                 d::quantity.eq(qty),
                 d::records.eq(n),
                 d::last_on.eq(on),
@@ -534,10 +518,10 @@ pub fn totals_for_year(
     year: i32,
     as_of: NaiveDate,
     only: Option<&[i64]>,
-) -> AppResult<Vec<(i64, String, i64)>> {
+) -> AppResult<Vec<(i64, Indicator, i64)>> {
     // One pass over the year's totals: they are the answer unless a record
     // of the year is dated after `as_of` (only inside a running year).
-    let totals: Vec<(i64, String, i64, NaiveDate)> = with_conn!(db, c => {
+    let totals: Vec<(i64, Indicator, i64, NaiveDate)> = with_conn!(db, c => {
         let mut q = tt::table
             .filter(tt::year.eq(year))
             .filter(tt::records.gt(0))
@@ -582,7 +566,7 @@ pub fn for_base(db: &mut Db, base_id: i64, year: i32) -> AppResult<Vec<Record>> 
 /// "(year, base id, indicator): totals … records …" lines; empty when they
 /// agree. A check for tests and for staff after a restore.
 pub fn verify_totals(db: &mut Db) -> AppResult<Vec<String>> {
-    type Sums = Vec<(i32, i64, String, i64, i64)>;
+    type Sums = Vec<(i32, i64, Indicator, i64, i64)>;
     let summed: Sums = with_conn!(db, c => t::table
         .group_by((t::year, t::base_id, t::indicator))
         .select((
@@ -597,7 +581,7 @@ pub fn verify_totals(db: &mut Db) -> AppResult<Vec<String>> {
         .filter(tt::records.ne(0).or(tt::quantity.ne(0)))
         .select((tt::year, tt::base_id, tt::indicator, tt::quantity, tt::records))
         .load(c))?;
-    let key = |r: &(i32, i64, String, i64, i64)| (r.0, r.1, r.2.clone());
+    let key = |r: &(i32, i64, Indicator, i64, i64)| (r.0, r.1, r.2);
     let a: HashMap<_, _> = summed.iter().map(|r| (key(r), (r.3, r.4))).collect();
     let b: HashMap<_, _> = kept.iter().map(|r| (key(r), (r.3, r.4))).collect();
     let mut out: Vec<String> = a

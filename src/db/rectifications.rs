@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::rectifications as t;
 use super::{with_conn, Db};
+use crate::domain::RectificationOutcome as Outcome;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -17,7 +18,7 @@ pub struct Rectification {
     pub ordered_on: NaiveDate,
     pub deadline: NaiveDate,
     pub ordered_by: String,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub decided_on: Option<NaiveDate>,
     pub decided_by: String,
 }
@@ -38,7 +39,7 @@ pub fn create(
             t::ordered_on.eq(ordered_on),
             t::deadline.eq(deadline),
             t::ordered_by.eq(by),
-            t::outcome.eq("open"),
+            t::outcome.eq(Outcome::Open),
             t::decided_by.eq(""),
         ))
         .on_conflict((t::base_id, t::year))
@@ -49,14 +50,14 @@ pub fn create(
 
 /// base id → deadline of its open order.
 pub fn open_deadlines(db: &mut Db) -> AppResult<std::collections::HashMap<i64, NaiveDate>> {
-    Ok(with_outcome(db, "open")?
+    Ok(with_outcome(db, Outcome::Open)?
         .into_iter()
         .map(|o| (o.base_id, o.deadline))
         .collect())
 }
 
 /// Orders with this outcome.
-pub fn with_outcome(db: &mut Db, outcome: &str) -> AppResult<Vec<Rectification>> {
+pub fn with_outcome(db: &mut Db, outcome: Outcome) -> AppResult<Vec<Rectification>> {
     Ok(
         with_conn!(db, c => t::table.filter(t::outcome.eq(outcome)).order(t::deadline).load::<Rectification>(c))?,
     )
@@ -67,7 +68,7 @@ pub fn find(db: &mut Db, id: i64) -> AppResult<Option<Rectification>> {
 }
 
 /// Close an order with an outcome.
-pub fn decide(db: &mut Db, id: i64, outcome: &str, on: NaiveDate, by: &str) -> AppResult<()> {
+pub fn decide(db: &mut Db, id: i64, outcome: Outcome, on: NaiveDate, by: &str) -> AppResult<()> {
     with_conn!(db, c => diesel::update(t::table.find(id))
         .set((t::outcome.eq(outcome), t::decided_on.eq(Some(on)), t::decided_by.eq(by)))
         .execute(c))?;

@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::schema::recommending_units as t;
 use super::{now, with_conn, Db};
+use crate::domain::Channel;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct Unit {
     pub id: i64,
     pub name: String,
-    pub channel: String,
+    pub channel: Channel,
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -21,7 +22,7 @@ pub fn all(db: &mut Db) -> AppResult<Vec<Unit>> {
 }
 
 /// The id of the unit called `name`, created on first use.
-pub fn find_or_create(db: &mut Db, name: &str, channel: &str) -> AppResult<i64> {
+pub fn find_or_create(db: &mut Db, name: &str, channel: Channel) -> AppResult<i64> {
     let found: Option<i64> = with_conn!(db, c => t::table
         .filter(t::name.eq(name))
         .select(t::id)

@@ -13,7 +13,7 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: crate::domain::Role,
     pub unit_id: Option<i64>,
     pub base_id: Option<i64>,
     pub email: String,
@@ -23,7 +23,7 @@ pub struct User {
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: crate::domain::Role,
     pub unit_id: Option<i64>,
     pub base_id: Option<i64>,
     pub email: &'a str,
@@ -127,14 +127,14 @@ pub fn find_by_token(db: &mut Db, token_hash: &str) -> AppResult<Option<User>> {
 /// Email addresses of the recommender accounts bound to a unit (copied on its bases' warnings).
 pub fn emails_for_unit(db: &mut Db, unit_id: i64) -> AppResult<Vec<String>> {
     Ok(with_conn!(db, c => t::table
-        .filter(t::role.eq("recommender"))
+        .filter(t::role.eq(crate::domain::Role::Recommender))
         .filter(t::unit_id.eq(unit_id))
         .select(t::email)
         .load::<String>(c))?)
 }
 
 /// (role, unit, email) of every account: who receives digests.
-pub fn contacts(db: &mut Db) -> AppResult<Vec<(String, Option<i64>, String)>> {
+pub fn contacts(db: &mut Db) -> AppResult<Vec<(crate::domain::Role, Option<i64>, String)>> {
     Ok(with_conn!(db, c => t::table
         .select((t::role, t::unit_id, t::email))
         .order(t::id)

@@ -89,7 +89,7 @@ pub fn load(db: &mut Db, settings: &Settings, dir: &Path, today: NaiveDate) -> A
             db::bases::set_status(
                 db,
                 b.id,
-                "rectifying",
+                crate::domain::Status::Rectifying,
                 on - chrono::Days::new(120),
                 "年度考核未达标，责令限期整改 (ordered to rectify)",
                 "demo",
@@ -97,7 +97,7 @@ pub fn load(db: &mut Db, settings: &Settings, dir: &Path, today: NaiveDate) -> A
             db::bases::set_status(
                 db,
                 b.id,
-                "revoked",
+                crate::domain::Status::Revoked,
                 on,
                 "整改后仍不符合要求，予以撤销 (revoked after rectification failed)",
                 "demo",

@@ -173,7 +173,21 @@ impl<'de> Deserialize<'de> for CreditCode {
 }
 
 /// The three kinds of base (第三条).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum BaseType {
     Iar,
@@ -232,7 +246,21 @@ impl FromStr for BaseType {
 }
 
 /// The recommending channel a base came through (推荐渠道, one per base, 第八条).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     City,
@@ -304,7 +332,21 @@ impl FromStr for Channel {
 }
 
 /// Where a base is in its lifecycle (第十五、十六、十七条).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Building,
@@ -341,6 +383,37 @@ impl Status {
             Self::Accepting => "验收中",
             Self::Lapsed => "不再认定",
         }
+    }
+
+    /// The status changes the 办法 allows, each with its article: the one
+    /// table every status change is checked against.
+    pub const TRANSITIONS: [(Status, Status, &'static str); 7] = [
+        (Self::Building, Self::Rectifying, "第十六条 责令限期整改"),
+        (Self::Rectifying, Self::Building, "第十六条 整改合格"),
+        (
+            Self::Rectifying,
+            Self::Revoked,
+            "第十六条 整改后仍不符合要求，予以撤销",
+        ),
+        (
+            Self::Building,
+            Self::Accepting,
+            "第十七条 建设期满，申请验收",
+        ),
+        (
+            Self::Accepting,
+            Self::Building,
+            "第十七条 验收合格，重新确定建设周期",
+        ),
+        (Self::Accepting, Self::Lapsed, "第十七条 验收不合格"),
+        (Self::Building, Self::Lapsed, "第十七条 申请单位不再申请"),
+    ];
+
+    /// Whether a base in this status may move to `next` (see [`Self::TRANSITIONS`]).
+    pub fn may_become(self, next: Status) -> bool {
+        Self::TRANSITIONS
+            .iter()
+            .any(|(from, to, _)| *from == self && *to == next)
     }
 
     /// True once the base is no longer recognised (revoked or lapsed).
@@ -383,7 +456,19 @@ impl FromStr for Status {
 }
 
 /// One of Henan's 17 cities or 济源示范区, by canonical Chinese name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub struct City(&'static str);
 
 impl City {
@@ -435,6 +520,22 @@ impl City {
         self.0
     }
 }
+
+impl super::Coded for City {
+    const WHAT: &'static str = "城市 (city)";
+    fn all() -> &'static [Self] {
+        &Self::ALL
+    }
+    fn code(self) -> &'static str {
+        self.0
+    }
+}
+
+crate::coded!(
+    BaseType => "基地类型 (base type)",
+    Channel => "推荐渠道 (channel)",
+    Status => "状态 (status)",
+);
 
 impl fmt::Display for City {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -528,6 +629,21 @@ impl<'de> Deserialize<'de> for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_transition_table_follows_articles_sixteen_and_seventeen() {
+        use Status::*;
+        assert!(Building.may_become(Rectifying));
+        assert!(Rectifying.may_become(Building) && Rectifying.may_become(Revoked));
+        assert!(Building.may_become(Accepting) && Accepting.may_become(Building));
+        assert!(Accepting.may_become(Lapsed) && Building.may_become(Lapsed));
+        // Revocation only after an order to rectify; ended bases stay ended.
+        assert!(!Building.may_become(Revoked));
+        for to in Status::ALL {
+            assert!(!Revoked.may_become(to) && !Lapsed.may_become(to), "{to}");
+            assert!(!to.may_become(to), "{to} → {to} is not a change");
+        }
+    }
 
     const VALID_CREDIT_CODES: [&str; 12] = [
         "1241000052601815X0",

@@ -37,6 +37,8 @@ pub enum DomainError {
     NegativeCount(String),
     #[error("邮箱“{0}”格式不正确 (invalid email address \"{0}\")")]
     BadEmail(String),
+    #[error("未知角色“{0}”，应为 province、recommender 或 base (unknown role \"{0}\")")]
+    UnknownRole(String),
 }
 
 #[cfg(test)]

@@ -12,7 +12,21 @@ use super::text;
 
 /// One counted yearly task. Which indicators apply to which base type, and
 /// their thresholds, belong to the rulebook, not here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
     PlatformUploads,
@@ -130,6 +144,8 @@ impl Indicator {
             .ok_or_else(|| DomainError::UnknownIndicator(text::normalize(s)))
     }
 }
+
+crate::coded!(Indicator => "指标 (indicator)");
 
 impl fmt::Display for Indicator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

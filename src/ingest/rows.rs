@@ -114,13 +114,10 @@ impl<'s, 'a> Processor<'s, 'a> {
         report: Report,
         size: u64,
     ) -> AppResult<Processor<'s, 'a>> {
-        let bases = db::bases::code_index(db)?
-            .into_iter()
-            .filter_map(|(code, (id, ty))| BaseType::parse(&ty).ok().map(|t| (code, (id, t))))
-            .collect();
+        let bases = db::bases::code_index(db)?;
         let units = db::units::all(db)?
             .into_iter()
-            .filter_map(|u| Channel::parse(&u.channel).ok().map(|c| (u.name, (u.id, c))))
+            .map(|u| (u.name, (u.id, u.channel)))
             .collect();
         let bar = if opts.progress {
             let b = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
@@ -424,7 +421,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             Some(id) => id,
             None => {
                 let Some(db) = self.db() else { return };
-                match db::units::find_or_create(db, &unit, channel.id()) {
+                match db::units::find_or_create(db, &unit, channel) {
                     Ok(id) => {
                         self.units.insert(unit.clone(), (id, channel));
                         id
@@ -436,12 +433,12 @@ impl<'s, 'a> Processor<'s, 'a> {
         let input = db::bases::BaseInput {
             code: code.as_str().to_string(),
             name,
-            base_type: ty.id().to_string(),
+            base_type: ty,
             host_unit: host,
             credit_code: credit.as_str().to_string(),
-            channel: channel.id().to_string(),
+            channel,
             unit_id,
-            city: city.as_str().to_string(),
+            city,
             recognised_on: recognised,
             email: email.as_str().to_string(),
         };
@@ -545,7 +542,7 @@ impl<'s, 'a> Processor<'s, 'a> {
                             continue;
                         }
                     }
-                    values.push((ind.id().to_string(), i64::from(v)));
+                    values.push((ind, i64::from(v)));
                 }
                 Err(e) => {
                     self.problem(Some(row), Some(header), e.to_string());
@@ -688,7 +685,7 @@ impl<'s, 'a> Processor<'s, 'a> {
         }
         self.records.push(db::records::NewRecord {
             base_id,
-            indicator: ind.id().to_string(),
+            indicator: ind,
             occurred_on: date,
             year: date.year(),
             quantity,

@@ -11,7 +11,7 @@ use crate::charts::{self, Format};
 use crate::compliance::{self, output, Pace};
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::domain::Indicator;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::ingest::{self, Outcome};
 use crate::mail::{self, Reason};
@@ -260,9 +260,7 @@ fn early_warning(
         let bars: Vec<charts::Bar> = rows
             .iter()
             .map(|x| charts::Bar {
-                label: Indicator::parse(&x.indicator)
-                    .map(|i| i.short_zh().to_string())
-                    .unwrap_or_else(|_| x.indicator.clone()),
+                label: x.indicator.short_zh().to_string(),
                 actual: x.actual.map(|a| a as f64),
                 target: x.target as f64,
             })
@@ -310,9 +308,9 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
         .collect();
     let mut groups: BTreeMap<String, (Scope, String, Vec<String>)> = BTreeMap::new();
     for (role, unit, email) in db::users::contacts(db)? {
-        let (key, scope, name) = match (role.as_str(), unit) {
-            ("province", _) => ("province".to_string(), Scope::All, "省科协".to_string()),
-            ("recommender", Some(u)) => (
+        let (key, scope, name) = match (role, unit) {
+            (Role::Province, _) => ("province".to_string(), Scope::All, "省科协".to_string()),
+            (Role::Recommender, Some(u)) => (
                 format!("unit-{u}"),
                 Scope::Unit(u),
                 units.get(&u).cloned().unwrap_or_default(),
@@ -330,7 +328,7 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
     let last = compliance::evaluate(db, &settings.rulebook, year - 1, None, as_of)?;
     let failed_mail: Vec<_> = db::outbox::recent(db, 1000)?
         .into_iter()
-        .filter(|m| m.status == "failed")
+        .filter(|m| m.status == crate::domain::MailStatus::Failed)
         .collect();
     let week = as_of.format("%G 年第 %V 周").to_string();
     let open = db::rectifications::open_deadlines(db)?;

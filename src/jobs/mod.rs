@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::db::{self, Db};
+use crate::domain::RunOutcome;
 use crate::error::{AppError, AppResult};
 
 /// The job files shipped with the binary (a file of the same name in
@@ -269,9 +270,9 @@ pub fn run(
     };
     let result = kinds::run(db, settings, job, as_of);
     let (outcome, report) = match &result {
-        Ok(r) => ("ok", r.clone()),
+        Ok(r) => (RunOutcome::Ok, r.clone()),
         Err(e) => (
-            "failed",
+            RunOutcome::Failed,
             RunReport {
                 counts: BTreeMap::new(),
                 message: e.to_string(),

@@ -7,7 +7,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::db::bases::Base;
-use crate::domain::Status;
+use crate::domain::{RectificationOutcome, Status};
 use crate::rules::Rulebook;
 
 /// Days given to rectify by default (`rectification_days` in the configuration;
@@ -57,7 +57,7 @@ pub fn deadlines(
     today: NaiveDate,
     rectify_by: Option<NaiveDate>,
 ) -> Vec<Deadline> {
-    let status = Status::parse(&base.status).unwrap_or(Status::Building);
+    let status = base.status;
     if status.is_ended() {
         return Vec::new();
     }
@@ -170,7 +170,7 @@ pub fn order_rectification(
         db::bases::set_status(
             db,
             base.id,
-            "rectifying",
+            Status::Rectifying,
             today,
             &format!("{year} 年度考核未达标，责令限期整改，期限至 {deadline}"),
             by,
@@ -201,7 +201,7 @@ pub fn remind_rectifications(
     today: NaiveDate,
 ) -> AppResult<usize> {
     let mut n = 0;
-    for o in db::rectifications::with_outcome(db, "open")? {
+    for o in db::rectifications::with_outcome(db, RectificationOutcome::Open)? {
         let days_left = (o.deadline - today).num_days();
         let Some(stage) = lead_days
             .iter()
@@ -243,7 +243,7 @@ pub fn recheck_rectifications(
     by: &str,
 ) -> AppResult<(usize, usize)> {
     let (mut passed, mut proposed) = (0, 0);
-    for o in db::rectifications::with_outcome(db, "open")? {
+    for o in db::rectifications::with_outcome(db, RectificationOutcome::Open)? {
         if o.deadline > today {
             continue;
         }
@@ -254,18 +254,18 @@ pub fn recheck_rectifications(
             .filter(|r| r.base_id == o.base_id)
             .all(|r| r.met);
         if pass {
-            db::rectifications::decide(db, o.id, "passed", today, by)?;
+            db::rectifications::decide(db, o.id, RectificationOutcome::Passed, today, by)?;
             db::bases::set_status(
                 db,
                 o.base_id,
-                "building",
+                Status::Building,
                 today,
                 "整改期满复核达标，恢复建设 (re-check passed)",
                 by,
             )?;
             passed += 1;
         } else {
-            db::rectifications::decide(db, o.id, "proposed", today, by)?;
+            db::rectifications::decide(db, o.id, RectificationOutcome::Proposed, today, by)?;
             proposed += 1;
         }
     }
@@ -277,15 +277,15 @@ pub fn confirm_revocation(db: &mut Db, id: i64, today: NaiveDate, by: &str) -> A
     let Some(o) = db::rectifications::find(db, id)? else {
         return Ok(false);
     };
-    if o.outcome != "proposed" {
+    if o.outcome != RectificationOutcome::Proposed {
         return Ok(false);
     }
     db.transaction(|db| {
-        db::rectifications::decide(db, id, "revoked", today, by)?;
+        db::rectifications::decide(db, id, RectificationOutcome::Revoked, today, by)?;
         db::bases::set_status(
             db,
             o.base_id,
-            "revoked",
+            Status::Revoked,
             today,
             "整改后仍不符合要求，予以撤销（第十六条）",
             by,
@@ -330,7 +330,7 @@ pub fn record_acceptance(
             Acceptance::Applied => db::bases::set_status(
                 db,
                 base.id,
-                "accepting",
+                Status::Accepting,
                 today,
                 "建设期满，申请验收（第十七条）",
                 by,
@@ -340,7 +340,7 @@ pub fn record_acceptance(
                 db::bases::set_status(
                     db,
                     base.id,
-                    "building",
+                    Status::Building,
                     today,
                     "验收合格，重新确定建设周期（第十七条）",
                     by,
@@ -349,7 +349,7 @@ pub fn record_acceptance(
             Acceptance::Lapsed => db::bases::set_status(
                 db,
                 base.id,
-                "lapsed",
+                Status::Lapsed,
                 today,
                 "验收不合格或未申请验收，不再认定为创新基地（第十七条）",
                 by,

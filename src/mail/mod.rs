@@ -12,6 +12,7 @@ use lettre::{Message, SmtpTransport, Transport};
 
 use crate::config::Settings;
 use crate::db::{self, outbox::Mail, Db};
+use crate::domain::MailStatus;
 use crate::error::{AppError, AppResult};
 use crate::web_escape as esc;
 
@@ -211,8 +212,8 @@ pub fn deliver(db: &mut Db, settings: &Settings) -> AppResult<Delivered> {
                     // 1, 2, 4, 8 … minutes.
                     let backoff = 60 * (1i64 << m.attempts.clamp(0, 10));
                     tracing::warn!("delivery of message {} failed: {e}", m.id);
-                    match db::outbox::mark_failed(db, m.id, &e, MAX_ATTEMPTS, backoff)?.as_str() {
-                        "failed" => d.failed += 1,
+                    match db::outbox::mark_failed(db, m.id, &e, MAX_ATTEMPTS, backoff)? {
+                        MailStatus::Failed => d.failed += 1,
                         _ => d.retrying += 1,
                     }
                 }

@@ -40,13 +40,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct BaseJson {
     code: String,
     name: String,
-    base_type: String,
+    base_type: BaseType,
     host_unit: String,
-    channel: String,
+    channel: crate::domain::Channel,
     recommending_unit: String,
-    city: String,
+    city: City,
     recognised_on: chrono::NaiveDate,
-    status: String,
+    status: crate::domain::Status,
     cycle_start: chrono::NaiveDate,
     email: String,
 }
@@ -93,12 +93,12 @@ async fn bases(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
                 recommending_unit: units.get(&b.unit_id).cloned().unwrap_or_default(),
                 code: b.code.clone(),
                 name: b.name.clone(),
-                base_type: b.base_type.clone(),
+                base_type: b.base_type,
                 host_unit: b.host_unit.clone(),
-                channel: b.channel.clone(),
-                city: b.city.clone(),
+                channel: b.channel,
+                city: b.city,
                 recognised_on: b.recognised_on,
-                status: b.status.clone(),
+                status: b.status,
                 cycle_start: b.cycle_start,
                 email: b.email.clone(),
             })
@@ -125,19 +125,15 @@ async fn scorecards(
     let p = Params::parse(req.query_string());
     let year = year_of(p.year()?, state.today());
     let paging = Paging::from(&p, &["code"], "code")?;
-    let ft = p
-        .parsed("type", BaseType::parse)?
-        .map(|t| t.id().to_string());
-    let fc = p
-        .parsed("city", City::parse)?
-        .map(|c| c.as_str().to_string());
+    let ft = p.parsed("type", BaseType::parse)?;
+    let fc = p.parsed("city", City::parse)?;
     let fr = p.one_of("result", &["pass", "fail"])?;
     let card = scoped_card(&state, caller.scope, year).await?;
     let mut rows: Vec<&crate::compliance::ScorecardRow> = card
         .rows
         .iter()
-        .filter(|r| ft.as_ref().is_none_or(|t| *t == r.base_type))
-        .filter(|r| fc.as_ref().is_none_or(|c| *c == r.city))
+        .filter(|r| ft.is_none_or(|t| t == r.base_type))
+        .filter(|r| fc.is_none_or(|c| c == r.city))
         .filter(|r| fr.as_deref().is_none_or(|x| r.base_pass == (x == "pass")))
         .collect();
     if paging.desc {
@@ -145,9 +141,14 @@ async fn scorecards(
         rows.sort_by(|a, b| b.base_code.cmp(&a.base_code));
     }
     let mut keep = vec![("year", year.to_string())];
-    for (k, v) in [("type", &ft), ("city", &fc), ("result", &fr)] {
+    let codes = [
+        ("type", ft.map(|t| t.id())),
+        ("city", fc.map(City::as_str)),
+        ("result", fr.as_deref()),
+    ];
+    for (k, v) in codes {
         if let Some(v) = v {
-            keep.push((k, v.clone()));
+            keep.push((k, v.to_string()));
         }
     }
     let pager = Pager {

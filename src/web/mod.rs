@@ -114,6 +114,9 @@ pub enum WebError {
     Unauthorized,
     #[error("{0}")]
     BadRequest(String),
+    /// The rules forbid it in the current state.
+    #[error("{0}")]
+    Conflict(String),
     #[error("请求过于频繁，请稍后再试 (too many attempts, try again later)")]
     TooMany,
     #[error("服务器内部错误 (internal error)")]
@@ -125,6 +128,7 @@ impl From<AppError> for WebError {
         match e {
             AppError::NotFound(_) => WebError::NotFound,
             AppError::Invalid(m) => WebError::BadRequest(m),
+            AppError::Conflict(m) => WebError::Conflict(m),
             other => {
                 // The cause goes to the log; people get a short message.
                 tracing::error!("{other}");
@@ -140,6 +144,7 @@ impl ResponseError for WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

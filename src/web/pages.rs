@@ -19,7 +19,9 @@ use crate::charts::{self, Format};
 use crate::compliance::{metrics, output, Scorecard, ScorecardRow};
 use crate::dashboards::{ChartKind, Dashboard, Grouping, Metric, Panel};
 use crate::db::{self, bases::Base};
-use crate::domain::{BaseType, Channel, City, Indicator, Status};
+use crate::domain::{
+    BaseType, Channel, City, ImportOutcome, MailStatus, RectificationOutcome, RunOutcome, Status,
+};
 use crate::error::{AppError, AppResult};
 use crate::ingest::template::{blank_xlsx, Template};
 use crate::lifecycle;
@@ -359,11 +361,10 @@ fn filtered<'a>(bases: &'a [Base], p: &Panel) -> Vec<&'a Base> {
     bases
         .iter()
         .filter(|b| {
-            p.filters.base_type.as_deref().is_none_or(|t| {
-                BaseType::parse(t)
-                    .map(|t| t.id() == b.base_type)
-                    .unwrap_or(false)
-            })
+            p.filters
+                .base_type
+                .as_deref()
+                .is_none_or(|t| BaseType::parse(t).is_ok_and(|t| t == b.base_type))
         })
         .collect()
 }
@@ -602,10 +603,10 @@ fn log_list(
 /// The filters of a bases list (`type`, `city`, `channel`, `status`, `q`,
 /// and on pages `result` of the year), checked against the known values.
 pub struct BaseFilter {
-    pub base_type: Option<String>,
-    pub city: Option<String>,
-    pub channel: Option<String>,
-    pub status: Option<String>,
+    pub base_type: Option<BaseType>,
+    pub city: Option<City>,
+    pub channel: Option<Channel>,
+    pub status: Option<Status>,
     pub result: Option<String>,
     pub q: Option<String>,
 }
@@ -631,10 +632,10 @@ impl BaseFilter {
             &[]
         };
         Ok(BaseFilter {
-            base_type: p.parsed("type", BaseType::parse)?.map(|t| t.id().into()),
-            city: p.parsed("city", City::parse)?.map(|c| c.as_str().into()),
-            channel: p.parsed("channel", Channel::parse)?.map(|c| c.id().into()),
-            status: p.parsed("status", Status::parse)?.map(|x| x.id().into()),
+            base_type: p.parsed("type", BaseType::parse)?,
+            city: p.parsed("city", City::parse)?,
+            channel: p.parsed("channel", Channel::parse)?,
+            status: p.parsed("status", Status::parse)?,
             result: p.one_of("result", results)?,
             q: p.text("q"),
         })
@@ -642,11 +643,18 @@ impl BaseFilter {
 
     /// The filters given, to keep in links.
     pub fn keep(&self) -> Vec<(&'static str, String)> {
+        let code = |c: Option<&'static str>| c.map(str::to_string);
         keep(&[
-            ("type", &self.base_type),
-            ("city", &self.city),
-            ("channel", &self.channel),
-            ("status", &self.status),
+            (
+                "type",
+                &code(self.base_type.map(crate::domain::Coded::code)),
+            ),
+            ("city", &code(self.city.map(crate::domain::Coded::code))),
+            (
+                "channel",
+                &code(self.channel.map(crate::domain::Coded::code)),
+            ),
+            ("status", &code(self.status.map(crate::domain::Coded::code))),
             ("result", &self.result),
             ("q", &self.q),
         ])
@@ -667,10 +675,10 @@ impl BaseFilter {
         };
         let mut list: Vec<&Base> = bases
             .iter()
-            .filter(|b| self.base_type.as_ref().is_none_or(|t| *t == b.base_type))
-            .filter(|b| self.city.as_ref().is_none_or(|c| *c == b.city))
-            .filter(|b| self.channel.as_ref().is_none_or(|c| *c == b.channel))
-            .filter(|b| self.status.as_ref().is_none_or(|x| *x == b.status))
+            .filter(|b| self.base_type.is_none_or(|t| t == b.base_type))
+            .filter(|b| self.city.is_none_or(|c| c == b.city))
+            .filter(|b| self.channel.is_none_or(|c| c == b.channel))
+            .filter(|b| self.status.is_none_or(|x| x == b.status))
             .filter(|b| want.is_none_or(|w| outcome(b) == w))
             .filter(|b| {
                 self.q
@@ -679,10 +687,10 @@ impl BaseFilter {
             })
             .collect();
         // Types, channels, statuses and cities in their canonical order.
-        let type_order = |b: &Base| BaseType::ALL.iter().position(|t| t.id() == b.base_type);
-        let channel_order = |b: &Base| Channel::ALL.iter().position(|c| c.id() == b.channel);
-        let status_order = |b: &Base| Status::ALL.iter().position(|x| x.id() == b.status);
-        let city_order = |b: &Base| City::ALL.iter().position(|c| c.as_str() == b.city);
+        let type_order = |b: &Base| BaseType::ALL.iter().position(|t| *t == b.base_type);
+        let channel_order = |b: &Base| Channel::ALL.iter().position(|c| *c == b.channel);
+        let status_order = |b: &Base| Status::ALL.iter().position(|x| *x == b.status);
+        let city_order = |b: &Base| City::ALL.iter().position(|c| *c == b.city);
         list.sort_by(|a, b| {
             let o = match paging.sort.as_str() {
                 "name" => a.name.cmp(&b.name),
@@ -740,14 +748,10 @@ async fn bases_list(
                         esc(&b.code)
                     ),
                     esc(&b.name),
-                    esc(BaseType::parse(&b.base_type)
-                        .map(|t| t.name_zh())
-                        .unwrap_or("")),
-                    esc(&b.city),
-                    esc(Channel::parse(&b.channel)
-                        .map(|c| c.name_zh())
-                        .unwrap_or("")),
-                    esc(Status::parse(&b.status).map(|x| x.name_zh()).unwrap_or("")),
+                    esc(b.base_type.name_zh()),
+                    esc(b.city.as_str()),
+                    esc(b.channel.name_zh()),
+                    esc(b.status.name_zh()),
                     shown.to_string(),
                 ]
             })
@@ -774,10 +778,10 @@ async fn bases_list(
 <a href="/exports/scorecards.xlsx?year={year}">导出 Excel</a> <a href="/exports/scorecards.csv?year={year}">导出 CSV</a></form>
 <p class="muted">共 {n} 个基地，点击表头排序</p>{summary}{t}{summary}"#,
             years_opt = year_options(&years, year),
-            types = options(BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())), f.base_type.as_deref()),
-            cities = options(City::ALL.iter().map(|c| (c.as_str(), c.as_str())), f.city.as_deref()),
-            channels = options(Channel::ALL.iter().map(|c| (c.id(), c.name_zh())), f.channel.as_deref()),
-            statuses = options(Status::ALL.iter().map(|x| (x.id(), x.name_zh())), f.status.as_deref()),
+            types = options(BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())), f.base_type.map(BaseType::id)),
+            cities = options(City::ALL.iter().map(|c| (c.as_str(), c.as_str())), f.city.map(City::as_str)),
+            channels = options(Channel::ALL.iter().map(|c| (c.id(), c.name_zh())), f.channel.map(Channel::id)),
+            statuses = options(Status::ALL.iter().map(|x| (x.id(), x.name_zh())), f.status.map(Status::id)),
             results = options([("pass", "达标"), ("fail", "未达标"), ("none", "不考核")], f.result.as_deref()),
             qv = esc(f.q.as_deref().unwrap_or("")),
             pps = per_page_and_sort(&paging),
@@ -1032,9 +1036,7 @@ fn load_base_data(
 fn indicator_bars(rows: &[&ScorecardRow]) -> Vec<charts::Bar> {
     rows.iter()
         .map(|r| charts::Bar {
-            label: Indicator::parse(&r.indicator)
-                .map(|i| i.short_zh().to_string())
-                .unwrap_or_else(|_| r.indicator.clone()),
+            label: r.indicator.short_zh().to_string(),
             actual: r.actual.map(|a| a as f64),
             target: r.target as f64,
         })
@@ -1149,12 +1151,10 @@ fn scorecard_body(state: &AppState, d: &BaseData) -> String {
         r#"<p>{}（{}）· {} · {} · 推荐单位：{} · 状态：{} · 认定日期 {} · {} 年度：{verdict}</p>"#,
         esc(&b.name),
         esc(&b.code),
-        esc(BaseType::parse(&b.base_type)
-            .map(|t| t.name_zh())
-            .unwrap_or("")),
-        esc(&b.city),
+        esc(b.base_type.name_zh()),
+        esc(b.city.as_str()),
         esc(&d.unit),
-        esc(Status::parse(&b.status).map(|x| x.name_zh()).unwrap_or("")),
+        esc(b.status.name_zh()),
         b.recognised_on,
         d.year
     ));
@@ -1195,7 +1195,7 @@ fn scorecard_panel(
                     .iter()
                     .map(|r| {
                         vec![
-                            esc(&indicator_short(&r.indicator)),
+                            esc(r.indicator.short_zh()),
                             r.actual
                                 .map(|a| a.to_string())
                                 .unwrap_or_else(|| "未填报".into()),
@@ -1223,7 +1223,7 @@ fn scorecard_panel(
                     .unwrap_or_default();
                 s.push_str(&format!(
                     r#"<li class="{class}">{}：{} / {} {}{pace}</li>"#,
-                    esc(&indicator_short(&r.indicator)),
+                    esc(r.indicator.short_zh()),
                     r.actual
                         .map(|a| a.to_string())
                         .unwrap_or_else(|| "未填报".into()),
@@ -1251,7 +1251,7 @@ fn scorecard_panel(
                     .map(|r| {
                         format!(
                             "{} {}/{}",
-                            indicator_short(&r.indicator),
+                            r.indicator.short_zh(),
                             r.actual
                                 .map(|a| a.to_string())
                                 .unwrap_or_else(|| "未填报".into()),
@@ -1286,9 +1286,7 @@ fn scorecard_panel(
                 .map(|h| {
                     vec![
                         h.effective_on.to_string(),
-                        esc(Status::parse(&h.status)
-                            .map(|x| x.name_zh())
-                            .unwrap_or(&h.status)),
+                        esc(h.status.name_zh()),
                         esc(&h.reason),
                         esc(&h.changed_by),
                     ]
@@ -1330,7 +1328,7 @@ fn scorecard_panel(
                     };
                     vec![
                         r.occurred_on.to_string(),
-                        esc(&indicator_short(&r.indicator)),
+                        esc(r.indicator.short_zh()),
                         r.quantity.to_string(),
                         esc(&r.title),
                         link,
@@ -1361,7 +1359,7 @@ fn scorecard_panel(
                     vec![
                         c.changed_at.format("%Y-%m-%d %H:%M").to_string(),
                         c.year.to_string(),
-                        esc(&indicator_short(&c.indicator)),
+                        esc(c.indicator.short_zh()),
                         v(c.old_value),
                         v(c.new_value),
                         esc(&c.changed_by),
@@ -1377,7 +1375,7 @@ fn scorecard_panel(
                         esc(&i.file_name),
                         i.imported_at.format("%Y-%m-%d %H:%M").to_string(),
                         esc(&i.imported_by),
-                        esc(&i.outcome),
+                        esc(i.outcome.name_zh()),
                     ]
                 })
                 .collect();
@@ -1397,12 +1395,6 @@ fn scorecard_panel(
 
 /// Activity records shown on a scorecard page, newest first.
 const RECORDS_SHOWN: usize = 200;
-
-fn indicator_short(id: &str) -> String {
-    Indicator::parse(id)
-        .map(|i| i.short_zh().to_string())
-        .unwrap_or_else(|_| id.to_string())
-}
 
 async fn chart(
     req: HttpRequest,
@@ -1464,20 +1456,18 @@ async fn imports_page(
     let s = staff_only!(req, state);
     let p = Params::parse(req.query_string());
     let paging = Paging::from(&p, &["id"], "-id")?;
-    let outcome = p.one_of("outcome", &["accepted", "rejected", "pending"])?;
+    let outcome = p.coded::<ImportOutcome>("outcome")?;
     let (o, newest, from, n) = (
-        outcome.clone(),
+        outcome,
         paging.desc,
         i64::try_from(paging.offset()).unwrap_or(i64::MAX),
         paging.per_page as i64,
     );
-    let (recent, total) = blocking(&state, move |db| {
-        db::imports::page(db, o.as_deref(), !newest, from, n)
-    })
-    .await?;
+    let (recent, total) =
+        blocking(&state, move |db| db::imports::page(db, o, !newest, from, n)).await?;
     let pager = Pager {
         path: "/imports",
-        keep: keep(&[("outcome", &outcome)]),
+        keep: keep(&[("outcome", &outcome.map(|o| o.id().to_string()))]),
         paging: &paging,
         total: usize::try_from(total).unwrap_or(0),
     };
@@ -1489,7 +1479,7 @@ async fn imports_page(
                 esc(&i.file_name),
                 i.imported_at.format("%Y-%m-%d %H:%M").to_string(),
                 esc(&i.imported_by),
-                if i.outcome == "accepted" {
+                if i.outcome == ImportOutcome::Accepted {
                     r#"<span class="ok">已导入</span>"#.into()
                 } else {
                     format!(
@@ -1525,7 +1515,7 @@ fetch('/imports/upload?filename='+encodeURIComponent(f.name),{{method:'POST',bod
                         ("rejected", "已拒绝"),
                         ("pending", "进行中或中断")
                     ],
-                    outcome.as_deref()
+                    outcome.map(ImportOutcome::id)
                 )
             ),
             &[
@@ -1746,29 +1736,27 @@ async fn outbox_page(
     let s = staff_only!(req, state);
     let p = Params::parse(req.query_string());
     let paging = Paging::from(&p, &["id"], "-id")?;
-    let status = p.one_of("status", &["queued", "sending", "sent", "failed"])?;
+    let status = p.coded::<MailStatus>("status")?;
     let (st, newest, from, n) = (
-        status.clone(),
+        status,
         paging.desc,
         i64::try_from(paging.offset()).unwrap_or(i64::MAX),
         paging.per_page as i64,
     );
-    let (mails, total) = blocking(&state, move |db| {
-        db::outbox::page(db, st.as_deref(), !newest, from, n)
-    })
-    .await?;
+    let (mails, total) =
+        blocking(&state, move |db| db::outbox::page(db, st, !newest, from, n)).await?;
     let pager = Pager {
         path: "/outbox",
-        keep: keep(&[("status", &status)]),
+        keep: keep(&[("status", &status.map(|x| x.id().to_string()))]),
         paging: &paging,
         total: usize::try_from(total).unwrap_or(0),
     };
     let rows: Vec<Vec<String>> = mails
         .iter()
         .map(|m| {
-            let status = match m.status.as_str() {
-                "sent" => r#"<span class="ok">已发送</span>"#.to_string(),
-                "failed" => format!(
+            let status = match m.status {
+                MailStatus::Sent => r#"<span class="ok">已发送</span>"#.to_string(),
+                MailStatus::Failed => format!(
                     r#"<span class="bad">发送失败</span>（{}）<form method="post" action="/outbox/{}/resend" style="display:inline"><input type="hidden" name="csrf" value="{}"><button>重新发送</button></form>"#,
                     esc(&m.last_error),
                     m.id,
@@ -1814,7 +1802,7 @@ async fn outbox_page(
                         ("sent", "已发送"),
                         ("failed", "发送失败")
                     ],
-                    status.as_deref()
+                    status.map(MailStatus::id)
                 )
             ),
             &[
@@ -1863,21 +1851,24 @@ async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let paging = Paging::from(&p, &["id"], "-id")?;
     let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
     let job = p.one_of("job", &names)?;
-    let outcome = p.one_of("outcome", &["ok", "failed", "running", "abandoned"])?;
+    let outcome = p.coded::<RunOutcome>("outcome")?;
     let (j, o, newest, from, n) = (
         job.clone(),
-        outcome.clone(),
+        outcome,
         paging.desc,
         i64::try_from(paging.offset()).unwrap_or(i64::MAX),
         paging.per_page as i64,
     );
     let (runs, total) = blocking(&state, move |db| {
-        db::jobs::page(db, j.as_deref(), o.as_deref(), !newest, from, n)
+        db::jobs::page(db, j.as_deref(), o, !newest, from, n)
     })
     .await?;
     let pager = Pager {
         path: "/jobs",
-        keep: keep(&[("job", &job), ("outcome", &outcome)]),
+        keep: keep(&[
+            ("job", &job),
+            ("outcome", &outcome.map(|o| o.id().to_string())),
+        ]),
         paging: &paging,
         total: usize::try_from(total).unwrap_or(0),
     };
@@ -1900,9 +1891,9 @@ async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
-            let outcome = match r.outcome.as_str() {
-                "ok" => r#"<span class="ok">成功</span>"#,
-                "failed" => r#"<span class="bad">失败</span>"#,
+            let outcome = match r.outcome {
+                RunOutcome::Ok => r#"<span class="ok">成功</span>"#,
+                RunOutcome::Failed => r#"<span class="bad">失败</span>"#,
                 _ => r#"<span class="warn">运行中或已中断</span>"#,
             };
             vec![
@@ -1935,7 +1926,7 @@ async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
                         ("running", "运行中"),
                         ("abandoned", "已中断")
                     ],
-                    outcome.as_deref()
+                    outcome.map(RunOutcome::id)
                 )
             ),
             &[
@@ -2029,10 +2020,13 @@ async fn rectification_page(
         let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
         let bases = st.cache.bases(db)?;
         let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, b)).collect();
-        let open = db::rectifications::with_outcome(db, "open")?;
-        let proposed = db::rectifications::with_outcome(db, "proposed")?;
-        let mut closed = db::rectifications::with_outcome(db, "passed")?;
-        closed.extend(db::rectifications::with_outcome(db, "revoked")?);
+        let open = db::rectifications::with_outcome(db, RectificationOutcome::Open)?;
+        let proposed = db::rectifications::with_outcome(db, RectificationOutcome::Proposed)?;
+        let mut closed = db::rectifications::with_outcome(db, RectificationOutcome::Passed)?;
+        closed.extend(db::rectifications::with_outcome(
+            db,
+            RectificationOutcome::Revoked,
+        )?);
         let ordered: HashSet<(i64, i32)> = open
             .iter()
             .chain(&proposed)
@@ -2046,7 +2040,7 @@ async fn rectification_page(
             if ordered.contains(&(r.base_id, year)) {
                 continue;
             }
-            let Some(b) = by_id.get(&r.base_id).filter(|b| b.status == "building") else {
+            let Some(b) = by_id.get(&r.base_id).filter(|b| b.status == Status::Building) else {
                 continue;
             };
             let i = *at.entry(r.base_id).or_insert_with(|| {
@@ -2177,11 +2171,9 @@ async fn rectification_page(
                             esc(&csrf)
                         )
                     } else {
-                        esc(match o.outcome.as_str() {
-                            "open" => "整改中",
-                            "passed" => "复核达标，恢复建设",
-                            "revoked" => "已撤销",
-                            other => other,
+                        esc(match o.outcome {
+                            RectificationOutcome::Passed => "复核达标，恢复建设",
+                            other => other.name_zh(),
                         })
                     };
                     vec![

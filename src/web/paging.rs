@@ -63,6 +63,21 @@ impl Params {
     }
 
     /// `key` if it is one of `allowed`, or a 400 naming the allowed values.
+    /// A value of a closed set, by its code (`?status=sent`); anything else
+    /// is a 400 that lists the codes.
+    pub fn coded<T: crate::domain::Coded>(&self, key: &str) -> Result<Option<T>, WebError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => T::from_code(v).map(Some).ok_or_else(|| {
+                let codes: Vec<&str> = T::all().iter().map(|x| x.code()).collect();
+                WebError::BadRequest(format!(
+                    "参数 {key} 无效 (invalid {key}): {v}；可用 (allowed)：{}",
+                    codes.join(", ")
+                ))
+            }),
+        }
+    }
+
     pub fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<String>, WebError> {
         match self.get(key) {
             None => Ok(None),

@@ -16,13 +16,13 @@ fn the_demo_province_has_the_intended_mix(t: &TestDb) {
     let bases = db::bases::all(&mut db).unwrap();
     assert!((140..=160).contains(&bases.len()), "{} bases", bases.len());
     let set = |f: fn(&db::bases::Base) -> String| bases.iter().map(f).collect::<HashSet<_>>();
-    assert_eq!(set(|b| b.base_type.clone()).len(), 3);
+    assert_eq!(set(|b| b.base_type.id().to_string()).len(), 3);
     assert_eq!(
-        set(|b| b.city.clone()).len(),
+        set(|b| b.city.as_str().to_string()).len(),
         18,
         "every city and 济源示范区"
     );
-    assert_eq!(set(|b| b.channel.clone()).len(), 3);
+    assert_eq!(set(|b| b.channel.id().to_string()).len(), 3);
     assert!(db::records::count(&mut db).unwrap() > 1000);
 
     let rulebook = &settings.rulebook;
@@ -34,8 +34,8 @@ fn the_demo_province_has_the_intended_mix(t: &TestDb) {
             card.rows.iter().any(|r| r.actual.is_none()),
             "{year}: some data missing"
         );
-        assert!(card.rows.iter().any(|r| r.source == "declared"));
-        assert!(card.rows.iter().any(|r| r.source == "records"));
+        assert!(card.rows.iter().any(|r| r.source.id() == "declared"));
+        assert!(card.rows.iter().any(|r| r.source.id() == "records"));
     }
     let y2025 = compliance::evaluate(&mut db, rulebook, 2025, None, today).unwrap();
     assert!(
@@ -58,7 +58,8 @@ fn the_demo_province_has_the_intended_mix(t: &TestDb) {
             db::bases::find_by_code(&mut db, code)
                 .unwrap()
                 .unwrap()
-                .status,
+                .status
+                .id(),
             "revoked"
         );
         assert!(y2025.rows.iter().any(|r| &r.base_code == code));

@@ -29,7 +29,7 @@ fn pace(card: &compliance::Scorecard, code: &str, ind: &str) -> (Option<i64>, Op
     let r = card
         .rows
         .iter()
-        .find(|r| r.base_code == code && r.indicator == ind)
+        .find(|r| r.base_code == code && r.indicator.id() == ind)
         .unwrap_or_else(|| panic!("{code} {ind} missing"));
     (r.actual, r.pace)
 }
@@ -103,7 +103,16 @@ fn revoked_bases_are_not_evaluated_in_later_years(t: &TestDb) {
     db::bases::set_status(
         &mut db,
         b.id,
-        "revoked",
+        basewatch::domain::Status::Rectifying,
+        date("2024-11-01"),
+        "年度考核未达标，责令限期整改",
+        "tester",
+    )
+    .unwrap();
+    db::bases::set_status(
+        &mut db,
+        b.id,
+        basewatch::domain::Status::Revoked,
         date("2025-03-01"),
         "整改后仍不符合要求",
         "tester",
@@ -118,11 +127,8 @@ fn revoked_bases_are_not_evaluated_in_later_years(t: &TestDb) {
     assert!(in_2026.rows.iter().any(|r| r.base_code == "SAMPLE-012"));
     let history = db::bases::status_history(&mut db, b.id).unwrap();
     assert_eq!(
-        history
-            .iter()
-            .map(|h| h.status.as_str())
-            .collect::<Vec<_>>(),
-        ["building", "revoked"]
+        history.iter().map(|h| h.status.id()).collect::<Vec<_>>(),
+        ["building", "rectifying", "revoked"]
     );
 }
 

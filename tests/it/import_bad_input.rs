@@ -34,7 +34,7 @@ fn refused(t: &TestDb, name: &str, content: impl AsRef<[u8]>) -> Report {
     assert!(text.contains("已拒绝"), "{text}");
     // The refusal is in the ledger, with its report.
     let ledger = basewatch::db::imports::recent(&mut db, 1).unwrap();
-    assert_eq!(ledger[0].outcome, "rejected");
+    assert_eq!(ledger[0].outcome.id(), "rejected");
     assert!(ledger[0].report.contains("problems"));
     report
 }

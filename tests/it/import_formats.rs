@@ -138,9 +138,9 @@ fn what_people_type_is_normalised(t: &TestDb) {
     let b = db::bases::find_by_code(&mut db, "MIX-001")
         .unwrap()
         .expect("code normalised to MIX-001");
-    assert_eq!(b.base_type, "incubation");
-    assert_eq!(b.channel, "institution");
-    assert_eq!(b.city, "郑州市");
+    assert_eq!(b.base_type.id(), "incubation");
+    assert_eq!(b.channel.id(), "institution");
+    assert_eq!(b.city.as_str(), "郑州市");
     assert_eq!(b.host_unit, "某孵化器");
     assert_eq!(b.recognised_on.to_string(), "2023-03-05");
     assert_eq!(b.credit_code, "91410100082462814N");
@@ -149,7 +149,7 @@ fn what_people_type_is_normalised(t: &TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (b2.channel.as_str(), b2.city.as_str()),
+        (b2.channel.id(), b2.city.as_str()),
         ("society", "济源示范区")
     );
     assert_eq!(b2.recognised_on.to_string(), "2023-03-05");
@@ -171,7 +171,7 @@ fn what_people_type_is_normalised(t: &TestDb) {
         .rows
         .iter()
         .filter(|r| r.base_code == "MIX-003")
-        .map(|r| (r.indicator.as_str(), r.actual))
+        .map(|r| (r.indicator.id(), r.actual))
         .collect();
     assert_eq!(
         got,

@@ -707,7 +707,7 @@ fn each_warning_arrives_once_with_its_chinese_text_and_chart(t: &TestDb) {
     );
     for (code, rows) in &outbox {
         assert_eq!(rows.len(), 1, "{code}");
-        assert_eq!(rows[0].status, "sent", "{code}");
+        assert_eq!(rows[0].status.id(), "sent", "{code}");
         assert_eq!(rows[0].dedupe_key, format!("early_warning|{code}|2026|60"));
     }
 }
@@ -732,7 +732,7 @@ fn messages_queued_while_smtp_is_down_go_out_later_without_duplicates(t: &TestDb
     let now = db::now();
     for m in &queued {
         assert_eq!(
-            (m.status.as_str(), m.attempts),
+            (m.status.id(), m.attempts),
             ("queued", 1),
             "{}",
             m.dedupe_key
@@ -774,7 +774,7 @@ fn messages_queued_while_smtp_is_down_go_out_later_without_duplicates(t: &TestDb
         "{r:?}"
     );
     for m in db::outbox::recent(&mut db, 100).expect("outbox") {
-        assert_eq!(m.status, "sent", "{}", m.dedupe_key);
+        assert_eq!(m.status.id(), "sent", "{}", m.dedupe_key);
         assert!(m.sent_at.is_some() && m.last_error.is_empty());
     }
 
@@ -854,14 +854,17 @@ fn a_job_killed_midway_and_run_again_leaves_no_duplicates_and_nothing_missing(t:
     // the one it was sending still under its lease.
     let runs = db::jobs::recent(&mut db, 10).expect("runs");
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].outcome, "running");
+    assert_eq!(runs[0].outcome.id(), "running");
     assert!(runs[0].finished_at.is_none());
     let left = db::outbox::recent(&mut db, 100).expect("outbox");
     assert_eq!(left.len(), AT_RISK.len());
-    let sending: Vec<&db::outbox::Mail> = left.iter().filter(|m| m.status == "sending").collect();
+    let sending: Vec<&db::outbox::Mail> =
+        left.iter().filter(|m| m.status.id() == "sending").collect();
     assert_eq!(sending.len(), 1, "one message was being sent");
     let hung = sending[0].recipients.clone();
-    assert!(left.iter().all(|m| m.attempts == 0 && m.status != "sent"));
+    assert!(left
+        .iter()
+        .all(|m| m.attempts == 0 && m.status.id() != "sent"));
 
     // Run again (the next scheduled time) with SMTP up.
     let server = SmtpServer::start(&t.path("smtp"));
@@ -908,7 +911,7 @@ fn a_job_killed_midway_and_run_again_leaves_no_duplicates_and_nothing_missing(t:
     assert_eq!(recipients(&server.received()), emails(&AT_RISK));
     for (code, rows) in outbox_by_code(&mut db) {
         assert_eq!(rows.len(), 1, "{code}");
-        assert_eq!(rows[0].status, "sent", "{code}");
+        assert_eq!(rows[0].status.id(), "sent", "{code}");
     }
 }
 
@@ -961,7 +964,7 @@ fn two_instances_claiming_the_same_scheduled_run_run_it_once(t: &TestDb) {
     assert_eq!(runs.len(), 1, "one row for the run");
     assert_eq!(runs[0].scheduled_for, scheduled);
     assert_eq!(&runs[0].claimed_by, winner);
-    assert_eq!(runs[0].outcome, "ok");
+    assert_eq!(runs[0].outcome.id(), "ok");
     assert!(runs[0].finished_at.is_some());
     assert_eq!(recipients(&server.received()), emails(&AT_RISK));
 
@@ -1144,7 +1147,7 @@ fn deadline_reminders_are_queued_once_per_stage(t: &TestDb) {
     );
     assert!(mails
         .iter()
-        .all(|m| m.subject.contains("建设周期届满") && m.status == "sent"));
+        .all(|m| m.subject.contains("建设周期届满") && m.status.id() == "sent"));
     let eml = std::fs::read_dir(settings.data_dir.join("outbox"))
         .unwrap()
         .count();
@@ -1210,7 +1213,8 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
             db::bases::find_by_code(&mut db, code)
                 .unwrap()
                 .unwrap()
-                .status,
+                .status
+                .id(),
             "rectifying"
         );
     }
@@ -1290,16 +1294,21 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
     let b2 = db::bases::find_by_code(&mut db, "SAMPLE-002")
         .unwrap()
         .unwrap();
-    assert_eq!(b2.status, "building");
+    assert_eq!(b2.status.id(), "building");
     let b3 = db::bases::find_by_code(&mut db, "SAMPLE-003")
         .unwrap()
         .unwrap();
     assert_eq!(
-        b3.status, "rectifying",
+        b3.status.id(),
+        "rectifying",
         "the system never revokes by itself"
     );
 
-    let proposed = db::rectifications::with_outcome(&mut db, "proposed").unwrap();
+    let proposed = db::rectifications::with_outcome(
+        &mut db,
+        basewatch::domain::RectificationOutcome::Proposed,
+    )
+    .unwrap();
     assert_eq!(proposed.len(), 1);
     assert!(
         lifecycle::confirm_revocation(&mut db, proposed[0].id, d("2025-06-02"), "director")
@@ -1308,11 +1317,11 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
     let b3 = db::bases::find_by_code(&mut db, "SAMPLE-003")
         .unwrap()
         .unwrap();
-    assert_eq!(b3.status, "revoked");
+    assert_eq!(b3.status.id(), "revoked");
     let history: Vec<(String, String)> = db::bases::status_history(&mut db, b3.id)
         .unwrap()
         .into_iter()
-        .map(|h| (h.status, h.changed_by))
+        .map(|h| (h.status.id().to_string(), h.changed_by))
         .collect();
     assert_eq!(
         history,

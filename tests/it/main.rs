@@ -15,4 +15,5 @@ mod paging;
 mod reimport;
 mod sample;
 mod scale;
+mod values;
 mod web;

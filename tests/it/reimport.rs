@@ -12,7 +12,7 @@ fn actual(t: &TestDb, db: &mut db::Db, code: &str, ind: &str) -> Option<i64> {
     t.evaluate(db, 2024, None)
         .rows
         .into_iter()
-        .find(|r| r.base_code == code && r.indicator == ind)
+        .find(|r| r.base_code == code && r.indicator.id() == ind)
         .and_then(|r| r.actual)
 }
 
@@ -85,7 +85,7 @@ fn a_corrected_counts_sheet_replaces_values_and_keeps_the_history(t: &TestDb) {
     let last = history.last().unwrap();
     assert_eq!(
         (
-            last.indicator.as_str(),
+            last.indicator.id(),
             last.old_value,
             last.new_value,
             last.changed_by.as_str()
@@ -96,7 +96,7 @@ fn a_corrected_counts_sheet_replaces_values_and_keeps_the_history(t: &TestDb) {
         .unwrap()
         .unwrap();
     let h6 = db::counts::changes_for_base(&mut db, b6.id).unwrap();
-    assert!(h6.iter().any(|c| c.indicator == "roadshow_events"
+    assert!(h6.iter().any(|c| c.indicator.id() == "roadshow_events"
         && c.old_value == Some(2)
         && c.new_value.is_none()));
     // Each change points at the import that made it, and so at who and when.
@@ -143,10 +143,10 @@ fn declared_counts_win_over_records_and_disagreements_are_flagged(t: &TestDb) {
     let row = card
         .rows
         .iter()
-        .find(|r| r.base_code == "SAMPLE-006" && r.indicator == "roadshow_events")
+        .find(|r| r.base_code == "SAMPLE-006" && r.indicator.id() == "roadshow_events")
         .unwrap();
     assert_eq!(
-        (row.actual, row.source.as_str(), row.disagreement),
+        (row.actual, row.source.id(), row.disagreement),
         (Some(2), "declared", true)
     );
     assert_eq!(card.disagreements().len(), 1);
@@ -172,7 +172,7 @@ fn a_register_correction_updates_the_base_but_cannot_change_its_type(t: &TestDb)
         .unwrap()
         .unwrap();
     assert!(b.name.ends_with("（更名）"));
-    assert_eq!(b.status, "building");
+    assert_eq!(b.status.id(), "building");
     assert_eq!(db::bases::status_history(&mut db, b.id).unwrap().len(), 1);
 
     let retyped = text.replace(

@@ -39,7 +39,7 @@ fn gaps_say_what_is_missing_and_not_reported_is_not_zero(t: &TestDb) {
     let row = |code: &str, ind: &str| {
         card.rows
             .iter()
-            .find(|r| r.base_code == code && r.indicator == ind)
+            .find(|r| r.base_code == code && r.indicator.id() == ind)
             .unwrap()
             .clone()
     };
@@ -51,11 +51,11 @@ fn gaps_say_what_is_missing_and_not_reported_is_not_zero(t: &TestDb) {
     );
     let r = row("SAMPLE-005", "roadshow_events");
     assert_eq!((r.actual, r.gap, r.met), (None, 1, false));
-    assert_eq!(r.source, "none");
+    assert_eq!(r.source.id(), "none");
     let r = row("SAMPLE-009", "international_exchanges");
     assert_eq!((r.actual, r.gap, r.met), (Some(0), 1, false));
     let r = row("SAMPLE-008", "platform_uploads");
-    assert_eq!((r.actual, r.source.as_str()), (Some(20), "records"));
+    assert_eq!((r.actual, r.source.id()), (Some(20), "records"));
 }
 
 fn an_evaluation_is_stored_with_its_rulebook_version(t: &TestDb) {

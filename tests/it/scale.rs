@@ -49,7 +49,7 @@ fn record_totals_always_equal_the_sum_of_the_records(t: &TestDb) {
         db::records::totals_for_year(&mut db, 2023, date("2023-12-31"), Some(&[base.id])).unwrap();
     assert_eq!(
         y2023,
-        vec![(base.id, "platform_uploads".to_string(), 5)],
+        vec![(base.id, basewatch::domain::Indicator::PlatformUploads, 5)],
         "the corrected record counts in 2023, and no longer in 2024"
     );
 }
@@ -68,7 +68,7 @@ fn an_evaluation_as_of_a_day_inside_the_year_counts_only_the_records_up_to_it(t:
         .flat_map(|b| db::records::for_base(&mut db, b.id, 2024).unwrap())
         .collect();
     let mut checked = 0;
-    for row in june.rows.iter().filter(|r| r.source == "records") {
+    for row in june.rows.iter().filter(|r| r.source.id() == "records") {
         let want: i64 = records
             .iter()
             .filter(|x| {
@@ -231,7 +231,7 @@ fn totals_written_part_way_through_an_import_still_add_up(t: &TestDb) {
         .unwrap();
     let record = |k: usize| db::records::NewRecord {
         base_id: base.id,
-        indicator: "platform_uploads".into(),
+        indicator: basewatch::domain::Indicator::PlatformUploads,
         occurred_on: date(&format!("{}-{:02}-01", 2020 + k % 5, k % 12 + 1)),
         year: 2020 + (k % 5) as i32,
         quantity: 2,
@@ -265,7 +265,10 @@ fn totals_written_part_way_through_an_import_still_add_up(t: &TestDb) {
     );
     let y2021 =
         db::records::totals_for_year(&mut db, 2021, date("2021-12-31"), Some(&[base.id])).unwrap();
-    assert_eq!(y2021, vec![(base.id, "platform_uploads".to_string(), 16)]);
+    assert_eq!(
+        y2021,
+        vec![(base.id, basewatch::domain::Indicator::PlatformUploads, 16)]
+    );
 }
 
 on_both_backends!(

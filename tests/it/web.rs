@@ -294,13 +294,13 @@ fn staff_record_acceptance_and_only_staff_can(t: &TestDb) {
     let b = basewatch::db::bases::find_by_code(&mut db, "SAMPLE-011")
         .unwrap()
         .unwrap();
-    assert_eq!(b.status, "accepting");
+    assert_eq!(b.status.id(), "accepting");
     assert_eq!(form(&staff, "passed").status, 303);
     let b = basewatch::db::bases::find_by_code(&mut db, "SAMPLE-011")
         .unwrap()
         .unwrap();
     assert_eq!(
-        (b.status.as_str(), b.cycle_start.to_string().as_str()),
+        (b.status.id(), b.cycle_start.to_string().as_str()),
         ("building", "2026-11-28")
     );
     let history = basewatch::db::bases::status_history(&mut db, b.id).unwrap();
