@@ -44,6 +44,9 @@ pub struct Settings {
     pub rectification_days: u32,
     /// Largest import file accepted over HTTP; a larger upload gets 413.
     pub max_upload_bytes: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses
+    /// or CIDR networks); empty: the peer is the client.
+    pub trusted_proxies: Vec<crate::web::throttle::Net>,
 }
 
 /// Default upload limit: 64 MiB, far above a province's yearly files.
@@ -68,6 +71,7 @@ struct FileSettings {
     inbox_dir: Option<PathBuf>,
     rectification_days: Option<u32>,
     max_upload_bytes: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -260,7 +264,31 @@ impl Settings {
                 }
             },
         };
+        let trusted_proxies = match env("BASEWATCH_TRUSTED_PROXIES")
+            .map(|v| {
+                let list = v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                (list.collect::<Vec<_>>(), "BASEWATCH_TRUSTED_PROXIES".to_string())
+            })
+            .or_else(|| {
+                fs.trusted_proxies
+                    .map(|l| (l, format!("{source_name}: trusted_proxies")))
+            }) {
+            None => Vec::new(),
+            Some((list, src)) => list
+                .iter()
+                .map(|s| {
+                    crate::web::throttle::Net::parse(s).ok_or_else(|| AppError::Config {
+                        source_name: src.clone(),
+                        key: "trusted_proxies".into(),
+                        message: format!(
+                            "“{s}”不是 IP 地址或 CIDR 网段 (expected an address or a CIDR network such as 10.0.0.0/8)"
+                        ),
+                    })
+                })
+                .collect::<AppResult<Vec<_>>>()?,
+        };
         Ok(Settings {
+            trusted_proxies,
             rectification_days,
             max_upload_bytes,
             database_url,
@@ -300,6 +328,7 @@ impl Settings {
             inbox_dir: data_dir.join("inbox"),
             rectification_days: crate::lifecycle::RECTIFICATION_DAYS,
             max_upload_bytes: MAX_UPLOAD_BYTES,
+            trusted_proxies: Vec::new(),
         })
     }
 }
@@ -314,7 +343,8 @@ fn validate_database_url(url: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "“{url}”不是 sqlite://文件 或 postgres://… 形式的地址 (expected sqlite://FILE or postgres://…)"
+            "“{}”不是 sqlite://文件 或 postgres://… 形式的地址 (expected sqlite://FILE or postgres://…)",
+            crate::db::redact(url)
         ))
     }
 }

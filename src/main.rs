@@ -428,18 +428,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             // One read of the register serves every year of the range.
             let bases = basewatch::db::bases::all(&mut db)?;
-            let mut cards = Vec::new();
-            for y in year {
-                let card = compliance::evaluate_bases(
-                    &mut db,
-                    &settings.rulebook,
-                    y,
-                    as_of,
-                    basewatch::today(),
-                    &bases,
-                )?;
-                compliance::store(&mut db, &card)?;
-                cards.push(card);
+            let cards = compliance::evaluate_years(
+                &settings.database_url,
+                &settings.rulebook,
+                year,
+                as_of,
+                basewatch::today(),
+                &bases,
+            )?;
+            for card in &cards {
+                compliance::store(&mut db, card)?;
             }
             match format {
                 OutputFormat::Table => {

@@ -168,15 +168,53 @@ pub fn add_user(db: &mut Db, a: &NewAccount) -> AppResult<i64> {
     )
 }
 
-/// Check a username and password.
-pub fn login(db: &mut Db, username: &str, password: &str) -> AppResult<Option<Caller>> {
+/// The longest username or password a sign-in hashes; anything longer
+/// fails without a hash.
+pub const MAX_CREDENTIAL: usize = 256;
+
+/// Constant-time comparison of two secrets (tokens, digests).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A browser's proof that it signed in to `u` before: kept in a long-lived
+/// cookie, it spares the account's owner the throttle that slows guesses
+/// from elsewhere. Derived from the stored hash, so a new password (or a
+/// deleted account) voids every device.
+pub fn device_token(u: &db::users::User) -> String {
+    let mut h = Sha256::new();
+    h.update(b"basewatch device\0");
+    h.update(u.id.to_le_bytes());
+    h.update(u.password_hash.as_bytes());
+    format!("{}.{}", u.id, crate::ingest::hex(&h.finalize()))
+}
+
+/// Whether `token` is a device token of the account `username`.
+pub fn is_device_of(db: &mut Db, username: &str, token: &str) -> AppResult<bool> {
+    if token.len() > 100 || username.len() > MAX_CREDENTIAL {
+        return Ok(false);
+    }
+    Ok(match db::users::find_by_username(db, username.trim())? {
+        Some(u) => same_secret(&device_token(&u), token),
+        None => false,
+    })
+}
+
+/// Sign in: the caller and a device token for its browser, or `None`.
+pub fn sign_in(db: &mut Db, username: &str, password: &str) -> AppResult<Option<(Caller, String)>> {
+    if username.len() > MAX_CREDENTIAL || password.len() > MAX_CREDENTIAL {
+        return Ok(None);
+    }
     match db::users::find_by_username(db, username.trim())? {
         Some(u) if verify_password(password, &u.password_hash) => {
-            Ok(Some(Caller::from_user(db, &u)?))
+            Ok(Some((Caller::from_user(db, &u)?, device_token(&u))))
         }
         Some(_) => Ok(None),
         None => {
-            // Spend the same time as a real check, so timing does not reveal usernames.
             let _ = verify_password(password, DUMMY_HASH);
             Ok(None)
         }

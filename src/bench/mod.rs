@@ -117,7 +117,7 @@ pub fn web(seconds: u32, connections: u32, today: NaiveDate) -> AppResult<String
     let mut db = Db::connect(&url)?;
     let province = crate::demo::load(&mut db, &settings, dir.path(), today)?;
     crate::demo::create_accounts(&mut db, &province)?;
-    let caller = access::login(&mut db, "province", crate::demo::DEMO_PASSWORD)?
+    let (caller, _) = access::sign_in(&mut db, "province", crate::demo::DEMO_PASSWORD)?
         .ok_or_else(|| AppError::Invalid("demo account".into()))?;
     let (token, _) = access::start_session(&mut db, &caller, 12)?;
     let cookie = format!("bw_session={token}");

@@ -192,19 +192,21 @@ pub fn evaluate_bases(
             targets.lazy(),
             [col("base_type")],
             [col("base_type")],
-            JoinArgs::new(JoinType::Inner),
+            // Bases in code order, each with its indicators in the
+            // rulebook's order: the rows come out sorted, with no sort.
+            ordered(JoinType::Inner, MaintainOrderJoin::LeftRight),
         )
         .join(
             declared.lazy(),
             keys.clone(),
             keys.clone(),
-            JoinArgs::new(JoinType::Left),
+            ordered(JoinType::Left, MaintainOrderJoin::Left),
         )
         .join(
             recorded.lazy(),
             keys.clone(),
             keys,
-            JoinArgs::new(JoinType::Left),
+            ordered(JoinType::Left, MaintainOrderJoin::Left),
         )
         .with_columns([
             when(col(first).is_not_null())
@@ -259,9 +261,7 @@ pub fn evaluate_bases(
     } else {
         lf = lf.with_columns([lit(NULL).cast(DataType::String).alias("pace")]);
     }
-    let mut df = lf
-        .sort(["rank", "ind_order"], SortMultipleOptions::default())
-        .collect()?;
+    let mut df = lf.collect()?;
     // One chunk per column, so reading row k is an index, not a search.
     df.rechunk_mut();
 
@@ -272,6 +272,53 @@ pub fn evaluate_bases(
         rulebook: rulebook.label(),
         rows: rows_from_frame(&df, year, bases)?,
     })
+}
+
+/// Evaluate each year of `years` for `bases`, in order. Years are
+/// independent, so they are computed side by side on up to one connection
+/// per core (each worker opens its own to `database_url`).
+pub fn evaluate_years(
+    database_url: &str,
+    rulebook: &Rulebook,
+    years: std::ops::RangeInclusive<i32>,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+    bases: &[Base],
+) -> AppResult<Vec<Scorecard>> {
+    let years: Vec<i32> = years.collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.min(years.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(usize, Scorecard)>> = std::sync::Mutex::default();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| -> AppResult<()> {
+                    let mut db = Db::connect_only(database_url)?;
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&y) = years.get(k) else {
+                            return Ok(());
+                        };
+                        let card = evaluate_bases(&mut db, rulebook, y, as_of, today, bases)?;
+                        if let Ok(mut d) = done.lock() {
+                            d.push((k, card));
+                        }
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join()
+                .map_err(|_| AppError::Compute("evaluation thread panicked".into()))??;
+        }
+        Ok::<(), AppError>(())
+    })?;
+    let mut done = done
+        .into_inner()
+        .map_err(|_| AppError::Compute("evaluation results lost".into()))?;
+    done.sort_by_key(|(k, _)| *k);
+    Ok(done.into_iter().map(|(_, c)| c).collect())
 }
 
 /// Store a scorecard as an evaluation; returns its id. A scorecard identical
@@ -314,9 +361,8 @@ pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
 }
 
 /// The bases due in `year`: from their first evaluated year on, and not in
-/// the years after they were revoked or lapsed. `base_idx` is the base's
-/// place in `all` (the rows take their names from there), `rank` its place
-/// in code order (the rows are sorted by it).
+/// the years after they were revoked or lapsed, in code order. `base_idx`
+/// is the base's place in `all` (the rows take their names from there).
 fn bases_frame(all: &[Base], rulebook: &Rulebook, year: i32) -> AppResult<DataFrame> {
     let mut due: Vec<u32> = (0..all.len())
         .filter(|&k| {
@@ -328,35 +374,41 @@ fn bases_frame(all: &[Base], rulebook: &Rulebook, year: i32) -> AppResult<DataFr
         .collect();
     due.sort_by(|x, y| all[*x as usize].code.cmp(&all[*y as usize].code));
     let n = due.len();
-    let (mut idx, mut rank, mut id, mut ty) = (
-        Vec::with_capacity(n),
+    let (mut idx, mut id, mut ty) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for (r, k) in due.into_iter().enumerate() {
+    for k in due {
         let b = &all[k as usize];
         idx.push(k);
-        rank.push(r as u32);
         id.push(b.id);
         ty.push(b.base_type.id());
     }
     Ok(DataFrame::new_infer_height(vec![
         Column::new("base_idx".into(), idx),
-        Column::new("rank".into(), rank),
         Column::new("base_id".into(), id),
         Column::new("base_type".into(), ty),
     ])?)
 }
 
-/// The rulebook's targets, with the most a base can still add in the time
+fn ordered(how: JoinType, order: MaintainOrderJoin) -> JoinArgs {
+    let mut args = JoinArgs::new(how);
+    args.maintain_order = order;
+    args
+}
+
+/// The rulebook's targets (each type's in the order of the indicators),
+/// with the most a base can still add in the time
 /// left (`share_left` of a year's target; at least one activity while any
 /// time is left, since counts are whole).
 fn targets_frame(rulebook: &Rulebook, share_left: f64) -> AppResult<DataFrame> {
     let (mut ty, mut ind, mut target, mut order, mut capacity) =
         (vec![], vec![], vec![], vec![], vec![]);
     for t in BaseType::ALL {
-        for (i, n) in rulebook.targets(t) {
+        let mut targets: Vec<_> = rulebook.targets(t).iter().collect();
+        targets.sort_by_key(|(i, _)| indicator_position(*i));
+        for (i, n) in targets {
             ty.push(t.id());
             ind.push(i.id());
             target.push(i64::from(*n));

@@ -26,45 +26,79 @@ pub const CSV_HEADER: [&str; 11] = [
 ];
 
 /// Write the rows as CSV with [`CSV_HEADER`]; `actual` is empty when not reported.
-pub fn write_csv(card: &Scorecard, out: impl Write) -> csv::Result<()> {
+pub fn write_csv(card: &Scorecard, out: impl Write) -> std::io::Result<()> {
     write_csv_years(std::slice::from_ref(card), out)
 }
 
 /// Several years in one CSV: one header, the years in the order given.
-pub fn write_csv_years(cards: &[Scorecard], out: impl Write) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(256 * 1024, out));
-    w.write_record(CSV_HEADER)?;
-    // Numbers are formatted on the stack: hundreds of thousands of rows
-    // should not cost four allocations each.
-    let num = |w: &mut csv::Writer<_>, v: Option<i64>| -> csv::Result<()> {
-        let mut buf = [0u8; 24];
-        let mut rest = &mut buf[..];
-        if let Some(v) = v {
-            let _ = std::io::Write::write_fmt(&mut rest, format_args!("{v}"));
-        }
-        let used = 24 - rest.len();
-        w.write_field(&buf[..used])
-    };
+/// Lines are built in one buffer (no allocation per row or field) and
+/// written in large blocks.
+pub fn write_csv_years(cards: &[Scorecard], mut out: impl Write) -> std::io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(512 * 1024);
+    buf.extend_from_slice(CSV_HEADER.join(",").as_bytes());
+    buf.push(b'\n');
+    let mut ints = itoa::Buffer::new();
     for r in cards.iter().flat_map(|c| &c.rows) {
-        for text in [
-            &r.base_code,
-            &r.base_name,
-            r.base_type.id(),
-            r.city.as_str(),
-        ] {
-            w.write_field(text)?;
+        csv_text(&mut buf, &r.base_code);
+        buf.push(b',');
+        csv_text(&mut buf, &r.base_name);
+        buf.push(b',');
+        buf.extend_from_slice(r.base_type.id().as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(r.city.as_str().as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(ints.format(r.year).as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(r.indicator.id().as_bytes());
+        buf.push(b',');
+        if let Some(a) = r.actual {
+            buf.extend_from_slice(ints.format(a).as_bytes());
         }
-        num(&mut w, Some(i64::from(r.year)))?;
-        w.write_field(r.indicator.id())?;
-        num(&mut w, r.actual)?;
-        num(&mut w, Some(r.target))?;
-        num(&mut w, Some(r.gap))?;
-        w.write_field(bool_str(r.met))?;
-        w.write_field(bool_str(r.base_pass))?;
-        w.write_record(None::<&[u8]>)?;
+        buf.push(b',');
+        buf.extend_from_slice(ints.format(r.target).as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(ints.format(r.gap).as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(bool_str(r.met).as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(bool_str(r.base_pass).as_bytes());
+        buf.push(b'\n');
+        if buf.len() >= 256 * 1024 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
     }
-    w.flush()?;
-    Ok(())
+    out.write_all(&buf)?;
+    out.flush()
+}
+
+/// One CSV text field: quoted when it holds a comma, quote or line break;
+/// and when a spreadsheet would take it for a formula (it begins with `=`,
+/// `+`, `-`, `@`, tab or CR: `=HYPERLINK(…)` as a base name), prefixed with
+/// an apostrophe so that it stays text.
+pub fn csv_text(buf: &mut Vec<u8>, s: &str) {
+    let formula = matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    let quote = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    if quote {
+        buf.push(b'"');
+    }
+    if formula {
+        buf.push(b'\'');
+    }
+    if quote {
+        for b in s.bytes() {
+            if b == b'"' {
+                buf.push(b'"');
+            }
+            buf.push(b);
+        }
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(s.as_bytes());
+    }
 }
 
 /// Write the rows as a JSON array (the same rows the API serves).
@@ -374,6 +408,38 @@ mod tests {
         for name in book.sheet_names() {
             assert_eq!(book.worksheet_range(&name).unwrap().height(), 1, "{name}");
         }
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text() {
+        let cell = |v: &str| {
+            let mut b = Vec::new();
+            csv_text(&mut b, v);
+            String::from_utf8(b).unwrap()
+        };
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        for v in ["+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(
+                cell(v).trim_start_matches('"').starts_with('\''),
+                "{v:?}: {}",
+                cell(v)
+            );
+        }
+        assert_eq!(cell("郑州某基地"), "郑州某基地");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+
+        let mut r = row("A-1", "iar", "platform_uploads", Some(-3), 20);
+        r.base_name = "=cmd|' /C calc'!A0".into();
+        let mut out = Vec::new();
+        write_csv(&card(vec![r]), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let rec = rd.records().next().unwrap().unwrap();
+        assert_eq!(&rec[1], "'=cmd|' /C calc'!A0");
+        assert_eq!(&rec[6], "-3", "numbers are not touched");
     }
 
     #[test]

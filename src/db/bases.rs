@@ -11,7 +11,11 @@ use super::{now, with_conn, Db, Scope};
 use crate::domain::{BaseType, Channel, City, Status};
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+/// A base as the program uses it (the row's bookkeeping timestamps stay in
+/// the table: nothing reads them, and parsing them was a quarter of loading
+/// the register).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = t)]
 pub struct Base {
     pub id: i64,
     pub code: String,
@@ -27,8 +31,6 @@ pub struct Base {
     pub status: Status,
     pub status_since: NaiveDate,
     pub cycle_start: NaiveDate,
-    pub created_at: chrono::NaiveDateTime,
-    pub updated_at: chrono::NaiveDateTime,
 }
 
 /// The register fields of one base, as imported.
@@ -66,15 +68,15 @@ pub struct StatusChange {
 
 /// Every base, ordered by code.
 pub fn all(db: &mut Db) -> AppResult<Vec<Base>> {
-    Ok(with_conn!(db, c => t::table.order(t::code).load::<Base>(c))?)
+    Ok(with_conn!(db, c => t::table.order(t::code).select(Base::as_select()).load(c))?)
 }
 
 /// The bases `scope` may see, ordered by code.
 pub fn in_scope(db: &mut Db, scope: Scope) -> AppResult<Vec<Base>> {
     Ok(with_conn!(db, c => match scope {
-        Scope::All => t::table.order(t::code).load::<Base>(c),
-        Scope::Unit(u) => t::table.filter(t::unit_id.eq(u)).order(t::code).load::<Base>(c),
-        Scope::Base(b) => t::table.filter(t::id.eq(b)).order(t::code).load::<Base>(c),
+        Scope::All => t::table.order(t::code).select(Base::as_select()).load(c),
+        Scope::Unit(u) => t::table.filter(t::unit_id.eq(u)).order(t::code).select(Base::as_select()).load(c),
+        Scope::Base(b) => t::table.filter(t::id.eq(b)).order(t::code).select(Base::as_select()).load(c),
     })?)
 }
 
@@ -88,7 +90,9 @@ pub fn find_in_scope(db: &mut Db, code: &str, scope: Scope) -> AppResult<Option<
 }
 
 pub fn find_by_code(db: &mut Db, code: &str) -> AppResult<Option<Base>> {
-    Ok(with_conn!(db, c => t::table.filter(t::code.eq(code)).first::<Base>(c).optional())?)
+    Ok(
+        with_conn!(db, c => t::table.filter(t::code.eq(code)).select(Base::as_select()).first(c).optional())?,
+    )
 }
 
 /// code → (id, base_type) for every base: what imports look codes up in.

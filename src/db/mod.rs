@@ -167,8 +167,9 @@ impl Db {
 
 /// The URL with any password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
+    // user:password@ in the authority.
+    let mut out = match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s && !url[s + 3..at].contains('/') => {
             let creds = &url[s + 3..at];
             match creds.split_once(':') {
                 Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
@@ -176,7 +177,32 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    };
+    // password=… (and other secrets) in the query string, any case.
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _))
+                    if [
+                        "password",
+                        "passwd",
+                        "pass",
+                        "sslpassword",
+                        "secret",
+                        "token",
+                    ]
+                    .contains(&k.to_ascii_lowercase().as_str()) =>
+                {
+                    format!("{k}=***")
+                }
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", parts.join("&"));
     }
+    out
 }
 
 /// Current time in UTC, as stored in TIMESTAMP columns.

@@ -519,26 +519,26 @@ pub fn totals_for_year(
     as_of: NaiveDate,
     only: Option<&[i64]>,
 ) -> AppResult<Vec<(i64, Indicator, i64)>> {
-    // One pass over the year's totals: they are the answer unless a record
-    // of the year is dated after `as_of` (only inside a running year).
-    let totals: Vec<(i64, Indicator, i64, NaiveDate)> = with_conn!(db, c => {
-        let mut q = tt::table
-            .filter(tt::year.eq(year))
-            .filter(tt::records.gt(0))
-            .select((tt::base_id, tt::indicator, tt::quantity, tt::last_on))
-            .into_boxed();
-        if let Some(ids) = only {
-            q = q.filter(tt::base_id.eq_any(ids));
-        }
-        q.load(c)
-    })?;
-    if totals.iter().all(|t| t.3 <= as_of) {
-        return Ok(totals
-            .into_iter()
-            .map(|(base, ind, qty, _)| (base, ind, qty))
-            .collect());
+    // The year's totals are the answer unless a record of the year is dated
+    // after `as_of` (only inside a running year): one look at the latest date.
+    let latest: Option<NaiveDate> = with_conn!(db, c => tt::table
+        .filter(tt::year.eq(year))
+        .filter(tt::records.gt(0))
+        .select(diesel::dsl::max(tt::last_on))
+        .first(c))?;
+    if latest.is_none_or(|d| d <= as_of) {
+        return Ok(with_conn!(db, c => {
+            let mut q = tt::table
+                .filter(tt::year.eq(year))
+                .filter(tt::records.gt(0))
+                .select((tt::base_id, tt::indicator, tt::quantity))
+                .into_boxed();
+            if let Some(ids) = only {
+                q = q.filter(tt::base_id.eq_any(ids));
+            }
+            q.load(c)
+        })?);
     }
-    drop(totals);
     Ok(with_conn!(db, c => {
         let mut q = t::table
             .filter(t::year.eq(year))

@@ -75,12 +75,24 @@ fn import_inbox(db: &mut Db, settings: &Settings, today: NaiveDate) -> AppResult
             .unwrap_or_default()
     };
     let list = |d: &std::path::Path| -> AppResult<Vec<std::path::PathBuf>> {
-        let mut files: Vec<_> = std::fs::read_dir(d)
+        // Regular files only: a symbolic link dropped in the inbox could point
+        // anywhere on the server (and is never moved or imported).
+        let mut files = Vec::new();
+        for e in std::fs::read_dir(d)
             .map_err(|e| AppError::io(d, e))?
             .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect();
+        {
+            match e.file_type() {
+                Ok(t) if t.is_file() => files.push(e.path()),
+                Ok(t) if t.is_symlink() => {
+                    tracing::warn!(
+                        "import-inbox: {} is a symbolic link; not followed",
+                        e.path().display()
+                    );
+                }
+                _ => {}
+            }
+        }
         files.sort();
         Ok(files)
     };

@@ -274,10 +274,7 @@ async fn imports(
     if caller.role != Role::Province {
         return Err(WebError::NotFound);
     }
-    let body = match upload_body(&req, &state, payload).await? {
-        Ok(body) => body,
-        Err(too_large) => return Ok(too_large),
-    };
+    let body = upload_body(&req, &state, payload).await?;
     let (status, report) = import_upload(
         &state,
         caller.username.clone(),

@@ -1,8 +1,9 @@
 //! Login, logout and who is calling: session cookies (HttpOnly, SameSite=Lax,
 //! Secure when configured) with a per-session CSRF token for pages, bearer
-//! tokens for the API, and a limit on failed logins.
+//! tokens for the API, and sign-in through the [`super::throttle`].
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,53 +12,27 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::html::{esc, page};
+use super::throttle::Refusal;
 use super::{blocking, AppState, WebError};
 use crate::access::{self, Caller, Role};
 
 pub const SESSION_COOKIE: &str = "bw_session";
 const LOGIN_CSRF_COOKIE: &str = "bw_login_csrf";
+const DEVICE_COOKIE: &str = "bw_device";
 const SESSION_HOURS: i64 = 12;
-const MAX_FAILURES: usize = 5;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// A device cookie is kept for a year.
+const DEVICE_DAYS: i64 = 365;
+/// The sign-in form is small; a larger body is refused unread.
+pub const LOGIN_FORM_LIMIT: usize = 4 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout));
-}
-
-/// Failed logins per username and per client address, in a sliding window.
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl LoginLimiter {
-    fn blocked(&self, keys: &[String]) -> bool {
-        let Ok(mut m) = self.failures.lock() else {
-            return true;
-        };
-        let now = Instant::now();
-        keys.iter().any(|k| {
-            let v = m.entry(k.clone()).or_default();
-            v.retain(|t| now.duration_since(*t) < WINDOW);
-            v.len() >= MAX_FAILURES
-        })
-    }
-    fn fail(&self, keys: &[String]) {
-        if let Ok(mut m) = self.failures.lock() {
-            for k in keys {
-                m.entry(k.clone()).or_default().push(Instant::now());
-            }
-        }
-    }
-    fn clear(&self, keys: &[String]) {
-        if let Ok(mut m) = self.failures.lock() {
-            for k in keys {
-                m.remove(k);
-            }
-        }
-    }
+    cfg.service(
+        web::resource("/login")
+            .app_data(web::FormConfig::default().limit(LOGIN_FORM_LIMIT))
+            .route(web::get().to(login_form))
+            .route(web::post().to(login)),
+    )
+    .route("/logout", web::post().to(logout));
 }
 
 /// Recently seen sessions, so that a page view needs no database round trip
@@ -155,14 +130,7 @@ pub async fn api_caller(
         .ok_or(WebError::Unauthorized)
 }
 
-/// Constant-time comparison of two tokens.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+use crate::access::same_secret as same;
 
 /// Refuse a state-changing request whose CSRF token is missing or wrong.
 pub fn check_csrf(s: &Session, sent: Option<&str>) -> Result<(), WebError> {
@@ -179,12 +147,42 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+/// Only a path on this site is followed after login: it starts with one `/`
+/// and holds no control character, space or backslash (browsers drop tabs
+/// and newlines, so `/\t/evil.example` would become `//evil.example`).
+/// Other characters are percent-encoded, so the header is always valid.
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(n) = next else {
+        return "/".into();
+    };
+    let bad = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+    if !n.starts_with('/') || n.starts_with("//") || n.chars().any(bad) || n.len() > 2048 {
+        return "/".into();
     }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// The caller's address, through the configured trusted proxies.
+pub fn client_addr(req: &HttpRequest, state: &AppState) -> IpAddr {
+    let peer = req
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let xff = req
+        .headers()
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok());
+    super::throttle::client_ip(peer, xff, &state.settings.trusted_proxies)
 }
 
 fn login_page(next: &str, csrf: &str, error: Option<&str>) -> String {
@@ -260,31 +258,45 @@ async fn login(
             actix_web::http::StatusCode::BAD_REQUEST,
         ));
     }
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let keys = [
-        format!("u:{}", form.username.trim().to_lowercase()),
-        format!("ip:{ip}"),
-    ];
-    if state.limiter.blocked(&keys) {
-        return Ok(retry(
-            "登录失败次数过多，请 15 分钟后再试 (too many failed logins)",
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-        ));
-    }
+    let addr = client_addr(&req, &state);
+    let device = req
+        .cookie(DEVICE_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() <= 100);
+    let known_device = match device {
+        Some(d) => {
+            let u = form.username.clone();
+            blocking(&state, move |db| access::is_device_of(db, &u, &d)).await?
+        }
+        None => false,
+    };
+    // Counted before the hash; refused without one.
+    let attempt = match state.throttle.attempt(&form.username, addr, known_device) {
+        Ok(a) => a,
+        Err(Refusal::TooMany) => {
+            return Ok(retry(
+                "登录失败次数过多，请 15 分钟后再试 (too many failed logins)",
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            ))
+        }
+        Err(Refusal::Busy) => {
+            return Ok(retry(
+                "登录请求过多，请稍后再试 (too many sign-ins at once, try again)",
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            ))
+        }
+    };
     let (username, password) = (form.username.clone(), form.password.clone());
-    let caller = blocking(&state, move |db| access::login(db, &username, &password)).await?;
-    let Some(caller) = caller else {
-        state.limiter.fail(&keys);
-        tracing::info!("failed login for {}", form.username.trim());
+    let signed = blocking(&state, move |db| access::sign_in(db, &username, &password)).await?;
+    let Some((caller, device)) = signed else {
+        drop(attempt);
+        tracing::info!("failed login from {addr}");
         return Ok(retry(
             "用户名或密码错误 (wrong username or password)",
             actix_web::http::StatusCode::UNAUTHORIZED,
         ));
     };
-    state.limiter.clear(&keys);
+    attempt.succeeded();
     let c2 = caller.clone();
     let (token, _) = blocking(&state, move |db| {
         access::start_session(db, &c2, SESSION_HOURS)
@@ -298,11 +310,19 @@ async fn login(
         .secure(state.settings.cookie_secure)
         .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
         .finish();
+    let device = Cookie::build(DEVICE_COOKIE, device)
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.cookie_secure)
+        .max_age(actix_web::cookie::time::Duration::days(DEVICE_DAYS))
+        .finish();
     let mut gone = login_csrf_cookie("", state.settings.cookie_secure);
     gone.make_removal();
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", target))
         .cookie(cookie)
+        .cookie(device)
         .cookie(gone)
         .finish())
 }

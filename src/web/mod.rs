@@ -7,16 +7,20 @@
 //! charts are cached until the data under them changes ([`cache`]).
 
 mod api;
+mod assets;
 mod auth;
+pub mod body;
 pub mod cache;
 mod html;
 mod pages;
 mod paging;
+pub mod throttle;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use chrono::NaiveDate;
@@ -33,7 +37,7 @@ pub struct AppState {
     pub pool: Arc<Pool>,
     pub dashboards: Dashboards,
     pub cache: cache::Cache,
-    pub limiter: auth::LoginLimiter,
+    pub throttle: throttle::Throttle,
     pub sessions: auth::SessionCache,
     /// Pretend today is this date (demo and tests); `None`: today in Asia/Shanghai.
     pub today: Option<NaiveDate>,
@@ -56,7 +60,7 @@ impl AppState {
             pool,
             dashboards,
             cache: cache::Cache::default(),
-            limiter: auth::LoginLimiter::default(),
+            throttle: throttle::Throttle::default(),
             sessions: auth::SessionCache::default(),
             today,
         })
@@ -70,16 +74,29 @@ impl AppState {
 /// Start the server on `listener` (port 0 in tests).
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
-    let body_limit = usize::try_from(state.settings.max_upload_bytes).unwrap_or(usize::MAX);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(body_limit))
+            // Every body an extractor reads is a small form; uploads are
+            // read by `body::read` after the caller was checked.
+            .app_data(web::PayloadConfig::new(body::FORM_LIMIT))
+            .app_data(web::FormConfig::default().limit(body::FORM_LIMIT))
             // `?year=abc` and the like: a 400 that says so, in the API's error shape.
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 WebError::BadRequest(format!("查询参数无效 (invalid query): {e}")).into()
             }))
+            .wrap_fn(|req, srv| {
+                let private = req.headers().contains_key("Authorization")
+                    || req.cookie(auth::SESSION_COOKIE).is_some();
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    assets::secure_headers(res.headers_mut(), private);
+                    Ok(res)
+                }
+            })
             .route("/healthz", web::get().to(healthz))
+            .configure(assets::routes)
             .configure(auth::routes)
             .configure(pages::routes)
             .service(web::scope("/api/v1").configure(api::routes))
@@ -117,6 +134,11 @@ pub enum WebError {
     /// The rules forbid it in the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The body is over its limit.
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("请求体未能按时传完 (the request body did not arrive in time)")]
+    Timeout,
     #[error("请求过于频繁，请稍后再试 (too many attempts, try again later)")]
     TooMany,
     #[error("服务器内部错误 (internal error)")]
@@ -145,6 +167,8 @@ impl ResponseError for WebError {
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Timeout => StatusCode::REQUEST_TIMEOUT,
             WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

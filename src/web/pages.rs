@@ -302,7 +302,7 @@ fn year_selector(action: &str, year: i32, years: &[i32], extra: &str) -> String 
         ));
     }
     format!(
-        r#"<form class="filters" method="get" action="{action}"><label>考核年度 <select name="year" onchange="this.form.submit()">{opts}</select></label><noscript><button>查看</button></noscript>{extra}</form>"#
+        r#"<form class="filters" method="get" action="{action}"><label>考核年度 <select name="year" data-autosubmit>{opts}</select></label><noscript><button>查看</button></noscript>{extra}</form>"#
     )
 }
 
@@ -398,7 +398,7 @@ fn overview_panel(
                         esc(&x.label),
                         format!("{}", x.value),
                         format!(
-                            r#"<div class="bar"><span style="width:{:.0}%"></span></div>"#,
+                            r#"<svg class="bar" viewBox="0 0 100 14" preserveAspectRatio="none"><rect width="{:.0}" height="14"/></svg>"#,
                             x.value / max * 100.0
                         ),
                     ]
@@ -1494,16 +1494,11 @@ async fn imports_page(
     let body = format!(
         r#"<section class="panel"><h2>上传模板文件</h2>
 <p>支持 CSV（UTF-8 或 GBK）、XLSX、JSON。文件有任何一行不合格即整体拒绝，数据库不作修改，并列出每处问题所在的行和列。</p>
-<form id="upload"><input type="file" id="file" required accept=".csv,.xlsx,.json"> <button type="submit">上传并导入</button></form>
+<form id="upload" data-csrf="{}"><input type="file" id="file" required accept=".csv,.xlsx,.json"> <button type="submit">上传并导入</button></form>
 <pre class="report" id="report" hidden></pre>
 <h2>下载空白模板</h2><p><a href="/templates/register.xlsx">基地名册.xlsx</a> · <a href="/templates/yearly_counts.xlsx">年度指标表.xlsx</a> · <a href="/templates/activity_records.xlsx">活动明细.xlsx</a></p></section>
-<section class="panel"><h2>导入记录</h2>{}</section>
-<script>
-document.getElementById('upload').addEventListener('submit',function(e){{e.preventDefault();
-var f=document.getElementById('file').files[0];if(!f)return;var out=document.getElementById('report');out.hidden=false;out.textContent='导入中……';
-fetch('/imports/upload?filename='+encodeURIComponent(f.name),{{method:'POST',body:f,headers:{{'X-CSRF-Token':'{}'}}}})
-.then(function(r){{return r.json();}}).then(function(j){{out.textContent=j.text||j.error;}}).catch(function(err){{out.textContent='上传失败：'+err;}});}});
-</script>"#,
+<section class="panel"><h2>导入记录</h2>{}</section>"#,
+        esc(&s.csrf),
         log_list(
             &pager,
             "/imports",
@@ -1527,8 +1522,7 @@ fetch('/imports/upload?filename='+encodeURIComponent(f.name),{{method:'POST',bod
                 ("行数", None)
             ],
             &rows
-        ),
-        esc(&s.csrf)
+        )
     );
     Ok(html(page("数据导入", Some((&s.caller, &s.csrf)), &body)))
 }
@@ -1561,6 +1555,7 @@ pub async fn import_upload(
     let report = blocking(state, move |db| {
         let dir = st.settings.data_dir.join("uploads");
         std::fs::create_dir_all(&dir).map_err(|e| AppError::io(&dir, e))?;
+        remove_stale_uploads(&dir);
         let tmp = tempfile::Builder::new()
             .prefix("upload-")
             .tempdir_in(&dir)
@@ -1584,41 +1579,37 @@ pub async fn import_upload(
     Ok((status, report))
 }
 
-/// The upload's body, or a 413 answer in Chinese when it is over
-/// `max_upload_bytes`: refused by its Content-Length before reading, or as
-/// soon as the bytes received pass the limit; nothing is stored either way.
+/// Remove what a process that died during an import left in `dir` (each
+/// upload's folder is removed when its import ends): folders older than a day.
+fn remove_stale_uploads(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        let ours = e.file_name().to_string_lossy().starts_with("upload-");
+        if ours && old && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// An upload's body, read within `max_upload_bytes` and the upload time
+/// (413 or 408 in Chinese otherwise; nothing is stored either way). Nothing
+/// touches the disk before the whole body has arrived.
 pub async fn upload_body(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     payload: web::Payload,
-) -> Result<Result<web::Bytes, HttpResponse>, WebError> {
-    let limit = state.settings.max_upload_bytes;
-    let too_large = || {
-        HttpResponse::PayloadTooLarge().json(serde_json::json!({
-            "error": format!(
-                "文件过大：上传文件不能超过 {limit} 字节（{:.1} MiB），未作任何导入 (the file is over the upload limit of {limit} bytes; nothing was imported)",
-                limit as f64 / (1024.0 * 1024.0)
-            )
-        }))
-    };
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Ok(Err(too_large()));
-    }
-    match payload
-        .to_bytes_limited(usize::try_from(limit).unwrap_or(usize::MAX))
-        .await
-    {
-        Ok(Ok(body)) => Ok(Ok(body)),
-        Ok(Err(_)) => Err(WebError::BadRequest(
-            "上传中断，请重试 (the upload was interrupted)".into(),
-        )),
-        Err(_) => Ok(Err(too_large())),
-    }
+) -> Result<web::Bytes, WebError> {
+    let limit = usize::try_from(state.settings.max_upload_bytes).unwrap_or(usize::MAX);
+    super::body::read(req, payload, limit, super::body::UPLOAD_TIME).await
 }
 
 async fn upload(
@@ -1639,10 +1630,7 @@ async fn upload(
             .get("X-CSRF-Token")
             .and_then(|v| v.to_str().ok()),
     )?;
-    let body = match upload_body(&req, &state, payload).await? {
-        Ok(body) => body,
-        Err(too_large) => return Ok(too_large),
-    };
+    let body = upload_body(&req, &state, payload).await?;
     let (status, report) = import_upload(
         &state,
         s.caller.username.clone(),
@@ -1757,13 +1745,13 @@ async fn outbox_page(
             let status = match m.status {
                 MailStatus::Sent => r#"<span class="ok">已发送</span>"#.to_string(),
                 MailStatus::Failed => format!(
-                    r#"<span class="bad">发送失败</span>（{}）<form method="post" action="/outbox/{}/resend" style="display:inline"><input type="hidden" name="csrf" value="{}"><button>重新发送</button></form>"#,
+                    r#"<span class="bad">发送失败</span>（{}）<form method="post" action="/outbox/{}/resend" class="inline"><input type="hidden" name="csrf" value="{}"><button>重新发送</button></form>"#,
                     esc(&m.last_error),
                     m.id,
                     esc(&s.csrf)
                 ),
                 _ if m.attempts > 0 => format!(
-                    r#"<span class="warn">待重试（已试 {} 次：{}）</span><form method="post" action="/outbox/{}/resend" style="display:inline"><input type="hidden" name="csrf" value="{}"><button>立即重试</button></form>"#,
+                    r#"<span class="warn">待重试（已试 {} 次：{}）</span><form method="post" action="/outbox/{}/resend" class="inline"><input type="hidden" name="csrf" value="{}"><button>立即重试</button></form>"#,
                     m.attempts,
                     esc(&m.last_error),
                     m.id,
@@ -2221,12 +2209,17 @@ async fn rectification_page(
     Ok(html(page("整改管理", Some((&s.caller, &s.csrf)), &body)))
 }
 
+/// The order form lists one checkbox per base that failed: at national
+/// scale tens of thousands of codes.
+const ORDER_FORM_LIMIT: usize = 4 * 1024 * 1024;
+
 async fn rectification_order(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let s = staff_only!(req, state);
+    let body = super::body::read(&req, payload, ORDER_FORM_LIMIT, super::body::FORM_TIME).await?;
     let pairs = form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
     check_csrf(&s, get("csrf").as_deref())?;

@@ -435,7 +435,7 @@ impl Session<'_> {
     /// drawn: a real size on the page and shapes inside.
     fn charts(&self) -> Vec<Chart> {
         let v = self.script(
-            "return Array.from(document.querySelectorAll('svg'))\
+            "return Array.from(document.querySelectorAll('svg:not(.bar)'))\
                .filter(s => !s.parentElement.closest('svg'))\
                .map(s => { const r = s.getBoundingClientRect(); \
                  return {w: r.width, h: r.height, \

@@ -203,7 +203,7 @@ fn users_add_reads_the_password_from_stdin_and_token_prints_a_usable_token() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let mut db = t.db();
-    let caller = basewatch::access::login(&mut db, "zz", "a-long-password")
+    let (caller, _) = basewatch::access::sign_in(&mut db, "zz", "a-long-password")
         .unwrap()
         .expect("login works");
     assert_eq!(caller.scope_name, "郑州市科协");
