@@ -319,3 +319,25 @@ mod tests {
         assert_eq!(super::redact("sqlite://a.db"), "sqlite://a.db");
     }
 }
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact;
+
+    #[test]
+    fn a_database_url_never_shows_its_password() {
+        assert_eq!(
+            redact("postgres://bw:s3cret@db.internal/bw"),
+            "postgres://bw:***@db.internal/bw"
+        );
+        assert_eq!(
+            redact("postgres://db.internal/bw?user=bw&password=s3cret&sslmode=require"),
+            "postgres://db.internal/bw?user=bw&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("postgresql://bw@h/db?PassWord=x"),
+            "postgresql://bw@h/db?PassWord=***"
+        );
+        assert_eq!(redact("sqlite://basewatch.db"), "sqlite://basewatch.db");
+    }
+}

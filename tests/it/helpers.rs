@@ -197,6 +197,11 @@ pub struct TestApp {
 pub const PASSWORD: &str = "correct-horse-9";
 
 pub fn spawn_app(t: &TestDb) -> TestApp {
+    spawn_app_with(t, t.settings())
+}
+
+/// As [`spawn_app`], with settings of the test's choosing.
+pub fn spawn_app_with(t: &TestDb, settings: basewatch::config::Settings) -> TestApp {
     use basewatch::access::{add_user, issue_token, NewAccount, Role};
     let mut db = t.db();
     import_sample(t, &mut db);
@@ -220,7 +225,7 @@ pub fn spawn_app(t: &TestDb) -> TestApp {
         .expect("add user");
         tokens.insert(name, issue_token(&mut db, name).expect("token"));
     }
-    let state = basewatch::web::AppState::new(t.settings(), Some(today())).expect("app state");
+    let state = basewatch::web::AppState::new(settings, Some(today())).expect("app state");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     std::thread::spawn(move || {
@@ -243,10 +248,19 @@ pub struct Reply {
     pub location: Option<String>,
     pub content_type: String,
     pub set_cookies: Vec<String>,
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Reply {
+    /// The first value of a header (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).to_string()
     }
@@ -266,6 +280,11 @@ fn reply(r: Result<ureq::Response, ureq::Error>) -> Reply {
         .into_iter()
         .map(str::to_string)
         .collect();
+    let headers = r
+        .headers_names()
+        .into_iter()
+        .filter_map(|k| r.header(&k).map(|v| (k.clone(), v.to_string())))
+        .collect();
     let mut body = Vec::new();
     std::io::Read::read_to_end(&mut r.into_reader(), &mut body).expect("body");
     Reply {
@@ -273,6 +292,7 @@ fn reply(r: Result<ureq::Response, ureq::Error>) -> Reply {
         location,
         content_type,
         set_cookies,
+        headers,
         body,
     }
 }

@@ -1013,6 +1013,41 @@ fn two_instances_claiming_the_same_scheduled_run_run_it_once(t: &TestDb) {
     assert_eq!(stage30_subjects, AT_RISK.len());
 }
 
+fn import_inbox_does_not_follow_a_symbolic_link(t: &TestDb) {
+    let mut db = t.db();
+    let mut settings = t.settings();
+    let inbox = t.path("inbox-links");
+    settings.inbox_dir = inbox.clone();
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    // A register elsewhere on the server, linked into the inbox.
+    let outside = t.write(
+        "elsewhere-register.csv",
+        std::fs::read(sample("bases_register.csv")).unwrap(),
+    );
+    std::os::unix::fs::symlink(&outside, inbox.join("link.csv")).expect("symlink");
+    let r = run(
+        &mut db,
+        &settings,
+        "import-inbox",
+        as_of(),
+        "2026-11-28 01:00:00",
+    );
+    assert_eq!(
+        (count(&r, "imported"), count(&r, "rejected")),
+        (0, 0),
+        "{r:?}"
+    );
+    assert!(
+        db::bases::all(&mut db).unwrap().is_empty(),
+        "nothing imported"
+    );
+    assert!(outside.exists(), "the target is not moved");
+    assert!(
+        std::fs::symlink_metadata(inbox.join("link.csv")).is_ok(),
+        "the link stays"
+    );
+}
+
 fn import_inbox_moves_files_to_done_and_rejected_with_the_report(t: &TestDb) {
     let mut db = t.db();
     let mut settings = t.settings();
@@ -1110,6 +1145,7 @@ on_both_backends!(
     a_job_killed_midway_and_run_again_leaves_no_duplicates_and_nothing_missing,
     two_instances_claiming_the_same_scheduled_run_run_it_once,
     import_inbox_moves_files_to_done_and_rejected_with_the_report,
+    import_inbox_does_not_follow_a_symbolic_link,
 );
 
 /// The deadlines job reminds once per lead time, in the outbox folder when no
