@@ -210,7 +210,7 @@ fn main() -> ExitCode {
 /// Run the web server until interrupted.
 fn serve(settings: Settings, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     let bind = settings.bind.clone();
-    let jobs = basewatch::jobs::load(&settings.jobs_dir)?;
+    let jobs = settings.jobs.clone();
     let sched_settings = settings.clone();
     let state = basewatch::web::AppState::new(settings, today)?;
     let pool = state.pool.clone();
@@ -274,13 +274,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } = &cli.command
     {
         let fixed = date_arg(today, "--today")?;
-        let summary = demo::run(database, dir, fixed.unwrap_or_else(basewatch::today))?;
+        // The configured jobs (jobs_dir) and bind address; everything else demo.
+        let mut settings = Settings::load(cli.config.as_deref())?;
+        let summary = demo::run(
+            database,
+            dir,
+            fixed.unwrap_or_else(basewatch::today),
+            settings.jobs.clone(),
+        )?;
         write!(std::io::stdout(), "{summary}")?;
         if *no_serve {
             return Ok(ExitCode::SUCCESS);
         }
-        // Serve the demo with the configured bind address and everything else demo.
-        let mut settings = Settings::load(cli.config.as_deref())?;
         settings.database_url = format!("sqlite://{}", database.display());
         settings.data_dir = dir.join("data");
         serve(settings, fixed)?;
@@ -313,7 +318,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(settings, None)?;
         }
         Command::Jobs { command } => {
-            let jobs = basewatch::jobs::load(&settings.jobs_dir)?;
+            let jobs = settings.jobs.clone();
             match command {
                 JobsCommand::List => {
                     for j in &jobs {

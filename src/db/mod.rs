@@ -235,64 +235,62 @@ pub fn table_counts(db: &mut Db) -> AppResult<Vec<(&'static str, i64)>> {
     Ok(out)
 }
 
-/// A small connection pool for the web server: connections are opened on
-/// demand (migrated once, at start) and returned when dropped.
-pub struct Pool {
+/// How the pool makes and checks connections: each one is checked with a
+/// `SELECT 1` when it is taken, so a connection broken by a database
+/// restart is dropped and replaced instead of being handed out.
+#[derive(Debug)]
+pub struct Manager {
     url: String,
-    idle: std::sync::Mutex<Vec<Db>>,
 }
 
-/// A pooled connection; derefs to [`Db`].
-pub struct Pooled {
-    db: Option<Db>,
-    pool: std::sync::Arc<Pool>,
-}
+impl r2d2::ManageConnection for Manager {
+    type Connection = Db;
+    type Error = AppError;
 
-impl Pool {
-    /// Connect once (applying migrations) and keep that connection.
-    pub fn new(url: &str) -> AppResult<std::sync::Arc<Pool>> {
-        let first = Db::connect(url)?;
-        Ok(std::sync::Arc::new(Pool {
-            url: url.to_string(),
-            idle: std::sync::Mutex::new(vec![first]),
-        }))
+    fn connect(&self) -> AppResult<Db> {
+        Db::connect_only(&self.url)
     }
 
-    pub fn get(self: &std::sync::Arc<Self>) -> AppResult<Pooled> {
-        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
-        let db = match idle {
-            Some(db) => db,
-            None => Db::connect_only(&self.url)?,
-        };
-        Ok(Pooled {
-            db: Some(db),
-            pool: self.clone(),
-        })
-    }
-}
-
-impl std::ops::Deref for Pooled {
-    type Target = Db;
-    fn deref(&self) -> &Db {
-        // Present from creation until drop.
-        self.db.as_ref().expect("pooled connection present")
-    }
-}
-
-impl std::ops::DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut Db {
-        self.db.as_mut().expect("pooled connection present")
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        if let (Some(db), Ok(mut idle)) = (self.db.take(), self.pool.idle.lock()) {
-            if idle.len() < 16 {
-                idle.push(db);
-            }
+    fn is_valid(&self, db: &mut Db) -> AppResult<()> {
+        if db.ping() {
+            Ok(())
+        } else {
+            Err(AppError::Connection(format!(
+                "{}: 连接已断开 (connection lost)",
+                redact(&self.url)
+            )))
         }
     }
+
+    fn has_broken(&self, _: &mut Db) -> bool {
+        false
+    }
+}
+
+/// The connection pool of a server: at most `max` connections, each
+/// checked when it is taken; waiting for one gives up after a few seconds.
+pub type Pool = r2d2::Pool<Manager>;
+/// A pooled connection; derefs to [`Db`].
+pub type Pooled = r2d2::PooledConnection<Manager>;
+
+/// A connection from the pool (waiting a few seconds at most).
+pub fn checkout(pool: &Pool) -> AppResult<Pooled> {
+    pool.get()
+        .map_err(|e| AppError::Connection(format!("数据库连接池 (pool): {e}")))
+}
+
+/// Apply migrations once, then pool connections to `url`.
+pub fn pool(url: &str, max: u32) -> AppResult<Pool> {
+    drop(Db::connect(url)?);
+    r2d2::Pool::builder()
+        .max_size(max.max(1))
+        .min_idle(Some(1))
+        .test_on_check_out(true)
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .build(Manager {
+            url: url.to_string(),
+        })
+        .map_err(|e| AppError::Connection(format!("{}: {e}", redact(url))))
 }
 
 /// A value that changes whenever data under the scorecards changes (an

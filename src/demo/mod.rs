@@ -25,7 +25,14 @@ pub use generate::{Profile, Province};
 
 /// Build the demo at `database` (recreated) with its files under `dir`, as
 /// if today were `today`; returns a summary for the terminal.
-pub fn run(database: &Path, dir: &Path, today: NaiveDate) -> AppResult<String> {
+/// `jobs`: the configured jobs (from `jobs_dir`), whose early warning runs
+/// on the demo data.
+pub fn run(
+    database: &Path,
+    dir: &Path,
+    today: NaiveDate,
+    jobs: Vec<crate::jobs::Job>,
+) -> AppResult<String> {
     for suffix in ["", "-wal", "-shm"] {
         let p = format!("{}{suffix}", database.display());
         match std::fs::remove_file(&p) {
@@ -38,14 +45,15 @@ pub fn run(database: &Path, dir: &Path, today: NaiveDate) -> AppResult<String> {
         std::fs::remove_dir_all(dir).map_err(|e| AppError::io(dir, e))?;
     }
     let url = format!("sqlite://{}", database.display());
-    let settings = Settings::for_database(&url, &dir.join("data"))?;
+    let mut settings = Settings::for_database(&url, &dir.join("data"))?;
+    settings.jobs = jobs;
     let mut db = Db::connect(&url)?;
     let province = load(&mut db, &settings, dir, today)?;
     let accounts = create_accounts(&mut db, &province)?;
     let mut s = summary(&mut db, &settings, &province, database, today)?;
     // The warnings the province would send today, written to the outbox folder.
-    let jobs = crate::jobs::load(std::path::Path::new("jobs"))?;
-    if let Some(job) = jobs
+    if let Some(job) = settings
+        .jobs
         .iter()
         .find(|j| j.kind == crate::jobs::Kind::EarlyWarning)
     {

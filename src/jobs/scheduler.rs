@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 
 /// Run due jobs forever (until the runtime stops).
-pub async fn run(settings: Settings, pool: Arc<Pool>, jobs: Vec<Job>, instance: String) {
+pub async fn run(settings: Settings, pool: Pool, jobs: Vec<Job>, instance: String) {
     let settings = Arc::new(settings);
     // Start from now: a restarted server does not replay missed runs, it
     // takes the next ones (a job can be run by hand with `jobs run`).
@@ -24,8 +24,7 @@ pub async fn run(settings: Settings, pool: Arc<Pool>, jobs: Vec<Job>, instance: 
         let now = Utc::now();
         let p = pool.clone();
         let _ = tokio::task::spawn_blocking(move || {
-            p.get()
-                .and_then(|mut db| crate::db::jobs::abandon_stale(&mut db, 2))
+            crate::db::checkout(&p).and_then(|mut db| crate::db::jobs::abandon_stale(&mut db, 2))
         })
         .await;
         for job in &jobs {
@@ -47,7 +46,7 @@ pub async fn run(settings: Settings, pool: Arc<Pool>, jobs: Vec<Job>, instance: 
             tokio::task::spawn_blocking(move || {
                 let at_utc = at.with_timezone(&Utc).naive_utc();
                 let as_of = at.date_naive();
-                let result = pool.get().and_then(|mut db| {
+                let result = crate::db::checkout(&pool).and_then(|mut db| {
                     super::run(&mut db, &settings, &job, as_of, at_utc, &instance)
                 });
                 match result {

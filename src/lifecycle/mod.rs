@@ -10,9 +10,7 @@ use crate::db::bases::Base;
 use crate::domain::{RectificationOutcome, Status};
 use crate::rules::Rulebook;
 
-/// Days given to rectify by default (`rectification_days` in the configuration;
-/// the text fixes none).
-pub const RECTIFICATION_DAYS: u32 = 90;
+pub use crate::config::RECTIFICATION_DAYS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

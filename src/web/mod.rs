@@ -17,7 +17,6 @@ mod paging;
 pub mod throttle;
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::dev::Service as _;
@@ -34,7 +33,7 @@ use crate::error::AppError;
 /// Shared by every request.
 pub struct AppState {
     pub settings: Settings,
-    pub pool: Arc<Pool>,
+    pub pool: Pool,
     pub dashboards: Dashboards,
     pub cache: cache::Cache,
     pub throttle: throttle::Throttle,
@@ -47,7 +46,7 @@ impl AppState {
     /// Validate everything the server needs before it binds.
     pub fn new(settings: Settings, today: Option<NaiveDate>) -> Result<AppState, AppError> {
         let dashboards = Dashboards::load(Some(&settings.dashboards_dir))?;
-        let pool = Pool::new(&settings.database_url)?;
+        let pool = crate::db::pool(&settings.database_url, settings.pool_size)?;
         match crate::charts::init_fonts(settings.font_path.as_deref()) {
             Ok(p) => tracing::info!("charts use the CJK font {}", p.display()),
             Err(e) => {
@@ -188,7 +187,7 @@ where
 {
     let pool = state.pool.clone();
     let out = web::block(move || {
-        let mut db = pool.get()?;
+        let mut db = crate::db::checkout(&pool)?;
         f(&mut db)
     })
     .await

@@ -1834,7 +1834,7 @@ async fn resend(
 
 async fn jobs_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
     let s = staff_only!(req, state);
-    let jobs = crate::jobs::load(&state.settings.jobs_dir).map_err(WebError::from)?;
+    let jobs = &state.settings.jobs;
     let p = Params::parse(req.query_string());
     let paging = Paging::from(&p, &["id"], "-id")?;
     let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();

@@ -74,7 +74,13 @@ fn the_demo_command_builds_a_fresh_sqlite_database_and_says_what_next() {
     let files = dir.path().join("demo-data");
     // Twice: the second run starts again from nothing.
     for _ in 0..2 {
-        let summary = basewatch::demo::run(&database, &files, date("2026-11-28")).unwrap();
+        let summary = basewatch::demo::run(
+            &database,
+            &files,
+            date("2026-11-28"),
+            basewatch::jobs::load(std::path::Path::new("/nonexistent")).unwrap(),
+        )
+        .unwrap();
         assert!(summary.contains("150 个基地"), "{summary}");
         assert!(summary.contains("2026 年度"), "{summary}");
         assert!(summary.contains("basewatch evaluate"), "{summary}");

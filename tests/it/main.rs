@@ -13,6 +13,7 @@ mod import_bad_input;
 mod import_formats;
 mod jobs;
 mod paging;
+mod pool;
 mod reimport;
 mod sample;
 mod scale;

@@ -7,8 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod jobs;
+
 use crate::error::{AppError, AppResult};
 use crate::rules::Rulebook;
+
+/// Days given to rectify by default (`rectification_days`; the text fixes none).
+pub const RECTIFICATION_DAYS: u32 = 90;
 
 /// The default configuration file, read from the working directory if present.
 pub const DEFAULT_FILE: &str = "basewatch.toml";
@@ -38,16 +43,24 @@ pub struct Settings {
     pub mail_from: String,
     /// Where job definitions are read from.
     pub jobs_dir: PathBuf,
+    /// The jobs: the built-in files, replaced or added to by `jobs_dir`,
+    /// read once with the rest of the settings.
+    pub jobs: Vec<jobs::Job>,
     /// Folder the `import-inbox` job watches.
     pub inbox_dir: PathBuf,
     /// Days a base is given to rectify (责令限期整改).
     pub rectification_days: u32,
     /// Largest import file accepted over HTTP; a larger upload gets 413.
     pub max_upload_bytes: u64,
+    /// Most database connections the server holds at once.
+    pub pool_size: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client (addresses
     /// or CIDR networks); empty: the peer is the client.
-    pub trusted_proxies: Vec<crate::web::throttle::Net>,
+    pub trusted_proxies: Vec<crate::domain::Net>,
 }
+
+/// Database connections a server holds at most, by default.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
 
 /// Default upload limit: 64 MiB, far above a province's yearly files.
 pub const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
@@ -72,6 +85,7 @@ struct FileSettings {
     rectification_days: Option<u32>,
     max_upload_bytes: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
+    pool_size: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -233,7 +247,7 @@ impl Settings {
             "rectification_days",
             fs.rectification_days.map(|d| d.to_string()),
         ) {
-            None => crate::lifecycle::RECTIFICATION_DAYS,
+            None => RECTIFICATION_DAYS,
             Some((v, src)) => match v.parse::<u32>() {
                 Ok(d) if (1..=365).contains(&d) => d,
                 _ => {
@@ -277,7 +291,7 @@ impl Settings {
             Some((list, src)) => list
                 .iter()
                 .map(|s| {
-                    crate::web::throttle::Net::parse(s).ok_or_else(|| AppError::Config {
+                    crate::domain::Net::parse(s).ok_or_else(|| AppError::Config {
                         source_name: src.clone(),
                         key: "trusted_proxies".into(),
                         message: format!(
@@ -287,7 +301,29 @@ impl Settings {
                 })
                 .collect::<AppResult<Vec<_>>>()?,
         };
+        let pool_size = match pick(
+            "BASEWATCH_POOL_SIZE",
+            "pool_size",
+            fs.pool_size.map(|d| d.to_string()),
+        ) {
+            None => DEFAULT_POOL_SIZE,
+            Some((v, src)) => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=256).contains(&n) => n,
+                _ => {
+                    return Err(AppError::Config {
+                        source_name: src,
+                        key: "pool_size".into(),
+                        message: format!(
+                            "“{v}”应为 1 到 256 之间的连接数 (connections between 1 and 256)"
+                        ),
+                    })
+                }
+            },
+        };
+        let jobs = jobs::load(&jobs_dir)?;
         Ok(Settings {
+            jobs,
+            pool_size,
             trusted_proxies,
             rectification_days,
             max_upload_bytes,
@@ -326,9 +362,11 @@ impl Settings {
             mail_from: "basewatch@localhost".into(),
             jobs_dir: PathBuf::from("jobs"),
             inbox_dir: data_dir.join("inbox"),
-            rectification_days: crate::lifecycle::RECTIFICATION_DAYS,
+            rectification_days: RECTIFICATION_DAYS,
+            jobs: jobs::load(Path::new("jobs"))?,
             max_upload_bytes: MAX_UPLOAD_BYTES,
             trusted_proxies: Vec::new(),
+            pool_size: DEFAULT_POOL_SIZE,
         })
     }
 }
@@ -398,6 +436,54 @@ mod tests {
             msg.contains("b.toml") && msg.contains("database_url"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn proxies_pool_size_and_job_files_are_read_once_and_named_when_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "database_url = \"postgres://bw:pw@h/db?password=pw\"\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\npool_size = 4\n",
+        )
+        .unwrap();
+        let s = Settings::load_from(Some(&f), env(&[])).unwrap();
+        assert_eq!((s.trusted_proxies.len(), s.pool_size), (2, 4));
+        assert!(
+            s.jobs.iter().any(|j| j.name == "early-warning"),
+            "built-in jobs"
+        );
+
+        let msg = Settings::load_from(
+            Some(&f),
+            env(&[("BASEWATCH_TRUSTED_PROXIES", "10.0.0.0/40")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("BASEWATCH_TRUSTED_PROXIES") && msg.contains("trusted_proxies"),
+            "{msg}"
+        );
+        let msg = Settings::load_from(Some(&f), env(&[("BASEWATCH_POOL_SIZE", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("pool_size"), "{msg}");
+
+        let jobs = dir.path().join("jobs");
+        std::fs::create_dir_all(&jobs).unwrap();
+        std::fs::write(
+            jobs.join("broken.toml"),
+            "name = \"x\"\nkind = \"nonsense\"\n",
+        )
+        .unwrap();
+        let msg = Settings::load_from(
+            Some(&f),
+            env(&[("BASEWATCH_JOBS_DIR", jobs.to_str().unwrap())]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("broken.toml"), "{msg}");
+        assert!(!msg.contains("pw@"), "{msg}");
     }
 
     #[test]
