@@ -171,7 +171,19 @@ enum UsersCommand {
         email: String,
     },
     /// Print a new API token for the account (shown once, stored hashed).
-    Token { username: String },
+    Token {
+        username: String,
+        /// What the token is for (shown in the list).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days it is valid; 0: until revoked.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+    /// List an account's API tokens (never the tokens themselves).
+    Tokens { username: String },
+    /// Revoke an API token by its id.
+    RevokeToken { id: i64 },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -387,10 +399,52 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )?;
                 writeln!(out, "已创建账号 {username} (account created, id {id})")?;
             }
-            UsersCommand::Token { username } => {
-                let token = basewatch::access::issue_token(&mut db, &username)?;
+            UsersCommand::Token {
+                username,
+                label,
+                days,
+            } => {
+                let days = (days > 0).then_some(days);
+                let (id, token) = basewatch::access::issue_token(&mut db, &username, &label, days)?;
                 writeln!(out, "{token}")?;
-                eprintln!("此令牌只显示一次，请妥善保存 (shown once; store it safely)");
+                eprintln!(
+                    "令牌 #{id}，{}；此令牌只显示一次，请妥善保存 (shown once; store it safely)",
+                    days.map_or(
+                        "长期有效，直至撤销 (valid until revoked)".to_string(),
+                        |d| { format!("{d} 天后失效 (expires in {d} days)") }
+                    )
+                );
+            }
+            UsersCommand::Tokens { username } => {
+                let u = basewatch::db::users::find_by_username(&mut db, &username)?
+                    .ok_or_else(|| anyhow::anyhow!("未找到用户 {username} (no such user)"))?;
+                writeln!(
+                    out,
+                    "编号\t用途\t创建(UTC)\t失效(UTC)\t撤销(UTC)\t最近使用(UTC)"
+                )?;
+                let t = |v: Option<chrono::NaiveDateTime>| {
+                    v.map_or("—".to_string(), |v| {
+                        v.format("%Y-%m-%d %H:%M").to_string()
+                    })
+                };
+                for k in basewatch::db::users::tokens_of(&mut db, u.id)? {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        k.id,
+                        k.label,
+                        k.created_at.format("%Y-%m-%d %H:%M"),
+                        t(k.expires_at),
+                        t(k.revoked_at),
+                        t(k.last_used_at)
+                    )?;
+                }
+            }
+            UsersCommand::RevokeToken { id } => {
+                if !basewatch::db::users::revoke_token(&mut db, id)? {
+                    anyhow::bail!("令牌 #{id} 不存在或已撤销 (no such live token)");
+                }
+                writeln!(out, "令牌 #{id} 已撤销 (revoked)")?;
             }
         },
         Command::Migrate => {

@@ -224,13 +224,39 @@ pub fn sign_in(db: &mut Db, username: &str, password: &str) -> AppResult<Option<
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$7v1w8rqkI0sX3rAQ9r3bIUQm7ZqQdB0nRxwY7b4Hq1c";
 
-/// Issue a new API token for `username`: returned once, stored hashed.
-pub fn issue_token(db: &mut Db, username: &str) -> AppResult<String> {
+/// Issue a new API token for `username`: returned once, stored hashed,
+/// valid for `days` (none: until revoked).
+pub fn issue_token(
+    db: &mut Db,
+    username: &str,
+    label: &str,
+    days: Option<u32>,
+) -> AppResult<(i64, String)> {
     let u = db::users::find_by_username(db, username)?
         .ok_or_else(|| AppError::NotFound(format!("用户 {username} (user)")))?;
     let (token, digest) = new_token();
-    db::users::create_token(db, &digest, u.id)?;
-    Ok(token)
+    let expires = days.map(|d| db::now() + chrono::Duration::days(i64::from(d)));
+    let id = db::users::create_token(db, &digest, u.id, label, expires)?;
+    Ok((id, token))
+}
+
+/// The tokens `caller` may see: its own.
+pub fn tokens(db: &mut Db, caller: &Caller) -> AppResult<Vec<db::users::Token>> {
+    db::users::tokens_of(db, caller.user_id)
+}
+
+/// Revoke token `id`: one's own, or any as province staff. Another
+/// account's token is not found, as if it did not exist.
+pub fn revoke_token(db: &mut Db, caller: &Caller, id: i64) -> AppResult<()> {
+    let t = db::users::find_token(db, id)?
+        .filter(|t| t.user_id == caller.user_id || caller.role == Role::Province)
+        .ok_or_else(|| AppError::NotFound(format!("令牌 (token) #{id}")))?;
+    if !db::users::revoke_token(db, t.id)? {
+        return Err(AppError::Conflict(format!(
+            "令牌 #{id} 已于此前撤销 (the token was already revoked)"
+        )));
+    }
+    Ok(())
 }
 
 /// The caller behind an API token.
@@ -242,8 +268,12 @@ pub fn caller_for_token(db: &mut Db, token: &str) -> AppResult<Option<Caller>> {
 }
 
 /// The caller and CSRF token behind a session token.
-pub fn caller_for_session(db: &mut Db, token: &str) -> AppResult<Option<(Caller, String)>> {
-    match db::users::find_session(db, &token_digest(token))? {
+pub fn caller_for_session(
+    db: &mut Db,
+    token: &str,
+    idle: chrono::Duration,
+) -> AppResult<Option<(Caller, String)>> {
+    match db::users::find_session(db, &token_digest(token), idle)? {
         Some((u, csrf)) => Ok(Some((Caller::from_user(db, &u)?, csrf))),
         None => Ok(None),
     }

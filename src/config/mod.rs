@@ -54,10 +54,15 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// Most database connections the server holds at once.
     pub pool_size: u32,
+    /// A session not used for this many minutes ends (sign in again).
+    pub session_idle_minutes: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client (addresses
     /// or CIDR networks); empty: the peer is the client.
     pub trusted_proxies: Vec<crate::domain::Net>,
 }
+
+/// Minutes without use after which a session ends, by default.
+pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 30;
 
 /// Database connections a server holds at most, by default.
 pub const DEFAULT_POOL_SIZE: u32 = 8;
@@ -86,6 +91,7 @@ struct FileSettings {
     max_upload_bytes: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
     pool_size: Option<u32>,
+    session_idle_minutes: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -320,8 +326,28 @@ impl Settings {
                 }
             },
         };
+        let session_idle_minutes = match pick(
+            "BASEWATCH_SESSION_IDLE_MINUTES",
+            "session_idle_minutes",
+            fs.session_idle_minutes.map(|d| d.to_string()),
+        ) {
+            None => DEFAULT_SESSION_IDLE_MINUTES,
+            Some((v, src)) => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=720).contains(&n) => n,
+                _ => {
+                    return Err(AppError::Config {
+                        source_name: src,
+                        key: "session_idle_minutes".into(),
+                        message: format!(
+                            "“{v}”应为 1 到 720 之间的分钟数 (minutes between 1 and 720)"
+                        ),
+                    })
+                }
+            },
+        };
         let jobs = jobs::load(&jobs_dir)?;
         Ok(Settings {
+            session_idle_minutes,
             jobs,
             pool_size,
             trusted_proxies,
@@ -367,6 +393,7 @@ impl Settings {
             max_upload_bytes: MAX_UPLOAD_BYTES,
             trusted_proxies: Vec::new(),
             pool_size: DEFAULT_POOL_SIZE,
+            session_idle_minutes: DEFAULT_SESSION_IDLE_MINUTES,
         })
     }
 }

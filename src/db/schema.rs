@@ -163,6 +163,7 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        last_seen_at -> Timestamp,
     }
 }
 
@@ -172,6 +173,10 @@ diesel::table! {
         token_hash -> Text,
         user_id -> BigInt,
         created_at -> Timestamp,
+        label -> Text,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
     }
 }
 

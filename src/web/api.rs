@@ -33,6 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bases/{code}/chart.png", web::get().to(chart_png))
         .route("/exports/scorecards.xlsx", web::get().to(export_xlsx))
         .route("/imports", web::post().to(imports))
+        .route("/tokens", web::get().to(tokens))
+        .route("/tokens/{id}", web::delete().to(revoke_token))
         .default_service(web::to(super::not_found));
 }
 
@@ -283,6 +285,28 @@ async fn imports(
     )
     .await?;
     Ok(HttpResponse::build(status).json(report))
+}
+
+/// The caller's own API tokens (never the tokens themselves).
+async fn tokens(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let caller = api_caller(&req, &state).await?;
+    let list = blocking(&state, move |db| crate::access::tokens(db, &caller)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": list })))
+}
+
+/// Revoke a token: one's own (the one in use included), or any as province staff.
+async fn revoke_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let caller = api_caller(&req, &state).await?;
+    let id = path.into_inner();
+    blocking(&state, move |db| {
+        crate::access::revoke_token(db, &caller, id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn openapi() -> HttpResponse {

@@ -89,7 +89,11 @@ pub async fn session(
     if let Some(s) = state.sessions.get(&digest) {
         return Ok(Some(s));
     }
-    let found = blocking(state, move |db| access::caller_for_session(db, &token)).await?;
+    let idle = chrono::Duration::minutes(i64::from(state.settings.session_idle_minutes));
+    let found = blocking(state, move |db| {
+        access::caller_for_session(db, &token, idle)
+    })
+    .await?;
     let s = found.map(|(caller, csrf)| Session { caller, csrf });
     if let Some(s) = &s {
         state.sessions.put(digest, s);

@@ -244,3 +244,79 @@ fn every_answer_carries_the_security_headers_and_signed_in_pages_are_not_stored(
         "static files are cached"
     );
 }
+
+#[test]
+fn api_tokens_can_be_listed_revoked_and_expire() {
+    use crate::helpers::api;
+    let t = TestDb::sqlite();
+    let app = spawn_app(&t);
+    let province = app.tokens["province"].clone();
+    let list = api(&app, "GET", "/api/v1/tokens", Some(&province), None);
+    assert_eq!(list.status, 200, "{}", list.text());
+    let v: serde_json::Value = serde_json::from_slice(&list.body).unwrap();
+    let items = v["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "only its own: {v}");
+    assert_eq!(items[0]["label"], "tests");
+    assert!(items[0]["expires_at"].is_string(), "{v}");
+    assert!(
+        !list.text().contains(&province),
+        "the token itself is never shown"
+    );
+    let id = items[0]["id"].as_i64().unwrap();
+
+    // Another account's token is not found; the base cannot revoke it.
+    let base = app.tokens["base"].clone();
+    let r = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        Some(&base),
+        None,
+    );
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        api(&app, "GET", "/api/v1/bases", Some(&province), None).status,
+        200
+    );
+
+    let r = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        Some(&province),
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(
+        api(&app, "GET", "/api/v1/bases", Some(&province), None).status,
+        401
+    );
+
+    // A token past its expiry no longer works.
+    let mut db = t.db();
+    let (_, old) = basewatch::access::issue_token(&mut db, "unit", "old", Some(0)).unwrap();
+    assert_eq!(
+        api(&app, "GET", "/api/v1/bases", Some(&old), None).status,
+        401
+    );
+}
+
+#[test]
+fn a_session_unused_for_longer_than_the_idle_time_ends() {
+    use diesel::connection::SimpleConnection;
+    let t = TestDb::sqlite();
+    let app = spawn_app(&t);
+    let mut b = Browser::new(&app);
+    b.login("unit", PASSWORD);
+    let mut db = t.db();
+    if let basewatch::db::Db::Sqlite(c) = &mut db {
+        c.batch_execute("UPDATE sessions SET last_seen_at = '2000-01-01 00:00:00'")
+            .unwrap();
+    }
+    let r = b.get("/bases");
+    assert_eq!(
+        r.status, 303,
+        "an idle session sends the browser to sign in"
+    );
+    assert!(r.location.unwrap_or_default().starts_with("/login"));
+}

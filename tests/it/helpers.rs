@@ -223,7 +223,12 @@ pub fn spawn_app_with(t: &TestDb, settings: basewatch::config::Settings) -> Test
             },
         )
         .expect("add user");
-        tokens.insert(name, issue_token(&mut db, name).expect("token"));
+        tokens.insert(
+            name,
+            issue_token(&mut db, name, "tests", Some(30))
+                .expect("token")
+                .1,
+        );
     }
     let state = basewatch::web::AppState::new(settings, Some(today())).expect("app state");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

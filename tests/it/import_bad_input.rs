@@ -692,7 +692,8 @@ fn spawn_with(t: &TestDb, settings: basewatch::config::Settings) -> crate::helpe
         },
     )
     .expect("add user");
-    let token = basewatch::access::issue_token(&mut db, "province").expect("token");
+    let (_, token) =
+        basewatch::access::issue_token(&mut db, "province", "tests", None).expect("token");
     let state = basewatch::web::AppState::new(settings, Some(today())).expect("app state");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
