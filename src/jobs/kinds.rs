@@ -14,7 +14,7 @@ use crate::db::{self, Db};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::ingest::{self, Outcome};
-use crate::mail::{self, Reason};
+use crate::mail::{self, DedupeKey, Notice, Recipients};
 
 pub fn run(db: &mut Db, settings: &Settings, job: &Job, as_of: NaiveDate) -> AppResult<RunReport> {
     match job.kind {
@@ -243,8 +243,7 @@ fn early_warning(
         let Some(base) = bases.get(&base_id) else {
             continue;
         };
-        let key = format!("early_warning|{}|{year}|{stage}", base.code);
-        let cc = db::users::emails_for_unit(db, base.unit_id)?.join(",");
+        let cc = db::users::emails_for_unit(db, base.unit_id)?;
         let items: Vec<String> = risky
             .iter()
             .map(|x| {
@@ -255,20 +254,6 @@ fn early_warning(
                 format!("{}{pace}", output::explain(x))
             })
             .collect();
-        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-        vars.insert("base_name", base.name.clone());
-        vars.insert("base_code", base.code.clone());
-        vars.insert("year", year.to_string());
-        vars.insert("as_of", as_of.to_string());
-        vars.insert("missing", items.len().to_string());
-        let (items_text, items_html) = mail::bullets(&items);
-        vars.insert("items", items_text);
-        vars.insert("items_html", items_html);
-        vars.insert("period_end", period_end.to_string());
-        vars.insert("days_left", days_left.to_string());
-        vars.insert("evaluation_date", evaluation.to_string());
-        vars.insert("stage", stage.to_string());
-        let (subject, text, html) = mail::render(Reason::EarlyWarning, &vars);
         let bars: Vec<charts::Bar> = rows
             .iter()
             .map(|x| charts::Bar {
@@ -283,19 +268,27 @@ fn early_warning(
             Format::Png,
         )
         .map_err(|e| AppError::Compute(e.to_string()))?;
-        let queued = db::outbox::enqueue(
+        let notice = Notice::EarlyWarning(mail::EarlyWarning {
+            base_name: base.name.clone(),
+            base_code: base.code.clone(),
+            year,
+            as_of,
+            items,
+            period_end,
+            days_left,
+            evaluation_date: evaluation,
+            stage,
+            chart_png: png.bytes,
+        });
+        let to = Recipients {
+            to: vec![base.email.clone()],
+            cc,
+        };
+        let queued = mail::queue(
             db,
-            &db::outbox::NewMail {
-                dedupe_key: &key,
-                reason: Reason::EarlyWarning.id(),
-                base_id: Some(base.id),
-                recipients: &base.email,
-                cc: &cc,
-                subject: &subject,
-                body_text: &text,
-                body_html: &html,
-                attachment: Some(&png.bytes),
-            },
+            &DedupeKey::EarlyWarning { base, year, stage },
+            &to,
+            &notice,
         )?;
         r.add(if queued { "queued" } else { "already_queued" }, 1);
     }
@@ -395,42 +388,30 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
             .filter(|m| m.base_id.is_some_and(|b| ids.contains(&b)))
             .map(|m| format!("{} → {}：{}", m.subject, m.recipients, m.last_error))
             .collect();
-        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-        vars.insert("scope_name", name.clone());
-        vars.insert("week", week.clone());
-        vars.insert("as_of", as_of.to_string());
-        vars.insert("year", year.to_string());
-        vars.insert("last_year", (year - 1).to_string());
-        vars.insert("failed_count", failed.len().to_string());
-        vars.insert("risk_count", risks.len().to_string());
-        vars.insert("undelivered_count", undelivered.len().to_string());
-        let (failed_text, failed_html) = mail::bullets(&failed);
-        vars.insert("failed", failed_text);
-        let (risks_text, risks_html) = mail::bullets(&risks);
-        vars.insert("risks", risks_text);
-        let (soon_text, soon_html) = mail::bullets(&soon);
-        vars.insert("deadlines", soon_text);
-        let (undelivered_text, undelivered_html) = mail::bullets(&undelivered);
-        vars.insert("undelivered", undelivered_text);
-        vars.insert("failed_html", failed_html);
-        vars.insert("risks_html", risks_html);
-        vars.insert("deadlines_html", soon_html);
-        vars.insert("undelivered_html", undelivered_html);
-        let (subject, body_text, body_html) = mail::render(Reason::Digest, &vars);
-        let dedupe = format!("digest|{key}|{}", as_of.format("%G-W%V"));
-        let queued = db::outbox::enqueue(
+        let week_key = as_of.format("%G-W%V").to_string();
+        let notice = Notice::Digest(mail::Digest {
+            scope_name: name.clone(),
+            week: week.clone(),
+            as_of,
+            year,
+            last_year: year - 1,
+            failed,
+            risks,
+            deadlines: soon,
+            undelivered,
+        });
+        let to = Recipients {
+            to: emails.clone(),
+            cc: Vec::new(),
+        };
+        let queued = mail::queue(
             db,
-            &db::outbox::NewMail {
-                dedupe_key: &dedupe,
-                reason: Reason::Digest.id(),
-                base_id: None,
-                recipients: &emails.join(","),
-                cc: "",
-                subject: &subject,
-                body_text: &body_text,
-                body_html: &body_html,
-                attachment: None,
+            &DedupeKey::Digest {
+                scope: &key,
+                week: &week_key,
             },
+            &to,
+            &notice,
         )?;
         r.add(if queued { "queued" } else { "already_queued" }, 1);
     }
@@ -483,31 +464,27 @@ fn deadlines(
             let Some(stage) = stage(&job.reminder_days, days_left) else {
                 continue;
             };
-            let key = format!("deadline|{:?}|{}|{}|{stage}", d.kind, base.code, d.date);
-            let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-            vars.insert("base_name", base.name.clone());
-            vars.insert("base_code", base.code.clone());
-            vars.insert("deadline", d.kind.name_zh().to_string());
-            vars.insert("date", d.date.to_string());
-            vars.insert("days_left", days_left.to_string());
-            vars.insert("what", what.to_string());
-            vars.insert("stage", stage.to_string());
-            let (subject, text, html) = mail::render(Reason::DeadlineReminder, &vars);
-            let cc = db::users::emails_for_unit(db, base.unit_id)?.join(",");
-            let queued = db::outbox::enqueue(
-                db,
-                &db::outbox::NewMail {
-                    dedupe_key: &key,
-                    reason: Reason::DeadlineReminder.id(),
-                    base_id: Some(base.id),
-                    recipients: &base.email,
-                    cc: &cc,
-                    subject: &subject,
-                    body_text: &text,
-                    body_html: &html,
-                    attachment: None,
-                },
-            )?;
+            let notice = Notice::DeadlineReminder(mail::DeadlineReminder {
+                base_name: base.name.clone(),
+                base_code: base.code.clone(),
+                deadline: d.kind.name_zh().to_string(),
+                date: d.date,
+                days_left,
+                what: what.to_string(),
+                stage,
+            });
+            let to = Recipients {
+                to: vec![base.email.clone()],
+                cc: db::users::emails_for_unit(db, base.unit_id)?,
+            };
+            let kind = format!("{:?}", d.kind);
+            let key = DedupeKey::Deadline {
+                base: &base,
+                kind: &kind,
+                date: d.date,
+                stage,
+            };
+            let queued = mail::queue(db, &key, &to, &notice)?;
             r.add(if queued { "queued" } else { "already_queued" }, 1);
         }
     }

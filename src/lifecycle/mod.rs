@@ -90,13 +90,11 @@ pub fn deadlines(
     v
 }
 
-use std::collections::BTreeMap;
-
 use crate::compliance::{self, output};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::AppResult;
-use crate::mail::{self, Reason};
+use crate::mail;
 
 /// Queue a rectification email (notice or reminder) for one base.
 #[allow(clippy::too_many_arguments)]
@@ -107,45 +105,38 @@ fn rectification_mail(
     year: i32,
     deadline: NaiveDate,
     today: NaiveDate,
-    key: &str,
+    key: &mail::DedupeKey,
     headline: &str,
 ) -> AppResult<bool> {
-    let card = compliance::evaluate(db, &settings.rulebook, year, None, today)?;
+    // The one base, not the province.
+    let card = compliance::evaluate_bases(
+        db,
+        &settings.rulebook,
+        year,
+        None,
+        today,
+        std::slice::from_ref(base),
+    )?;
     let items: Vec<String> = card
         .rows
         .iter()
-        .filter(|r| r.base_id == base.id && !r.met)
+        .filter(|r| !r.met)
         .map(output::explain)
         .collect();
-    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-    vars.insert("base_name", base.name.clone());
-    vars.insert("base_code", base.code.clone());
-    vars.insert("headline", headline.to_string());
-    vars.insert("year", year.to_string());
-    vars.insert("deadline", deadline.to_string());
-    vars.insert(
-        "days_left",
-        (deadline - today).num_days().max(0).to_string(),
-    );
-    let (items_text, items_html) = mail::bullets(&items);
-    vars.insert("items", items_text);
-    vars.insert("items_html", items_html);
-    let (subject, text, html) = mail::render(Reason::Rectification, &vars);
-    let cc = db::users::emails_for_unit(db, base.unit_id)?.join(",");
-    db::outbox::enqueue(
-        db,
-        &db::outbox::NewMail {
-            dedupe_key: key,
-            reason: Reason::Rectification.id(),
-            base_id: Some(base.id),
-            recipients: &base.email,
-            cc: &cc,
-            subject: &subject,
-            body_text: &text,
-            body_html: &html,
-            attachment: None,
-        },
-    )
+    let notice = mail::Notice::Rectification(mail::Rectification {
+        base_name: base.name.clone(),
+        base_code: base.code.clone(),
+        headline: headline.to_string(),
+        year,
+        items,
+        deadline,
+        days_left: (deadline - today).num_days().max(0),
+    });
+    let to = mail::Recipients {
+        to: vec![base.email.clone()],
+        cc: db::users::emails_for_unit(db, base.unit_id)?,
+    };
+    mail::queue(db, key, &to, &notice)
 }
 
 /// 责令限期整改: the province orders a base that failed `year` to rectify by
@@ -176,7 +167,7 @@ pub fn order_rectification(
         Ok(true)
     })?;
     if created {
-        let key = format!("rectification|{}|{year}|notice", base.code);
+        let key = mail::DedupeKey::RectificationNotice { base, year };
         rectification_mail(
             db,
             settings,
@@ -215,7 +206,11 @@ pub fn remind_rectifications(
         let Some(base) = db::bases::all(db)?.into_iter().find(|b| b.id == o.base_id) else {
             continue;
         };
-        let key = format!("rectification|{}|{}|reminder|{stage}", base.code, o.year);
+        let key = mail::DedupeKey::RectificationReminder {
+            base: &base,
+            year: o.year,
+            stage,
+        };
         if rectification_mail(
             db,
             settings,

@@ -3,7 +3,6 @@
 //! sends what is due over SMTP (lettre) or, with no SMTP configured, writes
 //! each message as an `.eml` file to `data_dir/outbox/`.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use lettre::message::header::ContentType;
@@ -14,98 +13,38 @@ use crate::config::Settings;
 use crate::db::{self, outbox::Mail, Db};
 use crate::domain::MailStatus;
 use crate::error::{AppError, AppResult};
-use crate::web_escape as esc;
 
 /// Tries before a message is shown as failed.
 pub const MAX_ATTEMPTS: i32 = 5;
 /// How long a deliverer holds a message it is sending.
 const LEASE_SECS: i64 = 300;
 
-/// Why a message is sent; each has a template folder under `src/mail/templates/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    EarlyWarning,
-    DeadlineReminder,
-    Rectification,
-    Digest,
-}
+pub mod notice;
 
-impl Reason {
-    pub fn id(self) -> &'static str {
-        match self {
-            Reason::EarlyWarning => "early_warning",
-            Reason::DeadlineReminder => "deadline_reminder",
-            Reason::Rectification => "rectification",
-            Reason::Digest => "digest",
-        }
-    }
-    fn templates(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Reason::EarlyWarning => (
-                include_str!("templates/early_warning/subject.txt"),
-                include_str!("templates/early_warning/body.txt"),
-                include_str!("templates/early_warning/body.html"),
-            ),
-            Reason::DeadlineReminder => (
-                include_str!("templates/deadline_reminder/subject.txt"),
-                include_str!("templates/deadline_reminder/body.txt"),
-                include_str!("templates/deadline_reminder/body.html"),
-            ),
-            Reason::Rectification => (
-                include_str!("templates/rectification/subject.txt"),
-                include_str!("templates/rectification/body.txt"),
-                include_str!("templates/rectification/body.html"),
-            ),
-            Reason::Digest => (
-                include_str!("templates/digest/subject.txt"),
-                include_str!("templates/digest/body.txt"),
-                include_str!("templates/digest/body.html"),
-            ),
-        }
-    }
-}
+pub use notice::{
+    DeadlineReminder, DedupeKey, Digest, EarlyWarning, Notice, Reason, Recipients, Rectification,
+    Rendered,
+};
 
-/// A rendered message: (subject, text, html).
-pub fn render(reason: Reason, vars: &BTreeMap<&str, String>) -> (String, String, String) {
-    let (subject, text, html) = reason.templates();
-    let fill = |tpl: &str, escape: bool| {
-        let mut out = tpl.to_string();
-        for (k, v) in vars {
-            // Keys ending in _html carry markup made by us; the rest are text.
-            let value = if escape && !k.ends_with("_html") {
-                esc(v)
-            } else {
-                v.clone()
-            };
-            out = out.replace(&format!("{{{{{k}}}}}"), &value);
-        }
-        out
-    };
-    (
-        fill(subject, false).trim().to_string(),
-        fill(text, false),
-        fill(html, true),
+/// Queue a message: the one way any part of the program sends email. It is
+/// rendered now and stored in the outbox under `key`; the delivery task
+/// sends it. False if a message with this key was queued before.
+pub fn queue(db: &mut Db, key: &DedupeKey, to: &Recipients, notice: &Notice) -> AppResult<bool> {
+    let r = notice.render()?;
+    db::outbox::enqueue(
+        db,
+        &db::outbox::NewMail {
+            dedupe_key: &key.to_string(),
+            reason: notice.reason().id(),
+            base_id: key.base_id(),
+            recipients: &to.to.join(","),
+            cc: &to.cc.join(","),
+            subject: &r.subject,
+            body_text: &r.text,
+            body_html: &r.html,
+            attachment: notice.attachment(),
+        },
     )
-}
-
-/// A list for an email body: (plain text with bullets, HTML `<ul>`), or 无 when empty.
-pub fn bullets(items: &[String]) -> (String, String) {
-    if items.is_empty() {
-        return ("  （无）".into(), "<p>（无）</p>".into());
-    }
-    let text = items
-        .iter()
-        .map(|i| format!("  · {i}"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let html = format!(
-        "<ul>{}</ul>",
-        items
-            .iter()
-            .map(|i| format!("<li>{}</li>", esc(i)))
-            .collect::<String>()
-    );
-    (text, html)
 }
 
 /// Build the MIME message of an outbox row.

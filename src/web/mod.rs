@@ -37,6 +37,9 @@ pub struct AppState {
     pub dashboards: Dashboards,
     pub cache: cache::Cache,
     pub throttle: throttle::Throttle,
+    /// Handlers queue mail and ring this; the delivery task sends. No
+    /// handler speaks SMTP.
+    pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
     pub sessions: auth::SessionCache,
     /// Pretend today is this date (demo and tests); `None`: today in Asia/Shanghai.
     pub today: Option<NaiveDate>,
@@ -60,6 +63,7 @@ impl AppState {
             dashboards,
             cache: cache::Cache::default(),
             throttle: throttle::Throttle::default(),
+            mail_queued: std::sync::Arc::default(),
             sessions: auth::SessionCache::default(),
             today,
         })
@@ -73,6 +77,23 @@ impl AppState {
 /// Start the server on `listener` (port 0 in tests).
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
+    // The delivery task: sends what handlers queued as soon as they ring
+    // (the `deliver` job sends the rest, and retries, every minute).
+    let st = state.clone();
+    tokio::spawn(async move {
+        loop {
+            st.mail_queued.notified().await;
+            let s = st.clone();
+            let sent = web::block(move || {
+                let mut db = crate::db::checkout(&s.pool)?;
+                crate::mail::deliver(&mut db, &s.settings)
+            })
+            .await;
+            if let Ok(Err(e)) = sent {
+                tracing::warn!("delivery after a page action failed: {e}");
+            }
+        }
+    });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

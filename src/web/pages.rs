@@ -1821,12 +1821,8 @@ async fn resend(
     let s = staff_only!(req, state);
     check_csrf(&s, form.csrf.as_deref())?;
     let id = path.into_inner();
-    let st = state.clone();
-    blocking(&state, move |db| {
-        db::outbox::resend(db, id)?;
-        crate::mail::deliver(db, &st.settings).map(|_| ())
-    })
-    .await?;
+    blocking(&state, move |db| db::outbox::resend(db, id)).await?;
+    state.mail_queued.notify_one();
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/outbox"))
         .finish())
@@ -2267,9 +2263,10 @@ async fn rectification_order(
                 &by,
             )?;
         }
-        crate::mail::deliver(db, &st.settings).map(|_| ())
+        Ok(())
     })
     .await?;
+    state.mail_queued.notify_one();
     state.cache.invalidate();
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("/rectification?year={year}")))
