@@ -10,12 +10,13 @@ use std::collections::HashMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::auth::api_caller;
-use super::pages::{
-    base_card, import_upload, scoped, scoped_card, scoped_chart, upload_body, xlsx_response,
-    year_of, BaseFilter, Outcome, UploadQuery, YearQuery,
-};
+use super::extract::ApiCaller;
 use super::paging::{Pager, Paging, Params};
+use super::scope::{
+    base_card, scoped, scoped_card, scoped_chart, xlsx_response, year_of, BaseFilter, Outcome,
+    YearQuery,
+};
+use super::upload::{import_upload, upload_body, UploadQuery};
 use super::{blocking, AppState, WebError};
 use crate::access::Role;
 use crate::charts::Format;
@@ -70,8 +71,11 @@ fn with_paging(mut v: serde_json::Value, pager: &Pager) -> serde_json::Value {
     v
 }
 
-async fn bases(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let caller = api_caller(&req, &state).await?;
+async fn bases(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
     let p = Params::parse(req.query_string());
     // No `result` here: listing bases evaluates nothing.
     let sorts = &BaseFilter::SORTS[..BaseFilter::SORTS.len() - 1];
@@ -120,10 +124,10 @@ async fn bases(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
 /// A year's scorecard rows in scope, a page at a time (rows of a base stay
 /// in order: base code, then the rulebook's order of indicators).
 async fn scorecards(
+    ApiCaller(caller): ApiCaller,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let caller = api_caller(&req, &state).await?;
     let p = Params::parse(req.query_string());
     let year = year_of(p.year()?, state.today());
     let paging = Paging::from(&p, &["code"], "code")?;
@@ -170,7 +174,7 @@ async fn scorecards(
 }
 
 async fn one_base(
-    req: &HttpRequest,
+    caller: &crate::access::Caller,
     state: &web::Data<AppState>,
     code: String,
     year: Option<i32>,
@@ -181,7 +185,6 @@ async fn one_base(
     ),
     WebError,
 > {
-    let caller = api_caller(req, state).await?;
     let scope = caller.scope;
     let today = state.today();
     let year = year_of(year, today);
@@ -198,12 +201,12 @@ async fn one_base(
 }
 
 async fn base_scorecard(
-    req: HttpRequest,
+    ApiCaller(caller): ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let (base, card) = one_base(&req, &state, path.into_inner(), q.year).await?;
+    let (base, card) = one_base(&caller, &state, path.into_inner(), q.year).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "base_code": base.code,
         "base_name": base.name,
@@ -219,13 +222,12 @@ async fn base_scorecard(
 }
 
 async fn chart(
-    req: HttpRequest,
+    caller: crate::access::Caller,
     state: web::Data<AppState>,
     code: String,
     year: Option<i32>,
     format: Format,
 ) -> Result<HttpResponse, WebError> {
-    let caller = api_caller(&req, &state).await?;
     let c = scoped_chart(&state, caller.scope, code, year, format).await?;
     Ok(HttpResponse::Ok()
         .content_type(c.content_type())
@@ -233,29 +235,28 @@ async fn chart(
 }
 
 async fn chart_svg(
-    req: HttpRequest,
+    ApiCaller(caller): ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
-    chart(req, state, path.into_inner(), q.year, Format::Svg).await
+    chart(caller, state, path.into_inner(), q.year, Format::Svg).await
 }
 
 async fn chart_png(
-    req: HttpRequest,
+    ApiCaller(caller): ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
-    chart(req, state, path.into_inner(), q.year, Format::Png).await
+    chart(caller, state, path.into_inner(), q.year, Format::Png).await
 }
 
 async fn export_xlsx(
-    req: HttpRequest,
+    ApiCaller(caller): ApiCaller,
     state: web::Data<AppState>,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let caller = api_caller(&req, &state).await?;
     let year = year_of(q.year, state.today());
     let card = scoped_card(&state, caller.scope, year).await?;
     let bytes =
@@ -264,6 +265,7 @@ async fn export_xlsx(
 }
 
 async fn imports(
+    ApiCaller(caller): ApiCaller,
     req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<UploadQuery>,
@@ -271,7 +273,6 @@ async fn imports(
 ) -> Result<HttpResponse, WebError> {
     // The caller is known before a byte of the body is read, so an
     // unauthenticated upload costs the server nothing but its headers.
-    let caller = api_caller(&req, &state).await?;
     // Imports write the whole province's data: province staff only.
     if caller.role != Role::Province {
         return Err(WebError::NotFound);
@@ -288,19 +289,20 @@ async fn imports(
 }
 
 /// The caller's own API tokens (never the tokens themselves).
-async fn tokens(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let caller = api_caller(&req, &state).await?;
+async fn tokens(
+    ApiCaller(caller): ApiCaller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
     let list = blocking(&state, move |db| crate::access::tokens(db, &caller)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": list })))
 }
 
 /// Revoke a token: one's own (the one in use included), or any as province staff.
 async fn revoke_token(
-    req: HttpRequest,
+    ApiCaller(caller): ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let caller = api_caller(&req, &state).await?;
     let id = path.into_inner();
     blocking(&state, move |db| {
         crate::access::revoke_token(db, &caller, id)

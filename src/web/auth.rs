@@ -101,19 +101,14 @@ pub async fn session(
     Ok(s)
 }
 
-/// Where an anonymous page request goes.
-pub fn to_login(req: &HttpRequest) -> HttpResponse {
+/// Where an anonymous page request is sent: the sign-in page, coming back here after.
+pub fn login_location(req: &HttpRequest) -> String {
     let next = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    HttpResponse::SeeOther()
-        .insert_header((
-            "Location",
-            format!("/login?next={}", super::html::url(next)),
-        ))
-        .finish()
+    format!("/login?next={}", super::html::url(next))
 }
 
 /// The caller behind `Authorization: Bearer TOKEN`; 401 without a valid one.

@@ -25,6 +25,27 @@ pub fn url(s: &str) -> String {
 pub const STYLE: &str = include_str!("static/app.css");
 pub const SCRIPT: &str = include_str!("static/app.js");
 
+/// The page a browser gets for an error: the status and the message (the
+/// same message the API gives as JSON).
+pub fn error_page(status: actix_web::http::StatusCode, message: &str) -> String {
+    let title = match status.as_u16() {
+        404 => "未找到",
+        403 => "无权访问",
+        400 | 422 => "请求有误",
+        408 => "请求超时",
+        409 => "操作不被允许",
+        413 => "文件过大",
+        429 => "请求过于频繁",
+        _ => "出错了",
+    };
+    let body = format!(
+        r#"<section class="panel"><p class="error">{}</p><p class="muted">HTTP {}</p><p><a href="/">返回首页</a></p></section>"#,
+        esc(message),
+        status.as_u16()
+    );
+    page(title, None, &body)
+}
+
 /// A whole page: header with navigation for the caller's role, then `body`.
 pub fn page(title: &str, who: Option<(&Caller, &str)>, body: &str) -> String {
     let nav = match who {

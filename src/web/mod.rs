@@ -11,10 +11,13 @@ mod assets;
 mod auth;
 pub mod body;
 pub mod cache;
+pub mod extract;
 mod html;
 mod pages;
 mod paging;
+mod scope;
 pub mod throttle;
+mod upload;
 
 use std::net::TcpListener;
 
@@ -108,9 +111,30 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap_fn(|req, srv| {
                 let private = req.headers().contains_key("Authorization")
                     || req.cookie(auth::SESSION_COOKIE).is_some();
+                // A browser finding its way gets an HTML error page; the API
+                // and scripts (fetch) keep JSON.
+                let browser = !req.path().starts_with("/api/")
+                    && req
+                        .headers()
+                        .get("Accept")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|a| a.contains("text/html"));
                 let fut = srv.call(req);
                 async move {
-                    let mut res = fut.await?;
+                    let res = fut.await?;
+                    let failed = res.status().as_u16() >= 400;
+                    let mut res = match res.response().error() {
+                        Some(e) if browser && failed => {
+                            let (status, message) = (res.status(), e.to_string());
+                            let (req, _) = res.into_parts();
+                            let page = html::error_page(status, &message);
+                            let answer = HttpResponse::build(status)
+                                .content_type("text/html; charset=utf-8")
+                                .body(page);
+                            actix_web::dev::ServiceResponse::new(req, answer)
+                        }
+                        _ => res.map_into_boxed_body(),
+                    };
                     assets::secure_headers(res.headers_mut(), private);
                     Ok(res)
                 }
@@ -138,8 +162,8 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn not_found() -> HttpResponse {
-    WebError::NotFound.error_response()
+async fn not_found() -> Result<HttpResponse, WebError> {
+    Err(WebError::NotFound)
 }
 
 /// What a handler can fail with, as HTTP.
@@ -149,6 +173,9 @@ pub enum WebError {
     NotFound,
     #[error("需要登录 (authentication required)")]
     Unauthorized,
+    /// A page asked for without a session: the browser is sent to sign in.
+    #[error("需要登录 (sign in first)")]
+    SignIn(String),
     #[error("{0}")]
     BadRequest(String),
     /// The rules forbid it in the current state.
@@ -185,6 +212,7 @@ impl ResponseError for WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::SignIn(_) => StatusCode::SEE_OTHER,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -194,6 +222,11 @@ impl ResponseError for WebError {
         }
     }
     fn error_response(&self) -> HttpResponse {
+        if let WebError::SignIn(to) = self {
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", to.as_str()))
+                .finish();
+        }
         HttpResponse::build(self.status_code())
             .content_type("application/json; charset=utf-8")
             .body(serde_json::json!({ "error": self.to_string() }).to_string())

@@ -19,7 +19,7 @@ pub struct Params(Vec<(String, String)>);
 
 impl Params {
     pub fn parse(query: &str) -> Params {
-        Params(super::pages::form_pairs(query.as_bytes()))
+        Params(super::body::form_pairs(query.as_bytes()))
     }
 
     /// The first value of `key`, trimmed; `None` when missing or blank.

@@ -320,3 +320,40 @@ fn a_session_unused_for_longer_than_the_idle_time_ends() {
     );
     assert!(r.location.unwrap_or_default().starts_with("/login"));
 }
+
+#[test]
+fn a_browser_gets_an_html_error_page_and_the_api_keeps_json() {
+    use crate::helpers::api;
+    let t = TestDb::sqlite();
+    let app = spawn_app(&t);
+    let mut b = Browser::new(&app);
+    b.login("base", PASSWORD);
+    let page = b
+        .agent
+        .get(&format!("{}/bases/SAMPLE-001", app.addr))
+        .set("Cookie", b.cookie.as_deref().unwrap_or(""))
+        .set("Accept", "text/html,application/xhtml+xml")
+        .call();
+    let r = match page {
+        Err(ureq::Error::Status(s, r)) => {
+            (s, r.content_type().to_string(), r.into_string().unwrap())
+        }
+        other => panic!("expected a 404: {other:?}"),
+    };
+    assert_eq!(r.0, 404, "another base is out of scope");
+    assert!(r.1.starts_with("text/html"), "{}", r.1);
+    assert!(r.2.contains("未找到") && r.2.contains("<html"), "{}", r.2);
+    let j = api(
+        &app,
+        "GET",
+        "/api/v1/bases/SAMPLE-001/scorecard",
+        Some(&app.tokens["base"]),
+        None,
+    );
+    assert_eq!(j.status, 404);
+    assert!(
+        j.content_type.starts_with("application/json"),
+        "{}",
+        j.content_type
+    );
+}

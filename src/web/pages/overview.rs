@@ -1,0 +1,328 @@
+//! The overview of the province or of one recommending unit: panels from
+//! `dashboards/overview.toml` (or `unit.toml`), scoped to the caller.
+
+use super::*;
+
+/// Everything the overview needs, read once.
+pub(super) struct OverviewData<'a> {
+    year: i32,
+    years: Vec<i32>,
+    bases: &'a [Base],
+    cards: Vec<Arc<Scorecard>>,
+    deadlines: Vec<lifecycle::Deadline>,
+}
+
+impl OverviewData<'_> {
+    fn card(&self) -> Option<&Scorecard> {
+        self.cards
+            .iter()
+            .find(|c| c.year == self.year)
+            .map(|c| c.as_ref())
+    }
+}
+
+pub(super) async fn overview(
+    SignedIn(s): SignedIn,
+    state: web::Data<AppState>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
+    if s.caller.role == Role::Base {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", "/bases"))
+            .finish());
+    }
+    let today = state.today();
+    let year = year_of(q.year, today);
+    let scope = s.caller.scope;
+    let province = s.caller.role == Role::Province;
+    let st = state.clone();
+    // The body depends only on scope, year and data: rendered once, then served from the cache.
+    let key = format!("overview|{scope:?}|{year}");
+    let cached = state.cache.fresh_page(&key, today);
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            blocking(&state, move |db| {
+                st.cache.sync(db, today)?;
+                st.cache.page(key, || {
+                    let all = st.cache.bases(db)?;
+                    let bases = scoped(&all, scope);
+                    let years = years(&bases, &st, today);
+                    let dash = if province {
+                        &st.dashboards.overview
+                    } else {
+                        &st.dashboards.unit
+                    };
+                    // Only the years the panels show: the year asked for, and
+                    // for a trend the finished years (a running one says nothing
+                    // yet). Staff share the cached whole-country scorecards; a
+                    // unit's overview evaluates only its own bases.
+                    let trend = dash.panels.iter().any(|p| p.metric == Metric::PassTrend);
+                    let running = |y: i32| {
+                        chrono::NaiveDate::from_ymd_opt(y, 12, 31).is_some_and(|end| today < end)
+                    };
+                    let wanted = years
+                        .iter()
+                        .copied()
+                        .filter(|&y| trend && !running(y))
+                        .chain(std::iter::once(year));
+                    let mut cards = Vec::new();
+                    for y in wanted {
+                        if !cards.iter().any(|c: &Arc<Scorecard>| c.year == y) {
+                            cards.push(scope_card(&st, db, scope, &bases, y, today)?);
+                        }
+                    }
+                    let open = db::rectifications::open_deadlines(db)?;
+                    let mut deadlines: Vec<_> = bases
+                        .iter()
+                        .flat_map(|b| {
+                            lifecycle::deadlines(
+                                b,
+                                &st.settings.rulebook,
+                                today,
+                                open.get(&b.id).copied(),
+                            )
+                        })
+                        .filter(|d| (d.date - today).num_days() <= 120)
+                        .collect();
+                    deadlines.sort_by(|a, b| {
+                        (a.date, a.kind, &a.base_code).cmp(&(b.date, b.kind, &b.base_code))
+                    });
+                    let data = OverviewData {
+                        year,
+                        years,
+                        bases: &bases,
+                        cards,
+                        deadlines,
+                    };
+                    Ok(overview_body(&st, scope, dash, &data))
+                })
+            })
+            .await?
+        }
+    };
+    let dash = if province {
+        &state.dashboards.overview
+    } else {
+        &state.dashboards.unit
+    };
+    Ok(html(page(&dash.title, Some((&s.caller, &s.csrf)), &body)))
+}
+
+pub(super) fn overview_body(
+    state: &AppState,
+    scope: Scope,
+    dash: &Dashboard,
+    d: &OverviewData,
+) -> String {
+    let mut body = year_selector(
+        "/overview",
+        d.year,
+        &d.years,
+        &format!(
+            r#" <a href="/exports/scorecards.xlsx?year={y}">导出 Excel</a> <a href="/exports/scorecards.csv?year={y}">导出 CSV</a>"#,
+            y = d.year
+        ),
+    );
+    if let Some(card) = d.card() {
+        let ids: std::collections::HashSet<i64> = d.bases.iter().map(|b| b.id).collect();
+        let mut n = 0;
+        let mut pass = 0;
+        let mut last = None;
+        for r in card.rows.iter().filter(|r| ids.contains(&r.base_id)) {
+            if last != Some(r.base_id) {
+                n += 1;
+                pass += usize::from(r.base_pass);
+                last = Some(r.base_id);
+            }
+        }
+        body.push_str(&format!(
+            r#"<p>{} 年度{}：应考核基地 <strong>{n}</strong> 个，达标 <strong class="ok">{pass}</strong> 个，未达标 <strong class="bad">{}</strong> 个。规则：{}</p>"#,
+            d.year,
+            if card.running { format!("（截至 {}，统计期未结束）", card.as_of) } else { String::new() },
+            n - pass,
+            esc(&card.rulebook)
+        ));
+    }
+    body.push_str(r#"<div class="grid">"#);
+    for (i, p) in dash.panels.iter().enumerate() {
+        let inner = overview_panel(state, scope, p, i, d).unwrap_or_else(|e| {
+            tracing::error!("panel {}: {e}", p.title);
+            r#"<p class="muted">此面板暂时无法显示</p>"#.into()
+        });
+        // Lists get the full width: their rows are long.
+        let wide = if p.chart == ChartKind::List {
+            " wide"
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            r#"<section class="panel{wide}"><h2>{}</h2>{inner}</section>"#,
+            esc(&p.title)
+        ));
+    }
+    body.push_str("</div>");
+    body
+}
+
+pub(super) fn filtered<'a>(bases: &'a [Base], p: &Panel) -> Vec<&'a Base> {
+    bases
+        .iter()
+        .filter(|b| {
+            p.filters
+                .base_type
+                .as_deref()
+                .is_none_or(|t| BaseType::parse(t).is_ok_and(|t| t == b.base_type))
+        })
+        .collect()
+}
+
+pub(super) fn overview_panel(
+    state: &AppState,
+    scope: Scope,
+    p: &Panel,
+    i: usize,
+    d: &OverviewData,
+) -> AppResult<String> {
+    let bases = filtered(d.bases, p);
+    let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, *b)).collect();
+    let key = format!("{scope:?}|{}|{i}", d.year);
+    Ok(match p.metric {
+        Metric::BaseCount => {
+            let g = metrics::base_count(&bases, p.group_by.unwrap_or(Grouping::Type));
+            let max = g.iter().map(|x| x.value).fold(1.0, f64::max);
+            let rows: Vec<Vec<String>> = g
+                .iter()
+                .map(|x| {
+                    vec![
+                        esc(&x.label),
+                        format!("{}", x.value),
+                        format!(
+                            r#"<svg class="bar" viewBox="0 0 100 14" preserveAspectRatio="none"><rect width="{:.0}" height="14"/></svg>"#,
+                            x.value / max * 100.0
+                        ),
+                    ]
+                })
+                .collect();
+            table(&["分组", "基地数", ""], &rows, false)
+        }
+        Metric::PassRate => {
+            let Some(card) = d.card() else {
+                return Ok(String::new());
+            };
+            let g = metrics::pass_rate(card, &by_id, p.group_by.unwrap_or(Grouping::Type));
+            if p.chart == ChartKind::Bar {
+                let items: Vec<(String, f64)> =
+                    g.iter().map(|x| (x.label.clone(), x.value)).collect();
+                let title = format!("{} 年度{}", d.year, p.title);
+                let c = state.cache.chart(key, || {
+                    charts::rate_chart(&title, &items, Format::Svg).map_err(chart_err)
+                })?;
+                svg(&c)
+            } else {
+                let rows: Vec<Vec<String>> = g
+                    .iter()
+                    .map(|x| vec![esc(&x.label), pct(x.value), x.of.to_string()])
+                    .collect();
+                table(&["分组", "达标率", "考核数"], &rows, true)
+            }
+        }
+        Metric::PassTrend => {
+            let cards: Vec<Scorecard> = d
+                .cards
+                .iter()
+                // Finished years with data: a running year's rate says nothing yet.
+                .filter(|c| d.years.contains(&c.year) && !c.running)
+                .filter(|c| c.rows.iter().any(|r| r.actual.is_some()))
+                .map(|c| c.as_ref().clone())
+                .collect();
+            let series = metrics::pass_trend(&cards, &by_id, p.group_by == Some(Grouping::Type));
+            if p.chart == ChartKind::Line {
+                let c = state.cache.chart(key, || {
+                    charts::trend_chart(&p.title, &series, Format::Svg).map_err(chart_err)
+                })?;
+                svg(&c)
+            } else {
+                let rows: Vec<Vec<String>> = series
+                    .iter()
+                    .flat_map(|(name, pts)| {
+                        pts.iter()
+                            .map(move |(y, v)| vec![esc(name), y.to_string(), pct(*v)])
+                    })
+                    .collect();
+                table(&["范围", "年度", "达标率"], &rows, true)
+            }
+        }
+        Metric::AtRisk => {
+            let Some(card) = d.card() else {
+                return Ok(String::new());
+            };
+            // The first rows only: the whole list is paged at /at-risk.
+            let list = metrics::at_risk(card, &by_id);
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .take(OVERVIEW_RISKS)
+                .map(|a| risk_row(a, d.year))
+                .collect();
+            let mut all = format!("/at-risk?year={}", d.year);
+            if let Some(t) = &p.filters.base_type {
+                all.push_str(&format!("&type={}", url(t)));
+            }
+            let more = if list.len() > rows.len() {
+                format!("显示最需关注的前 {} 个，共 {} 个", rows.len(), list.len())
+            } else {
+                format!("共 {} 个", list.len())
+            };
+            format!(
+                r#"<p class="muted">{more} · <a href="{}">查看全部风险基地（分页、排序、筛选）</a></p>{}"#,
+                esc(&all),
+                table(&RISK_HEADERS, &rows, false)
+            )
+        }
+        Metric::Deadlines => {
+            // Same date and kind for many bases: one line with the count.
+            let mut grouped: Vec<(
+                chrono::NaiveDate,
+                lifecycle::DeadlineKind,
+                Vec<&lifecycle::Deadline>,
+            )> = Vec::new();
+            let codes: HashSet<&str> = bases.iter().map(|b| b.code.as_str()).collect();
+            for dl in d
+                .deadlines
+                .iter()
+                .filter(|dl| codes.contains(dl.base_code.as_str()))
+            {
+                match grouped
+                    .iter_mut()
+                    .find(|g| g.0 == dl.date && g.1 == dl.kind)
+                {
+                    Some(g) => g.2.push(dl),
+                    None => grouped.push((dl.date, dl.kind, vec![dl])),
+                }
+            }
+            let rows: Vec<Vec<String>> = grouped
+                .iter()
+                .take(30)
+                .map(|(date, kind, list)| {
+                    let who = if list.len() > 3 {
+                        format!("{} 个基地", list.len())
+                    } else {
+                        list.iter()
+                            .map(|x| {
+                                format!(
+                                    r#"<a href="/bases/{}">{}</a>"#,
+                                    url(&x.base_code),
+                                    esc(&x.base_name)
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    };
+                    vec![date.to_string(), esc(kind.name_zh()), who]
+                })
+                .collect();
+            table(&["日期", "事项", "涉及"], &rows, false)
+        }
+        _ => String::new(),
+    })
+}

@@ -1,0 +1,363 @@
+//! Rectification (第十六条) and acceptance (第十七条): orders, the re-check's
+//! proposals and the decisions staff record.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct AcceptanceForm {
+    csrf: Option<String>,
+    step: String,
+}
+
+pub(super) async fn acceptance(
+    Staff(s): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<AcceptanceForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&s, form.csrf.as_deref())?;
+    let step = lifecycle::Acceptance::parse(&form.step)
+        .ok_or_else(|| WebError::BadRequest("未知的验收步骤 (unknown step)".into()))?;
+    let code = path.into_inner();
+    let today = state.today();
+    let by = s.caller.username.clone();
+    let c2 = code.clone();
+    blocking(&state, move |db| {
+        let base =
+            db::bases::find_by_code(db, &c2)?.ok_or_else(|| AppError::NotFound(c2.clone()))?;
+        lifecycle::record_acceptance(db, &base, step, today, &by)
+    })
+    .await?;
+    state.cache.invalidate();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/bases/{}", url(&code))))
+        .finish())
+}
+
+/// The lists of the rectification page, one shown at a time (`view`).
+pub(super) const RECT_VIEWS: [(&str, &str); 4] = [
+    ("failed", "未达标待处理"),
+    ("open", "整改中"),
+    ("proposed", "建议撤销（需人工确认）"),
+    ("closed", "已结束"),
+];
+
+pub(super) async fn rectification_page(
+    Staff(s): Staff,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let today = state.today();
+    let p = Params::parse(req.query_string());
+    // The evaluation that orders rectification is of a finished year.
+    let year = p
+        .year()?
+        .filter(|y| (2000..today.year()).contains(y))
+        .unwrap_or(today.year() - 1);
+    let view_ids: Vec<&str> = RECT_VIEWS.iter().map(|(id, _)| *id).collect();
+    let view = p
+        .one_of("view", &view_ids)?
+        .unwrap_or_else(|| "failed".into());
+    let paging = if view == "failed" {
+        Paging::from(&p, &["code", "name"], "code")?
+    } else {
+        Paging::from(&p, &["deadline", "ordered_on", "code", "year"], "deadline")?
+    };
+    let fq = p.text("q");
+    let st = state.clone();
+    let csrf = s.csrf.clone();
+    let v = view.clone();
+    let body = blocking(&state, move |db| {
+        st.cache.sync(db, today)?;
+        let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
+        let bases = st.cache.bases(db)?;
+        let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, b)).collect();
+        let open = db::rectifications::with_outcome(db, RectificationOutcome::Open)?;
+        let proposed = db::rectifications::with_outcome(db, RectificationOutcome::Proposed)?;
+        let mut closed = db::rectifications::with_outcome(db, RectificationOutcome::Passed)?;
+        closed.extend(db::rectifications::with_outcome(
+            db,
+            RectificationOutcome::Revoked,
+        )?);
+        let ordered: HashSet<(i64, i32)> = open
+            .iter()
+            .chain(&proposed)
+            .chain(&closed)
+            .map(|o| (o.base_id, o.year))
+            .collect();
+        // Bases that failed `year`, are still building and have no order for it yet.
+        let mut failed: Vec<(&Base, Vec<String>)> = Vec::new();
+        let mut at: HashMap<i64, usize> = HashMap::new();
+        for r in card.rows.iter().filter(|r| !r.base_pass) {
+            if ordered.contains(&(r.base_id, year)) {
+                continue;
+            }
+            let Some(b) = by_id.get(&r.base_id).filter(|b| b.status == Status::Building) else {
+                continue;
+            };
+            let i = *at.entry(r.base_id).or_insert_with(|| {
+                failed.push((b, Vec::new()));
+                failed.len() - 1
+            });
+            if !r.met {
+                failed[i].1.push(output::explain(r));
+            }
+        }
+        let search = |b: Option<&&Base>| {
+            fq.as_ref()
+                .is_none_or(|q| b.is_some_and(|b| paging::matches(q, &b.name, &b.code)))
+        };
+        let counts = [failed.len(), open.len(), proposed.len(), closed.len()];
+        let tabs: String = RECT_VIEWS
+            .iter()
+            .zip(counts)
+            .map(|((id, zh), n)| {
+                format!(
+                    r#"<a href="/rectification?year={year}&amp;view={id}"{}>{zh}（{n}）</a>"#,
+                    if *id == v { r#" class="on""# } else { "" }
+                )
+            })
+            .collect();
+        let y = Some(year.to_string());
+        let vv = Some(v.clone());
+        let keep_ = keep(&[("year", &y), ("view", &vv), ("q", &fq)]);
+        let filters = format!(
+            r#"<form class="filters" method="get" action="/rectification"><input type="hidden" name="year" value="{year}"><input type="hidden" name="view" value="{}"><input name="q" placeholder="名称或编号" value="{}">{}<button type="submit">筛选</button></form>"#,
+            esc(&v),
+            esc(fq.as_deref().unwrap_or("")),
+            per_page_and_sort(&paging)
+        );
+        let section = if v == "failed" {
+            let mut list: Vec<&(&Base, Vec<String>)> =
+                failed.iter().filter(|(b, _)| search(Some(b))).collect();
+            list.sort_by(|a, b| {
+                let o = match paging.sort.as_str() {
+                    "name" => a.0.name.cmp(&b.0.name),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                paging.dir(o.then_with(|| a.0.code.cmp(&b.0.code)))
+            });
+            let rows: Vec<Vec<String>> = paging
+                .slice(&list)
+                .iter()
+                .map(|(b, missing)| {
+                    vec![
+                        format!(
+                            r#"<input type="checkbox" name="code" value="{}" checked>"#,
+                            esc(&b.code)
+                        ),
+                        format!(
+                            r#"<a href="/bases/{}?year={year}">{}</a>"#,
+                            url(&b.code),
+                            esc(&b.code)
+                        ),
+                        esc(&b.name),
+                        esc(&missing.join("；")),
+                    ]
+                })
+                .collect();
+            let pager = Pager {
+                path: "/rectification",
+                keep: keep_,
+                paging: &paging,
+                total: list.len(),
+            };
+            let summary = pager.summary();
+            format!(
+                r#"<h2>{year} 年度考核未达标的基地</h2>{filters}{summary}
+<form method="post" action="/rectification/order"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="year" value="{year}">
+{t}<p>整改期限：下达之日起 {days} 天。<button type="submit">对本页选中基地责令限期整改</button></p></form>{summary}"#,
+                csrf = esc(&csrf),
+                days = st.settings.rectification_days,
+                t = pager.table(
+                    &[
+                        ("", None),
+                        ("基地编号", Some("code")),
+                        ("名称", Some("name")),
+                        ("未完成任务", None)
+                    ],
+                    &rows
+                ),
+            )
+        } else {
+            let orders = match v.as_str() {
+                "open" => &open,
+                "proposed" => &proposed,
+                _ => &closed,
+            };
+            let mut list: Vec<&db::rectifications::Rectification> = orders
+                .iter()
+                .filter(|o| search(by_id.get(&o.base_id)))
+                .collect();
+            let code = |o: &db::rectifications::Rectification| {
+                by_id.get(&o.base_id).map(|b| b.code.as_str()).unwrap_or("")
+            };
+            list.sort_by(|a, b| {
+                let o = match paging.sort.as_str() {
+                    "ordered_on" => a.ordered_on.cmp(&b.ordered_on),
+                    "code" => code(a).cmp(code(b)),
+                    "year" => a.year.cmp(&b.year),
+                    _ => a.deadline.cmp(&b.deadline),
+                };
+                paging.dir(o.then_with(|| code(a).cmp(code(b))).then(a.id.cmp(&b.id)))
+            });
+            let rows: Vec<Vec<String>> = paging
+                .slice(&list)
+                .iter()
+                .map(|o| {
+                    let name = by_id
+                        .get(&o.base_id)
+                        .map(|b| {
+                            format!(
+                                r#"<a href="/bases/{}">{}（{}）</a>"#,
+                                url(&b.code),
+                                esc(&b.name),
+                                esc(&b.code)
+                            )
+                        })
+                        .unwrap_or_default();
+                    let last = if v == "proposed" {
+                        format!(
+                            r#"<form method="post" action="/rectification/{}/revoke"><input type="hidden" name="csrf" value="{}"><button>确认撤销</button></form>"#,
+                            o.id,
+                            esc(&csrf)
+                        )
+                    } else {
+                        esc(match o.outcome {
+                            RectificationOutcome::Passed => "复核达标，恢复建设",
+                            other => other.name_zh(),
+                        })
+                    };
+                    vec![
+                        name,
+                        o.year.to_string(),
+                        o.ordered_on.to_string(),
+                        o.deadline.to_string(),
+                        esc(&o.ordered_by),
+                        last,
+                    ]
+                })
+                .collect();
+            let pager = Pager {
+                path: "/rectification",
+                keep: keep_,
+                paging: &paging,
+                total: list.len(),
+            };
+            let summary = pager.summary();
+            let title = RECT_VIEWS
+                .iter()
+                .find(|(id, _)| *id == v)
+                .map(|(_, zh)| *zh)
+                .unwrap_or("");
+            format!(
+                r#"<h2>{title}</h2>{filters}{summary}{}{summary}"#,
+                pager.table(
+                    &[
+                        ("基地", Some("code")),
+                        ("年度", Some("year")),
+                        ("下达日期", Some("ordered_on")),
+                        ("整改期限", Some("deadline")),
+                        ("下达人", None),
+                        (if v == "proposed" { "" } else { "结果" }, None)
+                    ],
+                    &rows
+                )
+            )
+        };
+        Ok(format!(
+            r#"<nav class="tabs">{tabs}</nav><section class="panel">{section}</section>"#
+        ))
+    })
+    .await?;
+    Ok(html(page("整改管理", Some((&s.caller, &s.csrf)), &body)))
+}
+
+/// The order form lists one checkbox per base that failed: at national
+/// scale tens of thousands of codes.
+pub(super) const ORDER_FORM_LIMIT: usize = 4 * 1024 * 1024;
+
+pub(super) async fn rectification_order(
+    Staff(s): Staff,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let body = crate::web::body::read(&req, payload, ORDER_FORM_LIMIT, crate::web::body::FORM_TIME)
+        .await?;
+    let pairs = crate::web::body::form_pairs(&body);
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    check_csrf(&s, get("csrf").as_deref())?;
+    let today = state.today();
+    let year: i32 = get("year")
+        .and_then(|y| y.parse().ok())
+        .filter(|y| (2000..today.year()).contains(y))
+        .ok_or_else(|| WebError::BadRequest("年度无效 (invalid year)".into()))?;
+    let codes: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "code")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let st = state.clone();
+    let by = s.caller.username.clone();
+    blocking(&state, move |db| {
+        let mut bases = Vec::new();
+        for code in codes {
+            bases.extend(db::bases::find_by_code(db, &code)?);
+        }
+        // Only a base that failed that year can be ordered to rectify; the
+        // evaluation is of the bases ticked, not of the country.
+        let card = crate::compliance::evaluate_bases(
+            db,
+            &st.settings.rulebook,
+            year,
+            None,
+            today,
+            &bases,
+        )?;
+        let failed: HashSet<i64> = card
+            .rows
+            .iter()
+            .filter(|r| !r.base_pass)
+            .map(|r| r.base_id)
+            .collect();
+        for base in bases.iter().filter(|b| failed.contains(&b.id)) {
+            lifecycle::order_rectification(
+                db,
+                &st.settings,
+                base,
+                year,
+                today,
+                st.settings.rectification_days,
+                &by,
+            )?;
+        }
+        Ok(())
+    })
+    .await?;
+    state.mail_queued.notify_one();
+    state.cache.invalidate();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/rectification?year={year}")))
+        .finish())
+}
+
+pub(super) async fn rectification_revoke(
+    Staff(s): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&s, form.csrf.as_deref())?;
+    let id = path.into_inner();
+    let today = state.today();
+    let by = s.caller.username.clone();
+    blocking(&state, move |db| {
+        lifecycle::confirm_revocation(db, id, today, &by)
+    })
+    .await?;
+    state.cache.invalidate();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/rectification"))
+        .finish())
+}
