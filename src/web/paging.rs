@@ -146,6 +146,15 @@ impl Paging {
         (self.page - 1).saturating_mul(self.per_page)
     }
 
+    /// For a query that pages in the database: (oldest first, offset, limit).
+    pub fn window(&self) -> (bool, i64, i64) {
+        (
+            !self.desc,
+            i64::try_from(self.offset()).unwrap_or(i64::MAX),
+            i64::try_from(self.per_page).unwrap_or(i64::MAX),
+        )
+    }
+
     /// This page's part of `all` (empty past the end).
     pub fn slice<'a, T>(&self, all: &'a [T]) -> &'a [T] {
         let from = self.offset().min(all.len());

@@ -10,14 +10,12 @@ pub(super) async fn outbox_page(
     let p = Params::parse(req.query_string());
     let paging = Paging::from(&p, &["id"], "-id")?;
     let status = p.coded::<MailStatus>("status")?;
-    let (st, newest, from, n) = (
-        status,
-        paging.desc,
-        i64::try_from(paging.offset()).unwrap_or(i64::MAX),
-        paging.per_page as i64,
-    );
-    let (mails, total) =
-        blocking(&state, move |db| db::outbox::page(db, st, !newest, from, n)).await?;
+    let st = status;
+    let (oldest_first, from, n) = paging.window();
+    let (mails, total) = blocking(&state, move |db| {
+        db::outbox::page(db, st, oldest_first, from, n)
+    })
+    .await?;
     let pager = Pager {
         path: "/outbox",
         keep: keep(&[("status", &status.map(|x| x.id().to_string()))]),
@@ -118,15 +116,10 @@ pub(super) async fn jobs_page(
     let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
     let job = p.one_of("job", &names)?;
     let outcome = p.coded::<RunOutcome>("outcome")?;
-    let (j, o, newest, from, n) = (
-        job.clone(),
-        outcome,
-        paging.desc,
-        i64::try_from(paging.offset()).unwrap_or(i64::MAX),
-        paging.per_page as i64,
-    );
+    let (j, o) = (job.clone(), outcome);
+    let (oldest_first, from, n) = paging.window();
     let (runs, total) = blocking(&state, move |db| {
-        db::jobs::page(db, j.as_deref(), o, !newest, from, n)
+        db::jobs::page(db, j.as_deref(), o, oldest_first, from, n)
     })
     .await?;
     let pager = Pager {

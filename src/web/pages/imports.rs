@@ -10,14 +10,12 @@ pub(super) async fn imports_page(
     let p = Params::parse(req.query_string());
     let paging = Paging::from(&p, &["id"], "-id")?;
     let outcome = p.coded::<ImportOutcome>("outcome")?;
-    let (o, newest, from, n) = (
-        outcome,
-        paging.desc,
-        i64::try_from(paging.offset()).unwrap_or(i64::MAX),
-        paging.per_page as i64,
-    );
-    let (recent, total) =
-        blocking(&state, move |db| db::imports::page(db, o, !newest, from, n)).await?;
+    let o = outcome;
+    let (oldest_first, from, n) = paging.window();
+    let (recent, total) = blocking(&state, move |db| {
+        db::imports::page(db, o, oldest_first, from, n)
+    })
+    .await?;
     let pager = Pager {
         path: "/imports",
         keep: keep(&[("outcome", &outcome.map(|o| o.id().to_string()))]),
