@@ -11,7 +11,6 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::html::{esc, page};
 use super::throttle::Refusal;
 use super::{blocking, AppState, WebError};
 use crate::access::{self, Caller, Role};
@@ -184,20 +183,25 @@ pub fn client_addr(req: &HttpRequest, state: &AppState) -> IpAddr {
     super::throttle::client_ip(peer, xff, &state.settings.trusted_proxies)
 }
 
+/// The sign-in page (`templates/login.html`).
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+struct LoginView<'a> {
+    title: &'a str,
+    layout: super::html::Layout,
+    csrf: &'a str,
+    next: &'a str,
+    error: Option<&'a str>,
+}
+
 fn login_page(next: &str, csrf: &str, error: Option<&str>) -> String {
-    let body = format!(
-        r#"<div class="card-login"><form method="post" action="/login">
-<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" value="{next}">
-{err}<label for="username">用户名</label><input id="username" name="username" autocomplete="username" required>
-<label for="password">密码</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<p><button type="submit">登录</button></p></form></div>"#,
-        csrf = esc(csrf),
-        next = esc(next),
-        err = error
-            .map(|e| format!(r#"<p class="error">{}</p>"#, esc(e)))
-            .unwrap_or_default()
-    );
-    page("登录", None, &body)
+    super::html::render(&LoginView {
+        title: "登录",
+        layout: super::html::Layout::new(None),
+        csrf,
+        next,
+        error,
+    })
 }
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {

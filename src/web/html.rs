@@ -1,7 +1,11 @@
-//! HTML building blocks: escaping, the page layout, tables. Server-rendered,
-//! no front-end build; a few lines of plain JS sort tables and upload files.
+//! HTML building blocks: the layout and its view model (`templates/layout.html`,
+//! checked at compile time, escaping on), escaping for the bodies still built
+//! in handlers, tables. Server-rendered, no front-end build; a few lines of
+//! plain JS (`static/app.js`) sort tables and upload files.
 
-use crate::access::Caller;
+use askama::Template;
+
+use crate::access::{Caller, Role};
 
 /// Escape text for HTML content and attribute values.
 pub use crate::web_escape as esc;
@@ -25,8 +29,81 @@ pub fn url(s: &str) -> String {
 pub const STYLE: &str = include_str!("static/app.css");
 pub const SCRIPT: &str = include_str!("static/app.js");
 
+/// What the layout (`templates/layout.html`) shows around every page: the
+/// static files' version and, for a signed-in caller, the navigation of its role.
+pub struct Layout {
+    pub version: &'static str,
+    pub nav: Option<Nav>,
+}
+
+/// The header of a signed-in page: links for the role, who is signed in, sign-out.
+pub struct Nav {
+    pub links: Vec<(&'static str, &'static str)>,
+    pub username: String,
+    pub role: &'static str,
+    pub scope: String,
+    pub csrf: String,
+}
+
+impl Layout {
+    pub fn new(who: Option<(&Caller, &str)>) -> Layout {
+        let nav = who.map(|(c, csrf)| {
+            let mut links = Vec::new();
+            if c.role != Role::Base {
+                links.extend([("/overview", "概览"), ("/at-risk", "风险基地")]);
+            }
+            links.push(("/bases", "基地列表"));
+            if c.role == Role::Province {
+                links.extend([
+                    ("/imports", "数据导入"),
+                    ("/outbox", "发件箱"),
+                    ("/jobs", "定时任务"),
+                    ("/rectification", "整改管理"),
+                ]);
+            }
+            Nav {
+                links,
+                username: c.username.clone(),
+                role: c.role.name_zh(),
+                scope: c.scope_name.clone(),
+                csrf: csrf.to_string(),
+            }
+        });
+        Layout {
+            version: super::assets::version(),
+            nav,
+        }
+    }
+}
+
+/// A page whose body is built by its handler (every value escaped there).
+#[derive(Template)]
+#[template(path = "page.html")]
+struct PageView<'a> {
+    title: &'a str,
+    layout: Layout,
+    body: &'a str,
+}
+
 /// The page a browser gets for an error: the status and the message (the
 /// same message the API gives as JSON).
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorView<'a> {
+    title: &'a str,
+    layout: Layout,
+    message: &'a str,
+    status: u16,
+}
+
+/// Render a template; a failure (a bug) becomes a plain message.
+pub fn render(t: &impl Template) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!("template: {e}");
+        "服务器内部错误 (internal error)".into()
+    })
+}
+
 pub fn error_page(status: actix_web::http::StatusCode, message: &str) -> String {
     let title = match status.as_u16() {
         404 => "未找到",
@@ -38,44 +115,21 @@ pub fn error_page(status: actix_web::http::StatusCode, message: &str) -> String 
         429 => "请求过于频繁",
         _ => "出错了",
     };
-    let body = format!(
-        r#"<section class="panel"><p class="error">{}</p><p class="muted">HTTP {}</p><p><a href="/">返回首页</a></p></section>"#,
-        esc(message),
-        status.as_u16()
-    );
-    page(title, None, &body)
+    render(&ErrorView {
+        title,
+        layout: Layout::new(None),
+        message,
+        status: status.as_u16(),
+    })
 }
 
-/// A whole page: header with navigation for the caller's role, then `body`.
+/// A whole page: the layout with the navigation for the caller's role, then `body`.
 pub fn page(title: &str, who: Option<(&Caller, &str)>, body: &str) -> String {
-    let nav = match who {
-        None => String::new(),
-        Some((c, csrf)) => {
-            let mut links = String::new();
-            match c.role {
-                crate::access::Role::Base => {}
-                _ => {
-                    links.push_str(r#"<a href="/overview">概览</a><a href="/at-risk">风险基地</a>"#)
-                }
-            }
-            links.push_str(r#"<a href="/bases">基地列表</a>"#);
-            if c.role == crate::access::Role::Province {
-                links.push_str(r#"<a href="/imports">数据导入</a><a href="/outbox">发件箱</a><a href="/jobs">定时任务</a><a href="/rectification">整改管理</a>"#);
-            }
-            format!(
-                r#"<nav>{links}</nav><span class="who">{} · {}（{}）</span><form method="post" action="/logout"><input type="hidden" name="csrf" value="{}"><button type="submit">退出登录</button></form>"#,
-                esc(&c.username),
-                esc(c.role.name_zh()),
-                esc(&c.scope_name),
-                esc(csrf)
-            )
-        }
-    };
-    format!(
-        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{t} · 科创中原创新基地监测</title><link rel="stylesheet" href="/static/app.css?v={v}"></head><body><header><strong>科创中原创新基地监测</strong>{nav}</header><main><h1>{t}</h1>{body}</main><script src="/static/app.js?v={v}"></script></body></html>"#,
-        t = esc(title),
-        v = super::assets::version()
-    )
+    render(&PageView {
+        title,
+        layout: Layout::new(who),
+        body,
+    })
 }
 
 /// A table; cells are already HTML.
