@@ -314,7 +314,7 @@ impl SmtpServer {
                                 .collect()
                         })
                         .unwrap_or_default(),
-                    msg: Part::parse(&String::from_utf8_lossy(&raw)),
+                    msg: Part::parse(&raw),
                 }
             })
             .collect()
@@ -365,67 +365,37 @@ fn emails(codes: &[&str]) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------
-// Minimal MIME reading: headers, multipart, base64 / quoted-printable, RFC 2047
+// The messages as the SMTP server received them, read with `mailparse` (what
+// they say is pinned by the snapshots in src/mail/notice.rs).
 
 struct Part {
     headers: Vec<(String, String)>,
+    mime: String,
     /// Decoded content (empty for a multipart).
     body: Vec<u8>,
     parts: Vec<Part>,
 }
 
 impl Part {
-    fn parse(raw: &str) -> Part {
-        let raw = raw.replace("\r\n", "\n");
-        let (head, body) = raw.split_once("\n\n").unwrap_or((raw.as_str(), ""));
-        let mut headers: Vec<(String, String)> = Vec::new();
-        for line in head.lines() {
-            if line.starts_with([' ', '\t']) {
-                if let Some((_, v)) = headers.last_mut() {
-                    v.push_str(line);
-                }
-            } else if let Some((k, v)) = line.split_once(':') {
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
+    fn parse(raw: &[u8]) -> Part {
+        Part::from(&mailparse::parse_mail(raw).expect("a MIME message"))
+    }
+
+    fn from(m: &mailparse::ParsedMail) -> Part {
+        Part {
+            headers: m
+                .headers
+                .iter()
+                .map(|h| (h.get_key(), h.get_value()))
+                .collect(),
+            mime: m.ctype.mimetype.to_ascii_lowercase(),
+            body: if m.subparts.is_empty() {
+                m.get_body_raw().expect("a decodable body")
+            } else {
+                Vec::new()
+            },
+            parts: m.subparts.iter().map(Part::from).collect(),
         }
-        let mut part = Part {
-            headers,
-            body: Vec::new(),
-            parts: Vec::new(),
-        };
-        let ctype = part
-            .header("Content-Type")
-            .unwrap_or("text/plain")
-            .to_string();
-        if ctype.to_ascii_lowercase().starts_with("multipart/") {
-            let boundary = param(&ctype, "boundary").expect("multipart boundary");
-            let (open, close) = (format!("--{boundary}"), format!("--{boundary}--"));
-            let mut current: Option<Vec<&str>> = None;
-            for line in body.lines() {
-                if line == close || line == open {
-                    if let Some(lines) = current.take() {
-                        part.parts.push(Part::parse(&lines.join("\n")));
-                    }
-                    if line == close {
-                        break;
-                    }
-                    current = Some(Vec::new());
-                } else if let Some(lines) = current.as_mut() {
-                    lines.push(line);
-                }
-            }
-        } else {
-            let cte = part
-                .header("Content-Transfer-Encoding")
-                .unwrap_or("7bit")
-                .to_ascii_lowercase();
-            part.body = match cte.as_str() {
-                "base64" => base64(body),
-                "quoted-printable" => quoted_printable(body),
-                _ => body.as_bytes().to_vec(),
-            };
-        }
-        part
     }
 
     fn header(&self, name: &str) -> Option<&str> {
@@ -435,19 +405,9 @@ impl Part {
             .map(|(_, v)| v.as_str())
     }
 
-    fn mime_type(&self) -> String {
-        self.header("Content-Type")
-            .unwrap_or("text/plain")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    }
-
     /// The first part (depth first) of this MIME type.
     fn find(&self, mime: &str) -> Option<&Part> {
-        if self.parts.is_empty() && self.mime_type() == mime {
+        if self.parts.is_empty() && self.mime == mime {
             return Some(self);
         }
         self.parts.iter().find_map(|p| p.find(mime))
@@ -459,108 +419,8 @@ impl Part {
     }
 
     fn subject(&self) -> String {
-        decode_words(self.header("Subject").expect("a Subject"))
+        self.header("Subject").expect("a Subject").to_string()
     }
-}
-
-/// A `key=value` parameter of a header value (quotes removed).
-fn param(value: &str, key: &str) -> Option<String> {
-    value.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case(key)
-            .then(|| v.trim().trim_matches('"').to_string())
-    })
-}
-
-fn base64(s: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => continue, // line breaks
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
-fn hex(b: &[u8]) -> Option<u8> {
-    u8::from_str_radix(std::str::from_utf8(b).ok()?, 16).ok()
-}
-
-fn quoted_printable(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'=' {
-            if b.get(i + 1) == Some(&b'\n') {
-                i += 2; // soft line break
-                continue;
-            }
-            if let Some(v) = b.get(i + 1..i + 3).and_then(hex) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
-}
-
-/// RFC 2047 encoded words (UTF-8, B or Q); whitespace between two encoded
-/// words is dropped, and their bytes are joined before decoding.
-fn decode_words(s: &str) -> String {
-    let mut out = String::new();
-    let mut pending: Vec<u8> = Vec::new(); // bytes of adjacent encoded words
-    let mut gap = String::new(); // plain text since the last encoded word
-    let mut rest = s;
-    while let Some(start) = rest.find("=?") {
-        let word = &rest[start + 2..];
-        let parsed = word.split_once('?').and_then(|(charset, w)| {
-            let (enc, w) = w.split_once('?')?;
-            let (text, after) = w.split_once("?=")?;
-            Some((charset, enc, text, after))
-        });
-        let Some((charset, enc, text, after)) = parsed else {
-            break;
-        };
-        assert!(charset.eq_ignore_ascii_case("utf-8"), "charset {charset}");
-        let plain = &rest[..start];
-        gap.push_str(plain);
-        if !pending.is_empty() && !gap.trim().is_empty() {
-            out.push_str(&String::from_utf8(std::mem::take(&mut pending)).expect("UTF-8"));
-        }
-        if pending.is_empty() {
-            out.push_str(&gap);
-        }
-        gap.clear();
-        pending.extend(match enc.to_ascii_lowercase().as_str() {
-            "b" => base64(text),
-            "q" => quoted_printable(&text.replace('_', " ")),
-            other => panic!("encoding {other}"),
-        });
-        rest = after;
-    }
-    out.push_str(&String::from_utf8(pending).expect("UTF-8"));
-    out.push_str(&gap);
-    out.push_str(rest);
-    out
 }
 
 /// Decode the PNG; (width, height, distinct pixel values).
