@@ -1,18 +1,19 @@
 //! Who a base is: its code, its host's 统一社会信用代码, its type, recommending
-//! channel, lifecycle status, city and contact email. Each type parses the
+//! channel and contact email (its status and city have files of their own). Each type parses the
 //! variants people type and cannot hold an invalid value.
 
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
+use super::city::City;
 use super::error::DomainError;
 use super::text;
 
 /// Deserializes a string through a domain parser, so serialized data is
 /// checked exactly like typed data.
-fn deserialize_parsed<'de, D, T>(
+pub(super) fn deserialize_parsed<'de, D, T>(
     deserializer: D,
     parse: fn(&str) -> Result<T, DomainError>,
 ) -> Result<T, D::Error>
@@ -232,6 +233,11 @@ impl BaseType {
     }
 }
 
+crate::coded!(
+    BaseType => "基地类型 (base type)",
+    Channel => "推荐渠道 (channel)",
+);
+
 impl fmt::Display for BaseType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -331,237 +337,6 @@ impl FromStr for Channel {
     }
 }
 
-/// Where a base is in its lifecycle (第十五、十六、十七条).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Building,
-    Rectifying,
-    Revoked,
-    Accepting,
-    Lapsed,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Self::Building,
-        Self::Rectifying,
-        Self::Revoked,
-        Self::Accepting,
-        Self::Lapsed,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Building => "building",
-            Self::Rectifying => "rectifying",
-            Self::Revoked => "revoked",
-            Self::Accepting => "accepting",
-            Self::Lapsed => "lapsed",
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::Building => "建设中",
-            Self::Rectifying => "整改中",
-            Self::Revoked => "已撤销",
-            Self::Accepting => "验收中",
-            Self::Lapsed => "不再认定",
-        }
-    }
-
-    /// The status changes the 办法 allows, each with its article: the one
-    /// table every status change is checked against.
-    pub const TRANSITIONS: [(Status, Status, &'static str); 7] = [
-        (Self::Building, Self::Rectifying, "第十六条 责令限期整改"),
-        (Self::Rectifying, Self::Building, "第十六条 整改合格"),
-        (
-            Self::Rectifying,
-            Self::Revoked,
-            "第十六条 整改后仍不符合要求，予以撤销",
-        ),
-        (
-            Self::Building,
-            Self::Accepting,
-            "第十七条 建设期满，申请验收",
-        ),
-        (
-            Self::Accepting,
-            Self::Building,
-            "第十七条 验收合格，重新确定建设周期",
-        ),
-        (Self::Accepting, Self::Lapsed, "第十七条 验收不合格"),
-        (Self::Building, Self::Lapsed, "第十七条 申请单位不再申请"),
-    ];
-
-    /// Whether a base in this status may move to `next` (see [`Self::TRANSITIONS`]).
-    pub fn may_become(self, next: Status) -> bool {
-        Self::TRANSITIONS
-            .iter()
-            .any(|(from, to, _)| *from == self && *to == next)
-    }
-
-    /// True once the base is no longer recognised (revoked or lapsed).
-    pub fn is_ended(self) -> bool {
-        matches!(self, Self::Revoked | Self::Lapsed)
-    }
-
-    /// Accepts the id (any case) or the Chinese name, also without 中 or 已
-    /// (建设, 整改, 撤销, 验收).
-    pub fn parse(s: &str) -> Result<Self, DomainError> {
-        let key = text::compact(s);
-        if key.is_empty() {
-            return Err(DomainError::Empty);
-        }
-        let lower = key.to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|st| {
-                let zh = st.name_zh();
-                lower == st.id()
-                    || key == zh
-                    || zh.strip_suffix('中') == Some(key.as_str())
-                    || zh.strip_prefix('已') == Some(key.as_str())
-            })
-            .ok_or_else(|| DomainError::UnknownStatus(text::normalize(s)))
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl FromStr for Status {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-/// One of Henan's 17 cities or 济源示范区, by canonical Chinese name.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub struct City(&'static str);
-
-impl City {
-    const JIYUAN: City = City("济源示范区");
-
-    pub const ALL: [City; 18] = [
-        City("郑州市"),
-        City("开封市"),
-        City("洛阳市"),
-        City("平顶山市"),
-        City("安阳市"),
-        City("鹤壁市"),
-        City("新乡市"),
-        City("焦作市"),
-        City("濮阳市"),
-        City("许昌市"),
-        City("漯河市"),
-        City("三门峡市"),
-        City("南阳市"),
-        City("商丘市"),
-        City("信阳市"),
-        City("周口市"),
-        City("驻马店市"),
-        Self::JIYUAN,
-    ];
-
-    /// Accepts a name with or without 市 (郑州, 郑州市), optionally after 河南省,
-    /// and 济源, 济源市, 济源示范区 or 济源产城融合示范区.
-    pub fn parse(s: &str) -> Result<Self, DomainError> {
-        let full = text::compact(s);
-        if full.is_empty() {
-            return Err(DomainError::Empty);
-        }
-        let key = full
-            .strip_prefix("河南省")
-            .or_else(|| full.strip_prefix("河南"))
-            .unwrap_or(&full);
-        if matches!(key, "济源" | "济源市" | "济源示范区" | "济源产城融合示范区")
-        {
-            return Ok(Self::JIYUAN);
-        }
-        Self::ALL
-            .into_iter()
-            .find(|c| c.0 == key || c.0.strip_suffix('市') == Some(key))
-            .ok_or_else(|| DomainError::UnknownCity(text::normalize(s)))
-    }
-
-    pub fn as_str(self) -> &'static str {
-        self.0
-    }
-}
-
-impl super::Coded for City {
-    const WHAT: &'static str = "城市 (city)";
-    fn all() -> &'static [Self] {
-        &Self::ALL
-    }
-    fn code(self) -> &'static str {
-        self.0
-    }
-}
-
-crate::coded!(
-    BaseType => "基地类型 (base type)",
-    Channel => "推荐渠道 (channel)",
-    Status => "状态 (status)",
-);
-
-impl fmt::Display for City {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl FromStr for City {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for City {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for City {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_parsed(deserializer, Self::parse)
-    }
-}
-
 /// A contact email address; the domain is stored lowercase.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -629,21 +404,6 @@ impl<'de> Deserialize<'de> for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_transition_table_follows_articles_sixteen_and_seventeen() {
-        use Status::*;
-        assert!(Building.may_become(Rectifying));
-        assert!(Rectifying.may_become(Building) && Rectifying.may_become(Revoked));
-        assert!(Building.may_become(Accepting) && Accepting.may_become(Building));
-        assert!(Accepting.may_become(Lapsed) && Building.may_become(Lapsed));
-        // Revocation only after an order to rectify; ended bases stay ended.
-        assert!(!Building.may_become(Revoked));
-        for to in Status::ALL {
-            assert!(!Revoked.may_become(to) && !Lapsed.may_become(to), "{to}");
-            assert!(!to.may_become(to), "{to} → {to} is not a change");
-        }
-    }
 
     const VALID_CREDIT_CODES: [&str; 12] = [
         "1241000052601815X0",
@@ -886,98 +646,6 @@ mod tests {
             assert_eq!(serde_json::to_string(&c).unwrap(), json);
             assert_eq!(serde_json::from_str::<Channel>(&json).unwrap(), c);
         }
-    }
-
-    #[test]
-    fn statuses_parse_from_ids_and_chinese() {
-        let cases = [
-            ("building", Status::Building),
-            ("建设中", Status::Building),
-            ("整改中", Status::Rectifying),
-            ("Rectifying", Status::Rectifying),
-            ("已撤销", Status::Revoked),
-            ("撤销", Status::Revoked),
-            ("验收中", Status::Accepting),
-            ("不再认定", Status::Lapsed),
-            ("lapsed", Status::Lapsed),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(Status::parse(input), Ok(expected), "{input}");
-        }
-        assert!(matches!(
-            Status::parse("暂停"),
-            Err(DomainError::UnknownStatus(_))
-        ));
-    }
-
-    #[test]
-    fn only_revoked_and_lapsed_bases_have_ended() {
-        let ended: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_ended()).collect();
-        assert_eq!(ended, [Status::Revoked, Status::Lapsed]);
-    }
-
-    #[test]
-    fn statuses_serialize_as_their_ids() {
-        for s in Status::ALL {
-            let json = format!("\"{}\"", s.id());
-            assert_eq!(serde_json::to_string(&s).unwrap(), json);
-            assert_eq!(serde_json::from_str::<Status>(&json).unwrap(), s);
-            assert_eq!(s.to_string(), s.id());
-        }
-    }
-
-    #[test]
-    fn cities_parse_with_or_without_shi() {
-        assert_eq!(City::parse("郑州").map(City::as_str), Ok("郑州市"));
-        assert_eq!(City::parse("郑州市").map(City::as_str), Ok("郑州市"));
-        assert_eq!(City::parse(" 平顶山 ").map(City::as_str), Ok("平顶山市"));
-        assert_eq!(
-            City::parse("河南省三门峡市").map(City::as_str),
-            Ok("三门峡市")
-        );
-        for c in City::ALL {
-            assert_eq!(City::parse(c.as_str()), Ok(c));
-        }
-    }
-
-    #[test]
-    fn jiyuan_parses_from_all_its_usual_names() {
-        for name in ["济源", "济源市", "济源示范区", "济源产城融合示范区"] {
-            assert_eq!(
-                City::parse(name).map(City::as_str),
-                Ok("济源示范区"),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn there_are_eighteen_distinct_cities() {
-        let mut names: Vec<_> = City::ALL.iter().map(|c| c.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), 18);
-    }
-
-    #[test]
-    fn a_city_outside_henan_is_unknown() {
-        assert_eq!(
-            City::parse("北京"),
-            Err(DomainError::UnknownCity("北京".into()))
-        );
-        assert_eq!(
-            City::parse("市"),
-            Err(DomainError::UnknownCity("市".into()))
-        );
-        assert_eq!(City::parse(""), Err(DomainError::Empty));
-    }
-
-    #[test]
-    fn a_city_serializes_as_its_chinese_name() {
-        let c = City::parse("洛阳").unwrap();
-        assert_eq!(serde_json::to_string(&c).unwrap(), "\"洛阳市\"");
-        let back: City = serde_json::from_str("\"洛阳\"").unwrap();
-        assert_eq!(back, c);
     }
 
     #[test]

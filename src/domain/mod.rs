@@ -8,20 +8,24 @@
 //! module depends on no other part of the crate; every other module may use it.
 
 pub mod base;
+pub mod city;
 pub mod coded;
 pub mod error;
 pub mod indicator;
 pub mod net;
 pub mod outcome;
 pub mod role;
+pub mod status;
 pub mod text;
 pub mod values;
 
-pub use base::{BaseCode, BaseType, Channel, City, CreditCode, Email, Status};
+pub use base::{BaseCode, BaseType, Channel, CreditCode, Email};
+pub use city::City;
 pub use coded::Coded;
 pub use error::DomainError;
 pub use indicator::Indicator;
 pub use net::Net;
 pub use outcome::{ImportOutcome, MailStatus, Pace, RectificationOutcome, RunOutcome, Source};
 pub use role::Role;
+pub use status::Status;
 pub use values::{parse_count, parse_date, Year};
