@@ -23,7 +23,7 @@ fn the_database_refuses_a_value_outside_its_closed_set(t: &TestDb) {
         "UPDATE bases SET status = 'zombie' WHERE code = 'SAMPLE-001'",
         "UPDATE bases SET base_type = '产学研' WHERE code = 'SAMPLE-001'",
         "UPDATE bases SET city = '北京市' WHERE code = 'SAMPLE-001'",
-        "UPDATE activity_records SET indicator = 'PLATFORM_UPLOADS'",
+        "UPDATE declared_counts SET indicator = 'PLATFORM_UPLOADS'",
         "INSERT INTO recommending_units (name, channel, created_at) \
          VALUES ('某单位', 'province', CURRENT_TIMESTAMP)",
     ] {
