@@ -8,7 +8,6 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 use std::rc::Rc;
 
-
 use super::*;
 
 /// Newline offsets of the stream not yet passed by the parser: at most a
