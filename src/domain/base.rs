@@ -238,12 +238,6 @@ crate::coded!(
     Channel => "推荐渠道 (channel)",
 );
 
-impl fmt::Display for BaseType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
 impl FromStr for BaseType {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -321,12 +315,6 @@ impl Channel {
             }
         }
         Err(DomainError::UnknownChannel(text::normalize(s)))
-    }
-}
-
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
     }
 }
 

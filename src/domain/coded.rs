@@ -19,7 +19,8 @@ pub trait Coded: Copy + Sized + 'static {
     }
 }
 
-/// `Coded` for enums that have an `ALL` array and an `id()` method.
+/// `Coded` for enums that have an `ALL` array and an `id()` method, and
+/// `Display` as that code.
 #[macro_export]
 macro_rules! coded {
     ($($t:ty => $what:literal),* $(,)?) => {$(
@@ -30,6 +31,12 @@ macro_rules! coded {
             }
             fn code(self) -> &'static str {
                 self.id()
+            }
+        }
+
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.id())
             }
         }
     )*};

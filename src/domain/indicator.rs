@@ -2,7 +2,6 @@
 //! names used in templates and a parser for the ways people write them as
 //! column headers.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -146,12 +145,6 @@ impl Indicator {
 }
 
 crate::coded!(Indicator => "指标 (indicator)");
-
-impl fmt::Display for Indicator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
 
 impl FromStr for Indicator {
     type Err = DomainError;

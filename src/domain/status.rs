@@ -1,7 +1,6 @@
 //! Where a base is in its lifecycle (第十五–十七条), and the one table of the
 //! status changes the 办法 allows.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -117,12 +116,6 @@ impl Status {
                     || zh.strip_prefix('已') == Some(key.as_str())
             })
             .ok_or_else(|| DomainError::UnknownStatus(text::normalize(s)))
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
     }
 }
 
