@@ -29,19 +29,3 @@ pub const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().with_timezone(&TZ).date_naive()
 }
-
-/// Escape text for HTML (pages and email bodies).
-pub fn web_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}

@@ -72,9 +72,11 @@ pub const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// Uploads are held in memory while they arrive, so the limit has a ceiling.
 const MAX_UPLOAD_CEILING: u64 = 1024 * 1024 * 1024;
 
+/// The file's keys as serde reads them; the environment is laid over the
+/// file (see [`KEYS`]) before this is read, so both go through one reader.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileSettings {
+struct Raw {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
     rulebook: Option<PathBuf>,
@@ -87,17 +89,205 @@ struct FileSettings {
     mail_from: Option<String>,
     jobs_dir: Option<PathBuf>,
     inbox_dir: Option<PathBuf>,
-    rectification_days: Option<u32>,
+    rectification_days: Option<u64>,
     max_upload_bytes: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
-    pool_size: Option<u32>,
-    session_idle_minutes: Option<u32>,
+    pool_size: Option<u64>,
+    session_idle_minutes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChartSettings {
     font_path: Option<PathBuf>,
+}
+
+/// How an environment variable's text becomes a value of the file's kind.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    Bool,
+    /// A whole number, 0 or more.
+    Count,
+    /// Comma-separated.
+    List,
+}
+
+/// Every key (a dotted path into the file), the variable that overrides it,
+/// and its kind. A variable set in the environment wins over the file.
+const KEYS: [(&str, &str, Kind); 16] = [
+    ("database_url", "BASEWATCH_DATABASE_URL", Kind::Text),
+    ("data_dir", "BASEWATCH_DATA_DIR", Kind::Text),
+    ("rulebook", "BASEWATCH_RULEBOOK", Kind::Text),
+    ("bind", "BASEWATCH_BIND", Kind::Text),
+    ("cookie_secure", "BASEWATCH_COOKIE_SECURE", Kind::Bool),
+    ("dashboards_dir", "BASEWATCH_DASHBOARDS_DIR", Kind::Text),
+    ("charts.font_path", "BASEWATCH_FONT_PATH", Kind::Text),
+    ("smtp_url", "BASEWATCH_SMTP_URL", Kind::Text),
+    ("mail_from", "BASEWATCH_MAIL_FROM", Kind::Text),
+    ("jobs_dir", "BASEWATCH_JOBS_DIR", Kind::Text),
+    ("inbox_dir", "BASEWATCH_INBOX_DIR", Kind::Text),
+    (
+        "rectification_days",
+        "BASEWATCH_RECTIFICATION_DAYS",
+        Kind::Count,
+    ),
+    (
+        "max_upload_bytes",
+        "BASEWATCH_MAX_UPLOAD_BYTES",
+        Kind::Count,
+    ),
+    ("trusted_proxies", "BASEWATCH_TRUSTED_PROXIES", Kind::List),
+    ("pool_size", "BASEWATCH_POOL_SIZE", Kind::Count),
+    (
+        "session_idle_minutes",
+        "BASEWATCH_SESSION_IDLE_MINUTES",
+        Kind::Count,
+    ),
+];
+
+/// The file with the environment laid over it, and where each value came
+/// from, so a wrong value names its file and key or its variable.
+struct Layered {
+    raw: Raw,
+    file: String,
+    from_env: Vec<(&'static str, &'static str)>,
+}
+
+impl Layered {
+    fn read(
+        path: &Path,
+        required: bool,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> AppResult<Layered> {
+        let file = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => String::new(),
+            Err(e) => {
+                return Err(AppError::Config {
+                    source_name: file,
+                    key: "-".into(),
+                    message: format!("无法读取配置文件 (cannot read the file): {e}"),
+                })
+            }
+        };
+        // Read once as the typed struct, for errors with their line (an
+        // unknown key, a wrong type); then as a table to lay the variables over.
+        let file_error = |e: toml::de::Error| AppError::Config {
+            source_name: file.clone(),
+            key: e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!("第 {line} 行 (line {line})")
+                })
+                .unwrap_or_else(|| "-".into()),
+            message: e.message().trim().to_string(),
+        };
+        toml::from_str::<Raw>(&text).map_err(file_error)?;
+        let mut table: toml::Table = toml::from_str(&text).map_err(file_error)?;
+        let mut from_env = Vec::new();
+        for (key, var, kind) in KEYS {
+            let Some(v) = env(var) else { continue };
+            let bad = |expected: &str| AppError::Config {
+                source_name: var.to_string(),
+                key: key.to_string(),
+                message: format!("“{v}”{expected}"),
+            };
+            let value = match kind {
+                Kind::Text => toml::Value::String(v.clone()),
+                Kind::Bool => match v.trim() {
+                    "true" | "1" | "yes" => toml::Value::Boolean(true),
+                    "false" | "0" | "no" => toml::Value::Boolean(false),
+                    _ => return Err(bad("应为 true 或 false (expected true or false)")),
+                },
+                Kind::Count => match v.trim().parse::<u32>() {
+                    Ok(n) => toml::Value::Integer(i64::from(n)),
+                    Err(_) => return Err(bad("应为非负整数 (expected a whole number)")),
+                },
+                Kind::List => toml::Value::Array(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| toml::Value::String(s.to_string()))
+                        .collect(),
+                ),
+            };
+            let mut at = &mut table;
+            let mut parts: Vec<&str> = key.split('.').collect();
+            let last = parts.pop().unwrap_or(key);
+            for part in parts {
+                let entry = at
+                    .entry(part)
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                let toml::Value::Table(t) = entry else {
+                    return Err(bad("无法放入配置 (the file has this key as a value)"));
+                };
+                at = t;
+            }
+            at.insert(last.to_string(), value);
+            from_env.push((key, var));
+        }
+        let raw = Raw::deserialize(toml::Value::Table(table)).map_err(|e| AppError::Config {
+            source_name: format!("{file} + 环境变量 (environment)"),
+            key: "-".into(),
+            message: e.message().trim().to_string(),
+        })?;
+        Ok(Layered {
+            raw,
+            file,
+            from_env,
+        })
+    }
+
+    /// Where `key`'s value came from: its variable, or the file.
+    fn origin(&self, key: &str) -> String {
+        match self.from_env.iter().find(|(k, _)| *k == key) {
+            Some((_, var)) => var.to_string(),
+            None => self.file.clone(),
+        }
+    }
+
+    fn error(&self, key: &str, message: String) -> AppError {
+        AppError::Config {
+            source_name: self.origin(key),
+            key: key.to_string(),
+            message,
+        }
+    }
+
+    /// A count within `range`, or `default` when not given.
+    fn bounded(
+        &self,
+        key: &str,
+        value: Option<u64>,
+        range: std::ops::RangeInclusive<u64>,
+        default: u64,
+        unit: (&str, &str),
+    ) -> AppResult<u64> {
+        match value {
+            None => Ok(default),
+            Some(n) if range.contains(&n) => Ok(n),
+            Some(n) => Err(self.error(
+                key,
+                format!(
+                    "“{n}”应为 {} 到 {} 之间的{} ({} between {} and {})",
+                    range.start(),
+                    range.end(),
+                    unit.0,
+                    unit.1,
+                    range.start(),
+                    range.end()
+                ),
+            )),
+        }
+    }
+}
+
+/// A count that was checked against a `u32` range.
+fn narrow(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Settings {
@@ -117,234 +307,88 @@ impl Settings {
             (None, Some(p)) => (PathBuf::from(p), true),
             (None, None) => (PathBuf::from(DEFAULT_FILE), false),
         };
-        let source_name = path.display().to_string();
-        let fs: FileSettings = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| AppError::Config {
-                source_name: source_name.clone(),
-                key: e
-                    .span()
-                    .map(|s| {
-                        let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                        format!("第 {line} 行 (line {line})")
-                    })
-                    .unwrap_or_else(|| "-".into()),
-                message: e.message().trim().to_string(),
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-                FileSettings::default()
-            }
-            Err(e) => {
-                return Err(AppError::Config {
-                    source_name,
-                    key: "-".into(),
-                    message: format!("无法读取配置文件 (cannot read the file): {e}"),
-                })
-            }
-        };
-
-        // Environment variables override the file, key by key.
-        let pick = |var: &str, key: &str, from_file: Option<String>| {
-            env(var)
-                .map(|v| (v, var.to_string()))
-                .or_else(|| from_file.map(|v| (v, format!("{source_name}: {key}"))))
-        };
-        let (database_url, db_src) =
-            pick("BASEWATCH_DATABASE_URL", "database_url", fs.database_url)
-                .unwrap_or_else(|| ("sqlite://basewatch.db".into(), "默认值 (default)".into()));
-        validate_database_url(&database_url).map_err(|message| AppError::Config {
-            source_name: db_src,
-            key: "database_url".into(),
-            message,
-        })?;
-        let data_dir = pick(
-            "BASEWATCH_DATA_DIR",
-            "data_dir",
-            fs.data_dir.map(|p| p.display().to_string()),
-        )
-        .map(|(v, _)| PathBuf::from(v))
-        .unwrap_or_else(|| PathBuf::from("data"));
-        let rulebook_src = pick(
-            "BASEWATCH_RULEBOOK",
-            "rulebook",
-            fs.rulebook.map(|p| p.display().to_string()),
-        );
-        let rulebook_path = rulebook_src.as_ref().map(|(v, _)| PathBuf::from(v));
+        let l = Layered::read(&path, required, &env)?;
+        let r = &l.raw;
+        let database_url = r
+            .database_url
+            .clone()
+            .unwrap_or_else(|| "sqlite://basewatch.db".into());
+        validate_database_url(&database_url).map_err(|m| l.error("database_url", m))?;
+        let data_dir = r.data_dir.clone().unwrap_or_else(|| PathBuf::from("data"));
+        let rulebook_path = r.rulebook.clone();
         let rulebook = Rulebook::load(rulebook_path.as_deref())?;
-        let (bind, bind_src) = pick("BASEWATCH_BIND", "bind", fs.bind)
-            .unwrap_or_else(|| ("127.0.0.1:8080".into(), "默认值 (default)".into()));
+        let bind = r.bind.clone().unwrap_or_else(|| "127.0.0.1:8080".into());
         if bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(AppError::Config {
-                source_name: bind_src,
-                key: "bind".into(),
-                message: format!(
-                    "“{bind}”不是 IP:端口 形式的地址 (expected IP:PORT, e.g. 127.0.0.1:8080)"
-                ),
-            });
+            return Err(l.error(
+                "bind",
+                format!("“{bind}”不是 IP:端口 形式的地址 (expected IP:PORT, e.g. 127.0.0.1:8080)"),
+            ));
         }
-        let cookie_secure = match pick(
-            "BASEWATCH_COOKIE_SECURE",
-            "cookie_secure",
-            fs.cookie_secure.map(|b| b.to_string()),
-        ) {
-            None => false,
-            Some((v, src)) => match v.as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => {
-                    return Err(AppError::Config {
-                        source_name: src,
-                        key: "cookie_secure".into(),
-                        message: format!("“{v}”应为 true 或 false (expected true or false)"),
-                    })
-                }
-            },
-        };
-        let font_path = pick(
-            "BASEWATCH_FONT_PATH",
-            "charts.font_path",
-            fs.charts.font_path.map(|p| p.display().to_string()),
-        )
-        .map(|(v, _)| PathBuf::from(v));
-        let dashboards_dir = pick(
-            "BASEWATCH_DASHBOARDS_DIR",
-            "dashboards_dir",
-            fs.dashboards_dir.map(|p| p.display().to_string()),
-        )
-        .map(|(v, _)| PathBuf::from(v))
-        .unwrap_or_else(|| PathBuf::from("dashboards"));
-        let smtp = pick("BASEWATCH_SMTP_URL", "smtp_url", fs.smtp_url);
-        if let Some((url, src)) = &smtp {
+        if let Some(url) = &r.smtp_url {
             if let Err(e) = lettre::SmtpTransport::from_url(url) {
-                return Err(AppError::Config {
-                    source_name: src.clone(),
-                    key: "smtp_url".into(),
-                    message: format!(
+                return Err(l.error(
+                    "smtp_url",
+                    format!(
                         "无法解析 SMTP 地址 {} (cannot parse the SMTP URL): {e}",
                         crate::db::redact(url)
                     ),
-                });
+                ));
             }
         }
-        let (mail_from, from_src) = pick("BASEWATCH_MAIL_FROM", "mail_from", fs.mail_from)
-            .unwrap_or_else(|| ("basewatch@localhost".into(), "默认值 (default)".into()));
+        let mail_from = r
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| "basewatch@localhost".into());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(AppError::Config {
-                source_name: from_src,
-                key: "mail_from".into(),
-                message: format!("“{mail_from}”不是有效的邮箱地址 (not a valid address)"),
-            });
+            return Err(l.error(
+                "mail_from",
+                format!("“{mail_from}”不是有效的邮箱地址 (not a valid address)"),
+            ));
         }
-        let jobs_dir = pick(
-            "BASEWATCH_JOBS_DIR",
-            "jobs_dir",
-            fs.jobs_dir.map(|p| p.display().to_string()),
-        )
-        .map(|(v, _)| PathBuf::from(v))
-        .unwrap_or_else(|| PathBuf::from("jobs"));
-        let inbox_dir = pick(
-            "BASEWATCH_INBOX_DIR",
-            "inbox_dir",
-            fs.inbox_dir.map(|p| p.display().to_string()),
-        )
-        .map(|(v, _)| PathBuf::from(v))
-        .unwrap_or_else(|| data_dir.join("inbox"));
-        let rectification_days = match pick(
-            "BASEWATCH_RECTIFICATION_DAYS",
-            "rectification_days",
-            fs.rectification_days.map(|d| d.to_string()),
-        ) {
-            None => RECTIFICATION_DAYS,
-            Some((v, src)) => match v.parse::<u32>() {
-                Ok(d) if (1..=365).contains(&d) => d,
-                _ => {
-                    return Err(AppError::Config {
-                        source_name: src,
-                        key: "rectification_days".into(),
-                        message: format!("“{v}”应为 1 到 365 之间的天数 (days between 1 and 365)"),
-                    })
-                }
-            },
-        };
-        let max_upload_bytes = match pick(
-            "BASEWATCH_MAX_UPLOAD_BYTES",
-            "max_upload_bytes",
-            fs.max_upload_bytes.map(|d| d.to_string()),
-        ) {
-            None => MAX_UPLOAD_BYTES,
-            Some((v, src)) => match v.trim().parse::<u64>() {
-                Ok(n) if (1024..=MAX_UPLOAD_CEILING).contains(&n) => n,
-                _ => {
-                    return Err(AppError::Config {
-                        source_name: src,
-                        key: "max_upload_bytes".into(),
-                        message: format!(
-                            "“{v}”应为 1024 到 {MAX_UPLOAD_CEILING} 之间的字节数 (bytes between 1024 and {MAX_UPLOAD_CEILING})"
-                        ),
-                    })
-                }
-            },
-        };
-        let trusted_proxies = match env("BASEWATCH_TRUSTED_PROXIES")
-            .map(|v| {
-                let list = v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-                (list.collect::<Vec<_>>(), "BASEWATCH_TRUSTED_PROXIES".to_string())
-            })
-            .or_else(|| {
-                fs.trusted_proxies
-                    .map(|l| (l, format!("{source_name}: trusted_proxies")))
-            }) {
-            None => Vec::new(),
-            Some((list, src)) => list
-                .iter()
-                .map(|s| {
-                    crate::domain::Net::parse(s).ok_or_else(|| AppError::Config {
-                        source_name: src.clone(),
-                        key: "trusted_proxies".into(),
-                        message: format!(
+        let trusted_proxies = r
+            .trusted_proxies
+            .iter()
+            .flatten()
+            .map(|s| {
+                crate::domain::Net::parse(s).ok_or_else(|| {
+                    l.error(
+                        "trusted_proxies",
+                        format!(
                             "“{s}”不是 IP 地址或 CIDR 网段 (expected an address or a CIDR network such as 10.0.0.0/8)"
                         ),
-                    })
+                    )
                 })
-                .collect::<AppResult<Vec<_>>>()?,
-        };
-        let pool_size = match pick(
-            "BASEWATCH_POOL_SIZE",
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let rectification_days = narrow(l.bounded(
+            "rectification_days",
+            r.rectification_days,
+            1..=365,
+            RECTIFICATION_DAYS.into(),
+            ("天数", "days"),
+        )?);
+        let max_upload_bytes = l.bounded(
+            "max_upload_bytes",
+            r.max_upload_bytes,
+            1024..=MAX_UPLOAD_CEILING,
+            MAX_UPLOAD_BYTES,
+            ("字节数", "bytes"),
+        )?;
+        let pool_size = narrow(l.bounded(
             "pool_size",
-            fs.pool_size.map(|d| d.to_string()),
-        ) {
-            None => DEFAULT_POOL_SIZE,
-            Some((v, src)) => match v.trim().parse::<u32>() {
-                Ok(n) if (1..=256).contains(&n) => n,
-                _ => {
-                    return Err(AppError::Config {
-                        source_name: src,
-                        key: "pool_size".into(),
-                        message: format!(
-                            "“{v}”应为 1 到 256 之间的连接数 (connections between 1 and 256)"
-                        ),
-                    })
-                }
-            },
-        };
-        let session_idle_minutes = match pick(
-            "BASEWATCH_SESSION_IDLE_MINUTES",
+            r.pool_size,
+            1..=256,
+            DEFAULT_POOL_SIZE.into(),
+            ("连接数", "connections"),
+        )?);
+        let session_idle_minutes = narrow(l.bounded(
             "session_idle_minutes",
-            fs.session_idle_minutes.map(|d| d.to_string()),
-        ) {
-            None => DEFAULT_SESSION_IDLE_MINUTES,
-            Some((v, src)) => match v.trim().parse::<u32>() {
-                Ok(n) if (1..=720).contains(&n) => n,
-                _ => {
-                    return Err(AppError::Config {
-                        source_name: src,
-                        key: "session_idle_minutes".into(),
-                        message: format!(
-                            "“{v}”应为 1 到 720 之间的分钟数 (minutes between 1 and 720)"
-                        ),
-                    })
-                }
-            },
-        };
+            r.session_idle_minutes,
+            1..=720,
+            DEFAULT_SESSION_IDLE_MINUTES.into(),
+            ("分钟数", "minutes"),
+        )?);
+        let jobs_dir = r.jobs_dir.clone().unwrap_or_else(|| PathBuf::from("jobs"));
         let jobs = jobs::load(&jobs_dir)?;
         Ok(Settings {
             session_idle_minutes,
@@ -354,17 +398,23 @@ impl Settings {
             rectification_days,
             max_upload_bytes,
             database_url,
+            inbox_dir: r
+                .inbox_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("inbox")),
             data_dir,
             rulebook_path,
             rulebook,
             bind,
-            cookie_secure,
-            font_path,
-            dashboards_dir,
-            smtp_url: smtp.map(|(v, _)| v),
+            cookie_secure: r.cookie_secure.unwrap_or(false),
+            font_path: r.charts.font_path.clone(),
+            dashboards_dir: r
+                .dashboards_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("dashboards")),
+            smtp_url: r.smtp_url.clone(),
             mail_from,
             jobs_dir,
-            inbox_dir,
         })
     }
 
@@ -552,6 +602,52 @@ mod tests {
                 .unwrap()
                 .max_upload_bytes,
             2048
+        );
+    }
+
+    #[test]
+    fn variables_lay_over_the_file_key_by_key_with_their_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("b.toml");
+        std::fs::write(
+            &f,
+            "pool_size = 4\nmail_from = \"a@b.cn\"\n[charts]\nfont_path = \"/f.ttf\"\n",
+        )
+        .unwrap();
+        let s = Settings::load_from(
+            Some(&f),
+            env(&[
+                ("BASEWATCH_COOKIE_SECURE", "yes"),
+                ("BASEWATCH_FONT_PATH", "/g.ttf"),
+                ("BASEWATCH_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16"),
+            ]),
+        )
+        .unwrap();
+        assert!(s.cookie_secure);
+        assert_eq!(s.font_path.as_deref(), Some(Path::new("/g.ttf")));
+        assert_eq!((s.pool_size, s.mail_from.as_str()), (4, "a@b.cn"));
+        assert_eq!(s.trusted_proxies.len(), 2);
+        let msg = Settings::load_from(Some(&f), env(&[("BASEWATCH_COOKIE_SECURE", "maybe")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("BASEWATCH_COOKIE_SECURE") && msg.contains("cookie_secure"),
+            "{msg}"
+        );
+        // A wrong type in the file is named with its line, as an unknown key is.
+        std::fs::write(&f, "\n\npool_size = \"many\"\n").unwrap();
+        let msg = Settings::load_from(Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("b.toml") && msg.contains("line 3"), "{msg}");
+        // A value out of range in the file names the file and the key.
+        std::fs::write(&f, "session_idle_minutes = 100000\n").unwrap();
+        let msg = Settings::load_from(Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("b.toml") && msg.contains("session_idle_minutes"),
+            "{msg}"
         );
     }
 

@@ -1,14 +1,13 @@
-//! HTML building blocks: the layout and its view model (`templates/layout.html`,
-//! checked at compile time, escaping on), escaping for the bodies still built
-//! in handlers, tables. Server-rendered, no front-end build; a few lines of
-//! plain JS (`static/app.js`) sort tables and upload files.
+//! The frame of every page: the layout and its view model
+//! (`templates/layout.html`), the error page, rendering. Every page is a
+//! template checked at compile time with escaping on (its view model beside
+//! its handler in `pages/`, the partials' in `view`). Server-rendered, no
+//! front-end build; a few lines of plain JS (`static/app.js`) sort tables and
+//! upload files.
 
 use askama::Template;
 
 use crate::access::{Caller, Role};
-
-/// Escape text for HTML content and attribute values.
-pub use crate::web_escape as esc;
 
 /// Percent-encode a query value.
 pub fn url(s: &str) -> String {
@@ -76,15 +75,6 @@ impl Layout {
     }
 }
 
-/// A page whose body is built by its handler (every value escaped there).
-#[derive(Template)]
-#[template(path = "page.html")]
-struct PageView<'a> {
-    title: &'a str,
-    layout: Layout,
-    body: &'a str,
-}
-
 /// The page a browser gets for an error: the status and the message (the
 /// same message the API gives as JSON).
 #[derive(Template)]
@@ -121,42 +111,6 @@ pub fn error_page(status: actix_web::http::StatusCode, message: &str) -> String 
         message,
         status: status.as_u16(),
     })
-}
-
-/// A whole page: the layout with the navigation for the caller's role, then `body`.
-pub fn page(title: &str, who: Option<(&Caller, &str)>, body: &str) -> String {
-    render(&PageView {
-        title,
-        layout: Layout::new(who),
-        body,
-    })
-}
-
-/// A table; cells are already HTML.
-pub fn table(headers: &[&str], rows: &[Vec<String>], sortable: bool) -> String {
-    let mut s = format!(
-        "<table{}><thead><tr>",
-        if sortable { r#" class="sortable""# } else { "" }
-    );
-    for h in headers {
-        s.push_str(&format!("<th>{}</th>", esc(h)));
-    }
-    s.push_str("</tr></thead><tbody>");
-    for r in rows {
-        s.push_str("<tr>");
-        for c in r {
-            s.push_str(&format!("<td>{c}</td>"));
-        }
-        s.push_str("</tr>");
-    }
-    if rows.is_empty() {
-        s.push_str(&format!(
-            r#"<tr><td colspan="{}" class="muted">暂无数据</td></tr>"#,
-            headers.len().max(1)
-        ));
-    }
-    s.push_str("</tbody></table>");
-    s
 }
 
 pub fn pct(v: f64) -> String {

@@ -18,6 +18,7 @@ mod paging;
 mod scope;
 pub mod throttle;
 mod upload;
+mod view;
 
 use std::net::TcpListener;
 

@@ -6,7 +6,8 @@
 
 use std::cmp::Ordering;
 
-use super::html::{esc, url};
+use super::html::url;
+use super::view::{Cell, Header, PagedTable, PagerView, Sorting, Table};
 use super::WebError;
 
 /// Rows per page unless `per_page` says otherwise.
@@ -171,7 +172,8 @@ impl Paging {
         }
     }
 
-    fn sort_param(&self) -> String {
+    /// `sort` as a query value: `name` or `-name`.
+    pub fn sort_param(&self) -> String {
         format!("{}{}", if self.desc { "-" } else { "" }, self.sort)
     }
 }
@@ -219,54 +221,41 @@ impl Pager<'_> {
             .then(|| self.href(self.paging.page + 1, &self.paging.sort_param()))
     }
 
-    /// "第 x–y 条，共 N 条" with previous and next links.
-    pub fn summary(&self) -> String {
+    /// "第 x–y 条，共 N 条" with the previous and next pages' addresses.
+    pub fn view(&self) -> PagerView {
         let p = self.paging;
         let sort = p.sort_param();
         // Saturating: ?page=999999999999999999 is an empty page, not a panic.
         let from = p.offset().saturating_add(1);
         let to = p.offset().saturating_add(p.per_page).min(self.total);
-        let mut s = String::from(r#"<p class="pager">"#);
-        if self.total == 0 {
-            s.push_str("共 0 条");
-        } else if from > self.total {
-            s.push_str(&format!(
-                r#"第 {} 页没有数据，共 {} 条 · <a href="{}">回到第 1 页</a>"#,
-                p.page,
-                self.total,
-                esc(&self.href(1, &sort))
-            ));
+        let past = self.total > 0 && from > self.total;
+        let text = if self.total == 0 {
+            "共 0 条".to_string()
+        } else if past {
+            format!("第 {} 页没有数据，共 {} 条", p.page, self.total)
         } else {
-            s.push_str(&format!(
+            format!(
                 "第 {from}–{to} 条，共 {} 条（第 {} / {} 页）",
                 self.total,
                 p.page,
                 self.last_page()
-            ));
+            )
+        };
+        PagerView {
+            text,
+            first: past.then(|| self.href(1, &sort)),
+            prev: (p.page > 1 && !past && self.total > 0).then(|| self.href(p.page - 1, &sort)),
+            next: self.next(),
         }
-        if p.page > 1 && from <= self.total {
-            s.push_str(&format!(
-                r#" · <a rel="prev" href="{}">上一页</a>"#,
-                esc(&self.href(p.page - 1, &sort))
-            ));
-        }
-        if let Some(next) = self.next() {
-            s.push_str(&format!(
-                r#" · <a rel="next" href="{}">下一页</a>"#,
-                esc(&next)
-            ));
-        }
-        s.push_str("</p>");
-        s
     }
 
-    /// A table whose sortable headers (those with a key) link to this list
-    /// sorted by them (again: the other way), from page 1. Cells are HTML.
-    pub fn table(&self, headers: &[(&str, Option<&str>)], rows: &[Vec<String>]) -> String {
+    /// This page's rows under headers that sort on the server (those with a
+    /// key link to this list sorted by them, again: the other way, from page 1).
+    pub fn table(&self, headers: &[(&str, Option<&str>)], rows: Vec<Vec<Cell>>) -> PagedTable {
         let p = self.paging;
-        let mut s = String::from(r#"<table class="paged"><thead><tr>"#);
-        for (label, key) in headers {
-            match key {
+        let headers = headers
+            .iter()
+            .map(|(label, key)| match key {
                 Some(k) => {
                     let current = *k == p.sort;
                     let next = if current && !p.desc {
@@ -274,36 +263,31 @@ impl Pager<'_> {
                     } else {
                         k.to_string()
                     };
-                    let arrow = match (current, p.desc) {
-                        (true, false) => " ▲",
-                        (true, true) => " ▼",
-                        _ => "",
-                    };
-                    s.push_str(&format!(
-                        r#"<th><a href="{}" title="按此列排序">{}{arrow}</a></th>"#,
-                        esc(&self.href(1, &next)),
-                        esc(label)
-                    ));
+                    Header {
+                        label: label.to_string(),
+                        href: Some(self.href(1, &next)),
+                        arrow: match (current, p.desc) {
+                            (true, false) => " ▲",
+                            (true, true) => " ▼",
+                            _ => "",
+                        },
+                    }
                 }
-                None => s.push_str(&format!("<th>{}</th>", esc(label))),
-            }
+                None => Header {
+                    label: label.to_string(),
+                    href: None,
+                    arrow: "",
+                },
+            })
+            .collect();
+        PagedTable {
+            pager: self.view(),
+            table: Table {
+                headers,
+                rows,
+                sorting: Sorting::Server,
+            },
         }
-        s.push_str("</tr></thead><tbody>");
-        for r in rows {
-            s.push_str("<tr>");
-            for c in r {
-                s.push_str(&format!("<td>{c}</td>"));
-            }
-            s.push_str("</tr>");
-        }
-        if rows.is_empty() {
-            s.push_str(&format!(
-                r#"<tr><td colspan="{}" class="muted">暂无数据</td></tr>"#,
-                headers.len().max(1)
-            ));
-        }
-        s.push_str("</tbody></table>");
-        s
     }
 }
 
@@ -347,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn the_summary_counts_and_links_keep_the_filters() {
+    fn the_pager_counts_and_its_links_keep_the_filters() {
         let p = paging("page=2&per_page=10&sort=-name").unwrap();
         let pager = Pager {
             path: "/bases",
@@ -355,19 +339,12 @@ mod tests {
             paging: &p,
             total: 25,
         };
-        let s = pager.summary();
-        assert!(s.contains("第 11–20 条，共 25 条"), "{s}");
-        let keep =
-            "/bases?city=%E9%83%91%E5%B7%9E%E5%B8%82&amp;q=a%26b&amp;sort=-name&amp;per_page=10";
-        assert!(s.contains(&format!(r#"href="{keep}&amp;page=3""#)), "{s}");
-        assert!(
-            s.contains(&format!(r#"href="{keep}""#)),
-            "previous is page 1: {s}"
-        );
-        assert_eq!(
-            pager.next().unwrap(),
-            "/bases?city=%E9%83%91%E5%B7%9E%E5%B8%82&q=a%26b&sort=-name&per_page=10&page=3"
-        );
+        let v = pager.view();
+        assert_eq!(v.text, "第 11–20 条，共 25 条（第 2 / 3 页）");
+        let keep = "/bases?city=%E9%83%91%E5%B7%9E%E5%B8%82&q=a%26b&sort=-name&per_page=10";
+        assert_eq!(v.next.as_deref(), Some(&*format!("{keep}&page=3")));
+        assert_eq!(v.prev.as_deref(), Some(keep), "previous is page 1");
+        assert!(v.first.is_none());
         let last = paging("page=3&per_page=10").unwrap();
         let pager = Pager {
             path: "/x",
@@ -376,7 +353,7 @@ mod tests {
             total: 25,
         };
         assert!(pager.next().is_none());
-        assert!(pager.summary().contains("第 21–25 条，共 25 条"));
+        assert!(pager.view().text.starts_with("第 21–25 条，共 25 条"));
         assert_eq!(
             last.slice(&(0..25).collect::<Vec<_>>()),
             &[20, 21, 22, 23, 24]
@@ -390,7 +367,9 @@ mod tests {
             paging: &far,
             total: 3,
         };
-        assert!(pager.summary().contains("页没有数据") && pager.next().is_none());
+        let v = pager.view();
+        assert!(v.text.contains("页没有数据") && v.next.is_none() && v.prev.is_none());
+        assert_eq!(v.first.as_deref(), Some("/x"));
         assert!(far.slice(&[1, 2, 3]).is_empty());
     }
 
@@ -405,13 +384,16 @@ mod tests {
         };
         let t = pager.table(
             &[("名称", Some("name")), ("编号", Some("code")), ("x", None)],
-            &[],
+            vec![],
         );
-        assert!(t.contains(r#"href="/bases?sort=-name""#), "{t}");
-        assert!(
-            t.contains(r#"href="/bases""#),
-            "code is the default sort: {t}"
+        let h = &t.table.headers;
+        assert_eq!(h[0].href.as_deref(), Some("/bases?sort=-name"));
+        assert_eq!(h[0].arrow, " ▲");
+        assert_eq!(
+            h[1].href.as_deref(),
+            Some("/bases"),
+            "code is the default sort"
         );
-        assert!(t.contains("名称 ▲") && t.contains("暂无数据"));
+        assert!(h[2].href.is_none());
     }
 }

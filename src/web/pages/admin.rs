@@ -22,72 +22,83 @@ pub(super) async fn outbox_page(
         paging: &paging,
         total: usize::try_from(total).unwrap_or(0),
     };
-    let rows: Vec<Vec<String>> = mails
+    let rows = mails
         .iter()
         .map(|m| {
+            let resend = |badge: Badge, label: &'static str| Cell::Action {
+                badge: Some(badge),
+                note: m.last_error.clone(),
+                action: format!("/outbox/{}/resend", m.id),
+                label,
+                csrf: s.csrf.clone(),
+            };
             let status = match m.status {
-                MailStatus::Sent => r#"<span class="ok">已发送</span>"#.to_string(),
-                MailStatus::Failed => format!(
-                    r#"<span class="bad">发送失败</span>（{}）<form method="post" action="/outbox/{}/resend" class="inline"><input type="hidden" name="csrf" value="{}"><button>重新发送</button></form>"#,
-                    esc(&m.last_error),
-                    m.id,
-                    esc(&s.csrf)
+                MailStatus::Sent => Cell::Badge(Badge::new(Tone::Ok, "已发送")),
+                MailStatus::Failed => resend(Badge::new(Tone::Bad, "发送失败"), "重新发送"),
+                _ if m.attempts > 0 => resend(
+                    Badge::new(Tone::Warn, format!("待重试（已试 {} 次）", m.attempts)),
+                    "立即重试",
                 ),
-                _ if m.attempts > 0 => format!(
-                    r#"<span class="warn">待重试（已试 {} 次：{}）</span><form method="post" action="/outbox/{}/resend" class="inline"><input type="hidden" name="csrf" value="{}"><button>立即重试</button></form>"#,
-                    m.attempts,
-                    esc(&m.last_error),
-                    m.id,
-                    esc(&s.csrf)
-                ),
-                _ => r#"<span class="muted">待发送</span>"#.to_string(),
+                _ => Cell::Badge(Badge::new(Tone::Muted, "待发送")),
             };
             vec![
-                m.id.to_string(),
-                m.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                esc(&m.recipients),
-                esc(&m.cc),
-                esc(&m.subject),
+                text(m.id),
+                text(m.created_at.format("%Y-%m-%d %H:%M")),
+                text(&m.recipients),
+                text(&m.cc),
+                text(&m.subject),
                 status,
             ]
         })
         .collect();
-    let where_ = match &state.settings.smtp_url {
-        Some(u) => format!("经 SMTP 发送：{}", esc(&db::redact(u))),
+    let delivery = match &state.settings.smtp_url {
+        Some(u) => format!("经 SMTP 发送：{}", db::redact(u)),
         None => format!(
             "未配置 SMTP，邮件写入文件夹：{}",
-            esc(&state.settings.data_dir.join("outbox").display().to_string())
+            state.settings.data_dir.join("outbox").display()
         ),
     };
-    let body = format!(
-        r#"<p>{where_}</p>{}"#,
-        log_list(
-            &pager,
-            "/outbox",
-            &format!(
-                r#"<select name="status"><option value="">全部状态</option>{}</select>"#,
-                options(
-                    [
-                        ("queued", "待发送"),
-                        ("sending", "发送中"),
-                        ("sent", "已发送"),
-                        ("failed", "发送失败")
-                    ],
-                    status.map(MailStatus::id)
-                )
-            ),
-            &[
-                ("编号", Some("id")),
-                ("生成时间(UTC)", None),
-                ("收件人", None),
-                ("抄送", None),
-                ("主题", None),
-                ("状态", None)
-            ],
-            &rows
-        )
+    let filters = Filters::new("/outbox", &paging).select(Select::new(
+        "status",
+        Some("全部状态"),
+        [
+            ("queued", "待发送"),
+            ("sending", "发送中"),
+            ("sent", "已发送"),
+            ("failed", "发送失败"),
+        ],
+        status.map(MailStatus::id),
+    ));
+    let list = pager.table(
+        &[
+            ("编号", Some("id")),
+            ("生成时间(UTC)", None),
+            ("收件人", None),
+            ("抄送", None),
+            ("主题", None),
+            ("状态", None),
+        ],
+        rows,
     );
-    Ok(html(page("邮件发件箱", Some((&s.caller, &s.csrf)), &body)))
+    let (title, layout) = frame("邮件发件箱", &s);
+    Ok(render_page(&OutboxPage {
+        title,
+        layout,
+        delivery,
+        filters,
+        list,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    title: String,
+    layout: Layout,
+    /// How mail leaves: SMTP (its address, redacted) or the folder.
+    delivery: String,
+    filters: Filters,
+    list: PagedTable,
 }
 
 pub(super) async fn resend(
@@ -131,7 +142,7 @@ pub(super) async fn jobs_page(
         paging: &paging,
         total: usize::try_from(total).unwrap_or(0),
     };
-    let defs: Vec<Vec<String>> = jobs
+    let defs = jobs
         .iter()
         .map(|j| {
             let next: Vec<String> = j
@@ -140,66 +151,84 @@ pub(super) async fn jobs_page(
                 .map(|t| t.format("%m-%d %H:%M").to_string())
                 .collect();
             vec![
-                esc(&j.name),
-                format!("<code>{}</code>", esc(&j.cron)),
-                esc(&j.description),
-                next.join("，"),
+                text(&j.name),
+                Cell::Code(j.cron.clone()),
+                text(&j.description),
+                text(next.join("，")),
             ]
         })
         .collect();
-    let rows: Vec<Vec<String>> = runs
+    let rows = runs
         .iter()
         .map(|r| {
             let outcome = match r.outcome {
-                RunOutcome::Ok => r#"<span class="ok">成功</span>"#,
-                RunOutcome::Failed => r#"<span class="bad">失败</span>"#,
-                _ => r#"<span class="warn">运行中或已中断</span>"#,
+                RunOutcome::Ok => Badge::new(Tone::Ok, "成功"),
+                RunOutcome::Failed => Badge::new(Tone::Bad, "失败"),
+                _ => Badge::new(Tone::Warn, "运行中或已中断"),
             };
             vec![
-                r.id.to_string(),
-                esc(&r.job),
-                r.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                r.finished_at
-                    .map(|f| f.format("%H:%M:%S").to_string())
-                    .unwrap_or_default(),
-                outcome.to_string(),
-                esc(&r.counts),
-                esc(&r.message),
-                esc(&r.claimed_by),
+                text(r.id),
+                text(&r.job),
+                text(r.started_at.format("%Y-%m-%d %H:%M:%S")),
+                text(
+                    r.finished_at
+                        .map(|f| f.format("%H:%M:%S").to_string())
+                        .unwrap_or_default(),
+                ),
+                Cell::Badge(outcome),
+                text(&r.counts),
+                text(&r.message),
+                text(&r.claimed_by),
             ]
         })
         .collect();
-    let body = format!(
-        r#"<section class="panel"><h2>任务与计划（北京时间）</h2>{}</section><section class="panel"><h2>最近运行记录</h2>{}</section>"#,
-        table(&["任务", "cron", "说明", "下次运行"], &defs, false),
-        log_list(
-            &pager,
-            "/jobs",
-            &format!(
-                r#"<select name="job"><option value="">全部任务</option>{}</select><select name="outcome"><option value="">全部结果</option>{}</select>"#,
-                options(names.iter().map(|n| (*n, *n)), job.as_deref()),
-                options(
-                    [
-                        ("ok", "成功"),
-                        ("failed", "失败"),
-                        ("running", "运行中"),
-                        ("abandoned", "已中断")
-                    ],
-                    outcome.map(RunOutcome::id)
-                )
-            ),
-            &[
-                ("编号", Some("id")),
-                ("任务", None),
-                ("开始(UTC)", None),
-                ("结束", None),
-                ("结果", None),
-                ("计数", None),
-                ("说明", None),
-                ("执行实例", None)
+    let filters = Filters::new("/jobs", &paging)
+        .select(Select::new(
+            "job",
+            Some("全部任务"),
+            names.iter().map(|n| (*n, *n)),
+            job.as_deref(),
+        ))
+        .select(Select::new(
+            "outcome",
+            Some("全部结果"),
+            [
+                ("ok", "成功"),
+                ("failed", "失败"),
+                ("running", "运行中"),
+                ("abandoned", "已中断"),
             ],
-            &rows
-        )
+            outcome.map(RunOutcome::id),
+        ));
+    let list = pager.table(
+        &[
+            ("编号", Some("id")),
+            ("任务", None),
+            ("开始(UTC)", None),
+            ("结束", None),
+            ("结果", None),
+            ("计数", None),
+            ("说明", None),
+            ("执行实例", None),
+        ],
+        rows,
     );
-    Ok(html(page("定时任务", Some((&s.caller, &s.csrf)), &body)))
+    let (title, layout) = frame("定时任务", &s);
+    Ok(render_page(&JobsPage {
+        title,
+        layout,
+        jobs: Table::new(&["任务", "cron", "说明", "下次运行"], defs, Sorting::None),
+        filters,
+        list,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "jobs.html")]
+struct JobsPage {
+    title: String,
+    layout: Layout,
+    jobs: Table,
+    filters: Filters,
+    list: PagedTable,
 }

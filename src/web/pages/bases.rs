@@ -27,27 +27,23 @@ pub(super) async fn bases_list(
             None => Outcome::NotDue,
         };
         let list = f.select(&bases, result, &paging);
-        let rows: Vec<Vec<String>> = paging
+        let rows = paging
             .slice(&list)
             .iter()
             .map(|b| {
                 let shown = match result(b) {
-                    Outcome::Pass => r#"<span class="ok">达标</span>"#,
-                    Outcome::Fail => r#"<span class="bad">未达标</span>"#,
-                    Outcome::NotDue => r#"<span class="muted">本年度不考核</span>"#,
+                    Outcome::Pass => verdict(Some(true)),
+                    Outcome::Fail => verdict(Some(false)),
+                    Outcome::NotDue => verdict(None),
                 };
                 vec![
-                    format!(
-                        r#"<a href="/bases/{}?year={year}">{}</a>"#,
-                        url(&b.code),
-                        esc(&b.code)
-                    ),
-                    esc(&b.name),
-                    esc(b.base_type.name_zh()),
-                    esc(b.city.as_str()),
-                    esc(b.channel.name_zh()),
-                    esc(b.status.name_zh()),
-                    shown.to_string(),
+                    base_link(&b.code, Some(year)),
+                    text(&b.name),
+                    text(b.base_type.name_zh()),
+                    text(b.city),
+                    text(b.channel.name_zh()),
+                    text(b.status.name_zh()),
+                    Cell::Badge(shown),
                 ]
             })
             .collect();
@@ -60,43 +56,90 @@ pub(super) async fn bases_list(
             total: list.len(),
         };
         let result_header = format!("{year} 年度结果");
-        let summary = pager.summary();
-        Ok(format!(
-            r#"<form class="filters" method="get" action="/bases">
-<select name="year">{years_opt}</select>
-<select name="type"><option value="">全部类型</option>{types}</select>
-<select name="city"><option value="">全部地市</option>{cities}</select>
-<select name="channel"><option value="">全部渠道</option>{channels}</select>
-<select name="status"><option value="">全部状态</option>{statuses}</select>
-<select name="result"><option value="">全部结果</option>{results}</select>
-<input name="q" placeholder="名称或编号" value="{qv}">{pps}<button type="submit">筛选</button>
-<a href="/exports/scorecards.xlsx?year={year}">导出 Excel</a> <a href="/exports/scorecards.csv?year={year}">导出 CSV</a></form>
-<p class="muted">共 {n} 个基地，点击表头排序</p>{summary}{t}{summary}"#,
-            years_opt = year_options(&years, year),
-            types = options(BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())), f.base_type.map(BaseType::id)),
-            cities = options(City::ALL.iter().map(|c| (c.as_str(), c.as_str())), f.city.map(City::as_str)),
-            channels = options(Channel::ALL.iter().map(|c| (c.id(), c.name_zh())), f.channel.map(Channel::id)),
-            statuses = options(Status::ALL.iter().map(|x| (x.id(), x.name_zh())), f.status.map(Status::id)),
-            results = options([("pass", "达标"), ("fail", "未达标"), ("none", "不考核")], f.result.as_deref()),
-            qv = esc(f.q.as_deref().unwrap_or("")),
-            pps = per_page_and_sort(&paging),
-            n = list.len(),
-            t = pager.table(
-                &[
-                    ("基地编号", Some("code")),
-                    ("名称", Some("name")),
-                    ("类型", Some("type")),
-                    ("地市", Some("city")),
-                    ("推荐渠道", Some("channel")),
-                    ("状态", Some("status")),
-                    (result_header.as_str(), Some("result")),
-                ],
-                &rows,
-            )
-        ))
+        let mut filters = Filters::new("/bases", &paging)
+            .select(Select::years(&years, year))
+            .select(Select::new(
+                "type",
+                Some("全部类型"),
+                BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())),
+                f.base_type.map(BaseType::id),
+            ))
+            .select(Select::new(
+                "city",
+                Some("全部地市"),
+                City::ALL.iter().map(|c| (c.as_str(), c.as_str())),
+                f.city.map(City::as_str),
+            ))
+            .select(Select::new(
+                "channel",
+                Some("全部渠道"),
+                Channel::ALL.iter().map(|c| (c.id(), c.name_zh())),
+                f.channel.map(Channel::id),
+            ))
+            .select(Select::new(
+                "status",
+                Some("全部状态"),
+                Status::ALL.iter().map(|x| (x.id(), x.name_zh())),
+                f.status.map(Status::id),
+            ))
+            .select(Select::new(
+                "result",
+                Some("全部结果"),
+                [("pass", "达标"), ("fail", "未达标"), ("none", "不考核")],
+                f.result.as_deref(),
+            ))
+            .search(f.q.as_deref());
+        filters.links = vec![
+            (
+                format!("/exports/scorecards.xlsx?year={year}"),
+                "导出 Excel",
+            ),
+            (format!("/exports/scorecards.csv?year={year}"), "导出 CSV"),
+        ];
+        let list = pager.table(
+            &[
+                ("基地编号", Some("code")),
+                ("名称", Some("name")),
+                ("类型", Some("type")),
+                ("地市", Some("city")),
+                ("推荐渠道", Some("channel")),
+                ("状态", Some("status")),
+                (result_header.as_str(), Some("result")),
+            ],
+            rows,
+        );
+        Ok((filters, list, pager.total))
     })
     .await?;
-    Ok(html(page("基地列表", Some((&s.caller, &s.csrf)), &body)))
+    let (filters, list, total) = body;
+    let (title, layout) = frame("基地列表", &s);
+    Ok(render_page(&BasesPage {
+        title,
+        layout,
+        filters,
+        list,
+        total,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "bases.html")]
+struct BasesPage {
+    title: String,
+    layout: Layout,
+    filters: Filters,
+    list: PagedTable,
+    total: usize,
+}
+
+#[derive(Template)]
+#[template(path = "at_risk.html")]
+struct AtRiskPage {
+    title: String,
+    layout: Layout,
+    year: i32,
+    filters: Filters,
+    list: PagedTable,
 }
 
 /// Every base at risk in the caller's scope, paged: the overview shows its first rows.
@@ -141,7 +184,10 @@ pub(super) async fn at_risk_page(
             .filter(|a| kind.is_none_or(|k| a.risk == k))
             .filter(|a| ft.is_none_or(|t| a.base_type == t.name_zh()))
             .filter(|a| fc.as_ref().is_none_or(|c| *c == a.city))
-            .filter(|a| fq.as_ref().is_none_or(|q| paging::matches(q, &a.base_name, &a.base_code)))
+            .filter(|a| {
+                fq.as_ref()
+                    .is_none_or(|q| paging::matches(q, &a.base_name, &a.base_code))
+            })
             .collect();
         // The list comes in its natural order (risk, then most missing); others re-sort.
         list.sort_by(|a, b| {
@@ -155,7 +201,7 @@ pub(super) async fn at_risk_page(
             };
             paging.dir(o.then_with(|| a.base_code.cmp(&b.base_code)))
         });
-        let rows: Vec<Vec<String>> = paging
+        let rows = paging
             .slice(&list)
             .iter()
             .map(|a| risk_row(a, year))
@@ -164,39 +210,54 @@ pub(super) async fn at_risk_page(
         let t = ft.map(|t| t.id().to_string());
         let pager = Pager {
             path: "/at-risk",
-            keep: keep(&[("year", &y), ("risk", &fk), ("type", &t), ("city", &fc), ("q", &fq)]),
+            keep: keep(&[
+                ("year", &y),
+                ("risk", &fk),
+                ("type", &t),
+                ("city", &fc),
+                ("q", &fq),
+            ]),
             paging: &paging,
             total: list.len(),
         };
-        let summary = pager.summary();
         let labels: Vec<(&str, &str)> = RISK_IDS.iter().map(|(r, id)| (*id, r.name_zh())).collect();
-        Ok(format!(
-            r#"<form class="filters" method="get" action="/at-risk">
-<select name="year">{years_opt}</select>
-<select name="risk"><option value="">全部风险</option>{kinds}</select>
-<select name="type"><option value="">全部类型</option>{types}</select>
-<select name="city"><option value="">全部地市</option>{cities}</select>
-<input name="q" placeholder="名称或编号" value="{qv}">{pps}<button type="submit">筛选</button></form>
-<p class="muted">{year} 年度未达标、进度落后、难以完成或未填报的基地，点击表头排序</p>{summary}{table}{summary}"#,
-            years_opt = year_options(&years, year),
-            kinds = options(labels, fk.as_deref()),
-            types = options(BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())), t.as_deref()),
-            cities = options(City::ALL.iter().map(|c| (c.as_str(), c.as_str())), fc.as_deref()),
-            qv = esc(fq.as_deref().unwrap_or("")),
-            pps = per_page_and_sort(&paging),
-            table = pager.table(
-                &[
-                    ("基地编号", Some("code")),
-                    ("名称", Some("name")),
-                    ("类型", Some("type")),
-                    ("地市", Some("city")),
-                    ("风险", Some("risk")),
-                    ("说明", Some("missing")),
-                ],
-                &rows,
-            )
-        ))
+        let filters = Filters::new("/at-risk", &paging)
+            .select(Select::years(&years, year))
+            .select(Select::new("risk", Some("全部风险"), labels, fk.as_deref()))
+            .select(Select::new(
+                "type",
+                Some("全部类型"),
+                BaseType::ALL.iter().map(|t| (t.id(), t.name_zh())),
+                t.as_deref(),
+            ))
+            .select(Select::new(
+                "city",
+                Some("全部地市"),
+                City::ALL.iter().map(|c| (c.as_str(), c.as_str())),
+                fc.as_deref(),
+            ))
+            .search(fq.as_deref());
+        let list = pager.table(
+            &[
+                ("基地编号", Some("code")),
+                ("名称", Some("name")),
+                ("类型", Some("type")),
+                ("地市", Some("city")),
+                ("风险", Some("risk")),
+                ("说明", Some("missing")),
+            ],
+            rows,
+        );
+        Ok((filters, list))
     })
     .await?;
-    Ok(html(page("风险基地", Some((&s.caller, &s.csrf)), &body)))
+    let (filters, list) = body;
+    let (title, layout) = frame("风险基地", &s);
+    Ok(render_page(&AtRiskPage {
+        title,
+        layout,
+        year,
+        filters,
+        list,
+    }))
 }

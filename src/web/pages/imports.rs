@@ -22,60 +22,64 @@ pub(super) async fn imports_page(
         paging: &paging,
         total: usize::try_from(total).unwrap_or(0),
     };
-    let rows: Vec<Vec<String>> = recent
+    let rows = recent
         .iter()
         .map(|i| {
+            let result = if i.outcome == ImportOutcome::Accepted {
+                Badge::new(Tone::Ok, "已导入")
+            } else {
+                Badge::new(Tone::Bad, format!("已拒绝（{} 处问题）", i.problem_count))
+            };
             vec![
-                i.id.to_string(),
-                esc(&i.file_name),
-                i.imported_at.format("%Y-%m-%d %H:%M").to_string(),
-                esc(&i.imported_by),
-                if i.outcome == ImportOutcome::Accepted {
-                    r#"<span class="ok">已导入</span>"#.into()
-                } else {
-                    format!(
-                        r#"<span class="bad">已拒绝（{} 处问题）</span>"#,
-                        i.problem_count
-                    )
-                },
-                i.row_count.to_string(),
+                text(i.id),
+                text(&i.file_name),
+                text(i.imported_at.format("%Y-%m-%d %H:%M")),
+                text(&i.imported_by),
+                Cell::Badge(result),
+                text(i.row_count),
             ]
         })
         .collect();
-    let body = format!(
-        r#"<section class="panel"><h2>上传模板文件</h2>
-<p>支持 CSV（UTF-8 或 GBK）、XLSX、JSON。文件有任何一行不合格即整体拒绝，数据库不作修改，并列出每处问题所在的行和列。</p>
-<form id="upload" data-csrf="{}"><input type="file" id="file" required accept=".csv,.xlsx,.json"> <button type="submit">上传并导入</button></form>
-<pre class="report" id="report" hidden></pre>
-<h2>下载空白模板</h2><p><a href="/templates/register.xlsx">基地名册.xlsx</a> · <a href="/templates/yearly_counts.xlsx">年度指标表.xlsx</a> · <a href="/templates/activity_records.xlsx">活动明细.xlsx</a></p></section>
-<section class="panel"><h2>导入记录</h2>{}</section>"#,
-        esc(&s.csrf),
-        log_list(
-            &pager,
-            "/imports",
-            &format!(
-                r#"<select name="outcome"><option value="">全部结果</option>{}</select>"#,
-                options(
-                    [
-                        ("accepted", "已导入"),
-                        ("rejected", "已拒绝"),
-                        ("pending", "进行中或中断")
-                    ],
-                    outcome.map(ImportOutcome::id)
-                )
-            ),
-            &[
-                ("编号", Some("id")),
-                ("文件", None),
-                ("时间(UTC)", None),
-                ("导入人", None),
-                ("结果", None),
-                ("行数", None)
-            ],
-            &rows
-        )
+    let filters = Filters::new("/imports", &paging).select(Select::new(
+        "outcome",
+        Some("全部结果"),
+        [
+            ("accepted", "已导入"),
+            ("rejected", "已拒绝"),
+            ("pending", "进行中或中断"),
+        ],
+        outcome.map(ImportOutcome::id),
+    ));
+    let list = pager.table(
+        &[
+            ("编号", Some("id")),
+            ("文件", None),
+            ("时间(UTC)", None),
+            ("导入人", None),
+            ("结果", None),
+            ("行数", None),
+        ],
+        rows,
     );
-    Ok(html(page("数据导入", Some((&s.caller, &s.csrf)), &body)))
+    let csrf = s.csrf.clone();
+    let (title, layout) = frame("数据导入", &s);
+    Ok(render_page(&ImportsPage {
+        title,
+        layout,
+        csrf,
+        filters,
+        list,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage {
+    title: String,
+    layout: Layout,
+    csrf: String,
+    filters: Filters,
+    list: PagedTable,
 }
 
 pub(super) async fn upload(
@@ -113,9 +117,9 @@ pub(super) async fn template_download(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let (t, file) = match path.as_str() {
-        "register.xlsx" => (Template::Register, "基地名册.xlsx"),
-        "yearly_counts.xlsx" => (Template::YearlyCounts, "年度指标表.xlsx"),
-        "activity_records.xlsx" => (Template::ActivityRecords, "活动明细.xlsx"),
+        "register.xlsx" => (FileTemplate::Register, "基地名册.xlsx"),
+        "yearly_counts.xlsx" => (FileTemplate::YearlyCounts, "年度指标表.xlsx"),
+        "activity_records.xlsx" => (FileTemplate::ActivityRecords, "活动明细.xlsx"),
         _ => return Err(WebError::NotFound),
     };
     let bytes = blank_xlsx(t).map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;

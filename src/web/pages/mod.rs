@@ -30,10 +30,11 @@ use serde::Deserialize;
 
 use super::auth::{check_csrf, session, Session};
 use super::extract::{SignedIn, Staff};
-use super::html::{esc, page, pct, table, url};
+use super::html::{pct, render, url, Layout};
 use super::paging::{self, Pager, Paging, Params};
 use super::scope::*;
 use super::upload::*;
+use super::view::*;
 use super::{blocking, AppState, WebError};
 use crate::access::{Role, Scope};
 use crate::charts::{self, Format};
@@ -44,8 +45,9 @@ use crate::domain::{
     BaseType, Channel, City, ImportOutcome, MailStatus, RectificationOutcome, RunOutcome, Status,
 };
 use crate::error::{AppError, AppResult};
-use crate::ingest::template::{blank_xlsx, Template};
+use crate::ingest::template::{blank_xlsx, Template as FileTemplate};
 use crate::lifecycle;
+use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
@@ -102,89 +104,36 @@ pub(super) async fn index(SignedIn(s): SignedIn) -> Result<HttpResponse, WebErro
         .finish())
 }
 
-pub(super) fn year_selector(action: &str, year: i32, years: &[i32], extra: &str) -> String {
-    let mut opts = String::new();
-    for y in years.iter().rev() {
-        opts.push_str(&format!(
-            r#"<option value="{y}"{}>{y} 年度</option>"#,
-            if *y == year { " selected" } else { "" }
-        ));
+/// A page template's frame: its title and the layout around it.
+pub(super) fn frame(title: impl Into<String>, s: &Session) -> (String, Layout) {
+    (title.into(), Layout::new(Some((&s.caller, &s.csrf))))
+}
+
+/// A rendered page as the response.
+pub(super) fn render_page(t: &impl askama::Template) -> HttpResponse {
+    html(render(t))
+}
+
+pub(super) fn svg(chart: &charts::Chart) -> Block {
+    Block::Svg(String::from_utf8_lossy(&chart.bytes).to_string())
+}
+
+/// The badge of a base's result for a year.
+pub(super) fn verdict(pass: Option<bool>) -> Badge {
+    match pass {
+        Some(true) => Badge::new(Tone::Ok, "达标"),
+        Some(false) => Badge::new(Tone::Bad, "未达标"),
+        None => Badge::new(Tone::Muted, "本年度不考核"),
     }
-    format!(
-        r#"<form class="filters" method="get" action="{action}"><label>考核年度 <select name="year" data-autosubmit>{opts}</select></label><noscript><button>查看</button></noscript>{extra}</form>"#
-    )
 }
 
-pub(super) fn svg(chart: &charts::Chart) -> String {
-    String::from_utf8_lossy(&chart.bytes).to_string()
-}
-
-/// `<option>`s for a filter select, `cur` selected.
-pub(super) fn options<'a>(
-    items: impl IntoIterator<Item = (&'a str, &'a str)>,
-    cur: Option<&str>,
-) -> String {
-    items
-        .into_iter()
-        .map(|(id, zh)| {
-            format!(
-                r#"<option value="{}"{}>{}</option>"#,
-                esc(id),
-                if cur == Some(id) { " selected" } else { "" },
-                esc(zh)
-            )
-        })
-        .collect()
-}
-
-/// The year select of a filter form.
-pub(super) fn year_options(years: &[i32], year: i32) -> String {
-    let labels: Vec<(String, String)> = years
-        .iter()
-        .rev()
-        .map(|y| (y.to_string(), format!("{y} 年度")))
-        .collect();
-    let cur = year.to_string();
-    options(
-        labels.iter().map(|(a, b)| (a.as_str(), b.as_str())),
-        Some(&cur),
-    )
-}
-
-/// The rows-per-page select and the current order, so a filter form keeps them.
-pub(super) fn per_page_and_sort(paging: &Paging) -> String {
-    let cur = paging.per_page.to_string();
-    let sizes = options(
-        [
-            ("20", "每页 20 条"),
-            ("50", "每页 50 条"),
-            ("100", "每页 100 条"),
-            ("200", "每页 200 条"),
-        ],
-        Some(&cur),
-    );
-    let sort = format!("{}{}", if paging.desc { "-" } else { "" }, paging.sort);
-    format!(
-        r#"<select name="per_page">{sizes}</select><input type="hidden" name="sort" value="{}">"#,
-        esc(&sort)
-    )
-}
-
-/// A log page's list (imports, outbox, job runs): its filters, the count
-/// with previous/next links, and the rows of this page.
-pub(super) fn log_list(
-    pager: &Pager,
-    action: &str,
-    filters: &str,
-    headers: &[(&str, Option<&str>)],
-    rows: &[Vec<String>],
-) -> String {
-    let summary = pager.summary();
-    format!(
-        r#"<form class="filters" method="get" action="{action}">{filters}{}<button type="submit">筛选</button></form>{summary}{}{summary}"#,
-        per_page_and_sort(pager.paging),
-        pager.table(headers, rows)
-    )
+/// The link to a base's scorecard, showing its code.
+pub(super) fn base_link(code: &str, year: Option<i32>) -> Cell {
+    let href = match year {
+        Some(y) => format!("/bases/{}?year={y}", url(code)),
+        None => format!("/bases/{}", url(code)),
+    };
+    link(href, code)
 }
 
 #[derive(Deserialize)]
@@ -203,26 +152,22 @@ pub(super) const RISK_IDS: [(metrics::Risk, &str); 4] = [
     (metrics::Risk::Failing, "failing"),
 ];
 
-pub(super) fn risk_row(a: &metrics::AtRisk, year: i32) -> Vec<String> {
+pub(super) fn risk_row(a: &metrics::AtRisk, year: i32) -> Vec<Cell> {
+    let tone = if a.risk == metrics::Risk::Behind {
+        Tone::Warn
+    } else {
+        Tone::Bad
+    };
     vec![
-        format!(
-            r#"<a href="/bases/{}?year={year}">{}</a>"#,
-            url(&a.base_code),
-            esc(&a.base_code)
-        ),
-        esc(&a.base_name),
-        esc(&a.base_type),
-        esc(&a.city),
-        format!(
-            r#"<span data-v="{}" class="{}">{}</span>"#,
-            a.risk as u8,
-            if a.risk == metrics::Risk::Behind {
-                "warn"
-            } else {
-                "bad"
-            },
-            a.risk.name_zh()
-        ),
-        esc(&a.detail),
+        base_link(&a.base_code, Some(year)),
+        text(&a.base_name),
+        text(&a.base_type),
+        text(&a.city),
+        Cell::Badge(Badge {
+            tone,
+            text: a.risk.name_zh().to_string(),
+            order: Some(a.risk as u8),
+        }),
+        text(&a.detail),
     ]
 }

@@ -106,7 +106,39 @@ pub(super) async fn overview(
     } else {
         &state.dashboards.unit
     };
-    Ok(html(page(&dash.title, Some((&s.caller, &s.csrf)), &body)))
+    let (title, layout) = frame(&dash.title, &s);
+    Ok(render_page(&OverviewPage {
+        title,
+        layout,
+        panels: body,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    title: String,
+    layout: Layout,
+    panels: Arc<String>,
+}
+
+/// The overview's cached part: year picker, summary, panels.
+#[derive(Template)]
+#[template(path = "overview_panels.html")]
+struct OverviewPanels {
+    picker: YearPicker,
+    summary: Option<Summary>,
+    panels: Vec<PanelView>,
+}
+
+/// The year's count of bases due, and passed, in the scope.
+struct Summary {
+    year: i32,
+    /// For a running year: the day counted to.
+    as_of: Option<chrono::NaiveDate>,
+    due: usize,
+    pass: usize,
+    rulebook: String,
 }
 
 pub(super) fn overview_body(
@@ -115,54 +147,56 @@ pub(super) fn overview_body(
     dash: &Dashboard,
     d: &OverviewData,
 ) -> String {
-    let mut body = year_selector(
-        "/overview",
-        d.year,
-        &d.years,
-        &format!(
-            r#" <a href="/exports/scorecards.xlsx?year={y}">导出 Excel</a> <a href="/exports/scorecards.csv?year={y}">导出 CSV</a>"#,
-            y = d.year
+    let mut picker = YearPicker::new("/overview".into(), d.year, &d.years);
+    picker.links = vec![
+        (
+            format!("/exports/scorecards.xlsx?year={}", d.year),
+            "导出 Excel",
         ),
-    );
-    if let Some(card) = d.card() {
-        let ids: std::collections::HashSet<i64> = d.bases.iter().map(|b| b.id).collect();
-        let mut n = 0;
+        (
+            format!("/exports/scorecards.csv?year={}", d.year),
+            "导出 CSV",
+        ),
+    ];
+    let summary = d.card().map(|card| {
+        let ids: HashSet<i64> = d.bases.iter().map(|b| b.id).collect();
+        let mut due = 0;
         let mut pass = 0;
         let mut last = None;
         for r in card.rows.iter().filter(|r| ids.contains(&r.base_id)) {
             if last != Some(r.base_id) {
-                n += 1;
+                due += 1;
                 pass += usize::from(r.base_pass);
                 last = Some(r.base_id);
             }
         }
-        body.push_str(&format!(
-            r#"<p>{} 年度{}：应考核基地 <strong>{n}</strong> 个，达标 <strong class="ok">{pass}</strong> 个，未达标 <strong class="bad">{}</strong> 个。规则：{}</p>"#,
-            d.year,
-            if card.running { format!("（截至 {}，统计期未结束）", card.as_of) } else { String::new() },
-            n - pass,
-            esc(&card.rulebook)
-        ));
-    }
-    body.push_str(r#"<div class="grid">"#);
-    for (i, p) in dash.panels.iter().enumerate() {
-        let inner = overview_panel(state, scope, p, i, d).unwrap_or_else(|e| {
-            tracing::error!("panel {}: {e}", p.title);
-            r#"<p class="muted">此面板暂时无法显示</p>"#.into()
-        });
-        // Lists get the full width: their rows are long.
-        let wide = if p.chart == ChartKind::List {
-            " wide"
-        } else {
-            ""
-        };
-        body.push_str(&format!(
-            r#"<section class="panel{wide}"><h2>{}</h2>{inner}</section>"#,
-            esc(&p.title)
-        ));
-    }
-    body.push_str("</div>");
-    body
+        Summary {
+            year: d.year,
+            as_of: card.running.then_some(card.as_of),
+            due,
+            pass,
+            rulebook: card.rulebook.clone(),
+        }
+    });
+    let panels = dash
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match overview_panel(state, scope, p, i, d) {
+            Ok(blocks) => PanelView {
+                title: p.title.clone(),
+                // Lists get the full width: their rows are long.
+                wide: p.chart == ChartKind::List,
+                blocks,
+            },
+            Err(e) => PanelView::broken(&p.title, &e),
+        })
+        .collect();
+    render(&OverviewPanels {
+        picker,
+        summary,
+        panels,
+    })
 }
 
 pub(super) fn filtered<'a>(bases: &'a [Base], p: &Panel) -> Vec<&'a Base> {
@@ -183,7 +217,7 @@ pub(super) fn overview_panel(
     p: &Panel,
     i: usize,
     d: &OverviewData,
-) -> AppResult<String> {
+) -> AppResult<Vec<Block>> {
     let bases = filtered(d.bases, p);
     let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, *b)).collect();
     let key = format!("{scope:?}|{}|{i}", d.year);
@@ -191,24 +225,22 @@ pub(super) fn overview_panel(
         Metric::BaseCount => {
             let g = metrics::base_count(&bases, p.group_by.unwrap_or(Grouping::Type));
             let max = g.iter().map(|x| x.value).fold(1.0, f64::max);
-            let rows: Vec<Vec<String>> = g
+            let rows = g
                 .iter()
                 .map(|x| {
-                    vec![
-                        esc(&x.label),
-                        format!("{}", x.value),
-                        format!(
-                            r#"<svg class="bar" viewBox="0 0 100 14" preserveAspectRatio="none"><rect width="{:.0}" height="14"/></svg>"#,
-                            x.value / max * 100.0
-                        ),
-                    ]
+                    let share = (x.value / max * 100.0).round().clamp(0.0, 100.0) as u32;
+                    vec![text(&x.label), text(x.value), Cell::Bar(share)]
                 })
                 .collect();
-            table(&["分组", "基地数", ""], &rows, false)
+            vec![Block::Table(Table::new(
+                &["分组", "基地数", ""],
+                rows,
+                Sorting::None,
+            ))]
         }
         Metric::PassRate => {
             let Some(card) = d.card() else {
-                return Ok(String::new());
+                return Ok(Vec::new());
             };
             let g = metrics::pass_rate(card, &by_id, p.group_by.unwrap_or(Grouping::Type));
             if p.chart == ChartKind::Bar {
@@ -218,13 +250,17 @@ pub(super) fn overview_panel(
                 let c = state.cache.chart(key, || {
                     charts::rate_chart(&title, &items, Format::Svg).map_err(chart_err)
                 })?;
-                svg(&c)
+                vec![svg(&c)]
             } else {
-                let rows: Vec<Vec<String>> = g
+                let rows = g
                     .iter()
-                    .map(|x| vec![esc(&x.label), pct(x.value), x.of.to_string()])
+                    .map(|x| vec![text(&x.label), text(pct(x.value)), text(x.of)])
                     .collect();
-                table(&["分组", "达标率", "考核数"], &rows, true)
+                vec![Block::Table(Table::new(
+                    &["分组", "达标率", "考核数"],
+                    rows,
+                    Sorting::Browser,
+                ))]
             }
         }
         Metric::PassTrend => {
@@ -241,25 +277,29 @@ pub(super) fn overview_panel(
                 let c = state.cache.chart(key, || {
                     charts::trend_chart(&p.title, &series, Format::Svg).map_err(chart_err)
                 })?;
-                svg(&c)
+                vec![svg(&c)]
             } else {
-                let rows: Vec<Vec<String>> = series
+                let rows = series
                     .iter()
                     .flat_map(|(name, pts)| {
                         pts.iter()
-                            .map(move |(y, v)| vec![esc(name), y.to_string(), pct(*v)])
+                            .map(move |(y, v)| vec![text(name), text(y), text(pct(*v))])
                     })
                     .collect();
-                table(&["范围", "年度", "达标率"], &rows, true)
+                vec![Block::Table(Table::new(
+                    &["范围", "年度", "达标率"],
+                    rows,
+                    Sorting::Browser,
+                ))]
             }
         }
         Metric::AtRisk => {
             let Some(card) = d.card() else {
-                return Ok(String::new());
+                return Ok(Vec::new());
             };
             // The first rows only: the whole list is paged at /at-risk.
             let list = metrics::at_risk(card, &by_id);
-            let rows: Vec<Vec<String>> = list
+            let rows: Vec<Vec<Cell>> = list
                 .iter()
                 .take(OVERVIEW_RISKS)
                 .map(|a| risk_row(a, d.year))
@@ -273,11 +313,14 @@ pub(super) fn overview_panel(
             } else {
                 format!("共 {} 个", list.len())
             };
-            format!(
-                r#"<p class="muted">{more} · <a href="{}">查看全部风险基地（分页、排序、筛选）</a></p>{}"#,
-                esc(&all),
-                table(&RISK_HEADERS, &rows, false)
-            )
+            vec![
+                Block::NoteLink {
+                    text: more,
+                    href: all,
+                    label: "查看全部风险基地（分页、排序、筛选）".into(),
+                },
+                Block::Table(Table::new(&RISK_HEADERS, rows, Sorting::None)),
+            ]
         }
         Metric::Deadlines => {
             // Same date and kind for many bases: one line with the count.
@@ -300,29 +343,30 @@ pub(super) fn overview_panel(
                     None => grouped.push((dl.date, dl.kind, vec![dl])),
                 }
             }
-            let rows: Vec<Vec<String>> = grouped
+            let rows = grouped
                 .iter()
                 .take(30)
                 .map(|(date, kind, list)| {
                     let who = if list.len() > 3 {
-                        format!("{} 个基地", list.len())
+                        text(format!("{} 个基地", list.len()))
                     } else {
-                        list.iter()
-                            .map(|x| {
-                                format!(
-                                    r#"<a href="/bases/{}">{}</a>"#,
-                                    url(&x.base_code),
-                                    esc(&x.base_name)
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join("、")
+                        Cell::Links(
+                            list.iter()
+                                .map(|x| {
+                                    (format!("/bases/{}", url(&x.base_code)), x.base_name.clone())
+                                })
+                                .collect(),
+                        )
                     };
-                    vec![date.to_string(), esc(kind.name_zh()), who]
+                    vec![text(date), text(kind.name_zh()), who]
                 })
                 .collect();
-            table(&["日期", "事项", "涉及"], &rows, false)
+            vec![Block::Table(Table::new(
+                &["日期", "事项", "涉及"],
+                rows,
+                Sorting::None,
+            ))]
         }
-        _ => String::new(),
+        _ => Vec::new(),
     })
 }

@@ -67,7 +67,7 @@ pub(super) async fn rectification_page(
     let st = state.clone();
     let csrf = s.csrf.clone();
     let v = view.clone();
-    let body = blocking(&state, move |db| {
+    let view = blocking(&state, move |db| {
         st.cache.sync(db, today)?;
         let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
         let bases = st.cache.bases(db)?;
@@ -92,7 +92,10 @@ pub(super) async fn rectification_page(
             if ordered.contains(&(r.base_id, year)) {
                 continue;
             }
-            let Some(b) = by_id.get(&r.base_id).filter(|b| b.status == Status::Building) else {
+            let Some(b) = by_id
+                .get(&r.base_id)
+                .filter(|b| b.status == Status::Building)
+            else {
                 continue;
             };
             let i = *at.entry(r.base_id).or_insert_with(|| {
@@ -108,26 +111,24 @@ pub(super) async fn rectification_page(
                 .is_none_or(|q| b.is_some_and(|b| paging::matches(q, &b.name, &b.code)))
         };
         let counts = [failed.len(), open.len(), proposed.len(), closed.len()];
-        let tabs: String = RECT_VIEWS
+        let tabs = RECT_VIEWS
             .iter()
             .zip(counts)
-            .map(|((id, zh), n)| {
-                format!(
-                    r#"<a href="/rectification?year={year}&amp;view={id}"{}>{zh}（{n}）</a>"#,
-                    if *id == v { r#" class="on""# } else { "" }
-                )
+            .map(|((id, zh), count)| Tab {
+                href: format!("/rectification?year={year}&view={id}"),
+                label: zh,
+                count,
+                on: *id == v,
             })
             .collect();
         let y = Some(year.to_string());
         let vv = Some(v.clone());
         let keep_ = keep(&[("year", &y), ("view", &vv), ("q", &fq)]);
-        let filters = format!(
-            r#"<form class="filters" method="get" action="/rectification"><input type="hidden" name="year" value="{year}"><input type="hidden" name="view" value="{}"><input name="q" placeholder="名称或编号" value="{}">{}<button type="submit">筛选</button></form>"#,
-            esc(&v),
-            esc(fq.as_deref().unwrap_or("")),
-            per_page_and_sort(&paging)
-        );
-        let section = if v == "failed" {
+        let filters = Filters::new("/rectification", &paging)
+            .hidden("year", year.to_string())
+            .hidden("view", v.clone())
+            .search(fq.as_deref());
+        if v == "failed" {
             let mut list: Vec<&(&Base, Vec<String>)> =
                 failed.iter().filter(|(b, _)| search(Some(b))).collect();
             list.sort_by(|a, b| {
@@ -137,22 +138,18 @@ pub(super) async fn rectification_page(
                 };
                 paging.dir(o.then_with(|| a.0.code.cmp(&b.0.code)))
             });
-            let rows: Vec<Vec<String>> = paging
+            let rows = paging
                 .slice(&list)
                 .iter()
                 .map(|(b, missing)| {
                     vec![
-                        format!(
-                            r#"<input type="checkbox" name="code" value="{}" checked>"#,
-                            esc(&b.code)
-                        ),
-                        format!(
-                            r#"<a href="/bases/{}?year={year}">{}</a>"#,
-                            url(&b.code),
-                            esc(&b.code)
-                        ),
-                        esc(&b.name),
-                        esc(&missing.join("；")),
+                        Cell::Check {
+                            name: "code",
+                            value: b.code.clone(),
+                        },
+                        base_link(&b.code, Some(year)),
+                        text(&b.name),
+                        text(missing.join("；")),
                     ]
                 })
                 .collect();
@@ -162,115 +159,148 @@ pub(super) async fn rectification_page(
                 paging: &paging,
                 total: list.len(),
             };
-            let summary = pager.summary();
-            format!(
-                r#"<h2>{year} 年度考核未达标的基地</h2>{filters}{summary}
-<form method="post" action="/rectification/order"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="year" value="{year}">
-{t}<p>整改期限：下达之日起 {days} 天。<button type="submit">对本页选中基地责令限期整改</button></p></form>{summary}"#,
-                csrf = esc(&csrf),
-                days = st.settings.rectification_days,
-                t = pager.table(
-                    &[
-                        ("", None),
-                        ("基地编号", Some("code")),
-                        ("名称", Some("name")),
-                        ("未完成任务", None)
-                    ],
-                    &rows
-                ),
-            )
-        } else {
-            let orders = match v.as_str() {
-                "open" => &open,
-                "proposed" => &proposed,
-                _ => &closed,
-            };
-            let mut list: Vec<&db::rectifications::Rectification> = orders
-                .iter()
-                .filter(|o| search(by_id.get(&o.base_id)))
-                .collect();
-            let code = |o: &db::rectifications::Rectification| {
-                by_id.get(&o.base_id).map(|b| b.code.as_str()).unwrap_or("")
-            };
-            list.sort_by(|a, b| {
-                let o = match paging.sort.as_str() {
-                    "ordered_on" => a.ordered_on.cmp(&b.ordered_on),
-                    "code" => code(a).cmp(code(b)),
-                    "year" => a.year.cmp(&b.year),
-                    _ => a.deadline.cmp(&b.deadline),
-                };
-                paging.dir(o.then_with(|| code(a).cmp(code(b))).then(a.id.cmp(&b.id)))
+            let list = pager.table(
+                &[
+                    ("", None),
+                    ("基地编号", Some("code")),
+                    ("名称", Some("name")),
+                    ("未完成任务", None),
+                ],
+                rows,
+            );
+            return Ok(RectView {
+                tabs,
+                heading: format!("{year} 年度考核未达标的基地"),
+                filters,
+                list,
+                order_days: Some(st.settings.rectification_days),
             });
-            let rows: Vec<Vec<String>> = paging
-                .slice(&list)
-                .iter()
-                .map(|o| {
-                    let name = by_id
-                        .get(&o.base_id)
-                        .map(|b| {
-                            format!(
-                                r#"<a href="/bases/{}">{}（{}）</a>"#,
-                                url(&b.code),
-                                esc(&b.name),
-                                esc(&b.code)
-                            )
-                        })
-                        .unwrap_or_default();
-                    let last = if v == "proposed" {
-                        format!(
-                            r#"<form method="post" action="/rectification/{}/revoke"><input type="hidden" name="csrf" value="{}"><button>确认撤销</button></form>"#,
-                            o.id,
-                            esc(&csrf)
-                        )
-                    } else {
-                        esc(match o.outcome {
-                            RectificationOutcome::Passed => "复核达标，恢复建设",
-                            other => other.name_zh(),
-                        })
-                    };
-                    vec![
-                        name,
-                        o.year.to_string(),
-                        o.ordered_on.to_string(),
-                        o.deadline.to_string(),
-                        esc(&o.ordered_by),
-                        last,
-                    ]
-                })
-                .collect();
-            let pager = Pager {
-                path: "/rectification",
-                keep: keep_,
-                paging: &paging,
-                total: list.len(),
-            };
-            let summary = pager.summary();
-            let title = RECT_VIEWS
-                .iter()
-                .find(|(id, _)| *id == v)
-                .map(|(_, zh)| *zh)
-                .unwrap_or("");
-            format!(
-                r#"<h2>{title}</h2>{filters}{summary}{}{summary}"#,
-                pager.table(
-                    &[
-                        ("基地", Some("code")),
-                        ("年度", Some("year")),
-                        ("下达日期", Some("ordered_on")),
-                        ("整改期限", Some("deadline")),
-                        ("下达人", None),
-                        (if v == "proposed" { "" } else { "结果" }, None)
-                    ],
-                    &rows
-                )
-            )
+        }
+        let orders = match v.as_str() {
+            "open" => &open,
+            "proposed" => &proposed,
+            _ => &closed,
         };
-        Ok(format!(
-            r#"<nav class="tabs">{tabs}</nav><section class="panel">{section}</section>"#
-        ))
+        let mut list: Vec<&db::rectifications::Rectification> = orders
+            .iter()
+            .filter(|o| search(by_id.get(&o.base_id)))
+            .collect();
+        let code = |o: &db::rectifications::Rectification| {
+            by_id.get(&o.base_id).map(|b| b.code.as_str()).unwrap_or("")
+        };
+        list.sort_by(|a, b| {
+            let o = match paging.sort.as_str() {
+                "ordered_on" => a.ordered_on.cmp(&b.ordered_on),
+                "code" => code(a).cmp(code(b)),
+                "year" => a.year.cmp(&b.year),
+                _ => a.deadline.cmp(&b.deadline),
+            };
+            paging.dir(o.then_with(|| code(a).cmp(code(b))).then(a.id.cmp(&b.id)))
+        });
+        let rows = paging
+            .slice(&list)
+            .iter()
+            .map(|o| {
+                let name = by_id
+                    .get(&o.base_id)
+                    .map(|b| {
+                        link(
+                            format!("/bases/{}", url(&b.code)),
+                            format!("{}（{}）", b.name, b.code),
+                        )
+                    })
+                    .unwrap_or_else(|| text(""));
+                let last = if v == "proposed" {
+                    Cell::Action {
+                        badge: None,
+                        note: String::new(),
+                        action: format!("/rectification/{}/revoke", o.id),
+                        label: "确认撤销",
+                        csrf: csrf.clone(),
+                    }
+                } else {
+                    text(match o.outcome {
+                        RectificationOutcome::Passed => "复核达标，恢复建设",
+                        other => other.name_zh(),
+                    })
+                };
+                vec![
+                    name,
+                    text(o.year),
+                    text(o.ordered_on),
+                    text(o.deadline),
+                    text(&o.ordered_by),
+                    last,
+                ]
+            })
+            .collect();
+        let pager = Pager {
+            path: "/rectification",
+            keep: keep_,
+            paging: &paging,
+            total: list.len(),
+        };
+        let heading = RECT_VIEWS
+            .iter()
+            .find(|(id, _)| *id == v)
+            .map(|(_, zh)| zh.to_string())
+            .unwrap_or_default();
+        let list = pager.table(
+            &[
+                ("基地", Some("code")),
+                ("年度", Some("year")),
+                ("下达日期", Some("ordered_on")),
+                ("整改期限", Some("deadline")),
+                ("下达人", None),
+                (if v == "proposed" { "" } else { "结果" }, None),
+            ],
+            rows,
+        );
+        Ok(RectView {
+            tabs,
+            heading,
+            filters,
+            list,
+            order_days: None,
+        })
     })
     .await?;
-    Ok(html(page("整改管理", Some((&s.caller, &s.csrf)), &body)))
+    let (title, layout) = frame("整改管理", &s);
+    Ok(render_page(&RectificationPage {
+        title,
+        layout,
+        view,
+        year,
+        csrf: s.csrf.clone(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "rectification.html")]
+struct RectificationPage {
+    title: String,
+    layout: Layout,
+    view: RectView,
+    year: i32,
+    csrf: String,
+}
+
+/// The list shown, under its tabs.
+struct RectView {
+    tabs: Vec<Tab>,
+    heading: String,
+    filters: Filters,
+    list: PagedTable,
+    /// The failed view: its table is the order form, with this many days to rectify.
+    order_days: Option<u32>,
+}
+
+/// One of the page's lists, with its count.
+struct Tab {
+    href: String,
+    label: &'static str,
+    count: usize,
+    on: bool,
 }
 
 /// The order form lists one checkbox per base that failed: at national

@@ -106,61 +106,77 @@ pub(super) async fn scorecard(
         Ok((title, body))
     })
     .await?;
-    let mut body = body.as_ref().clone();
-    if s.caller.role == Role::Province {
-        // Staff actions are not part of the cached body: other roles share it.
-        body.push_str(&format!(
-            r#"<section class="panel"><h2>验收（第十七条）</h2><form method="post" action="/bases/{}/acceptance"><input type="hidden" name="csrf" value="{}">
-<button name="step" value="applied">记录：已申请验收</button> <button name="step" value="passed">记录：验收合格，开始新的建设周期</button> <button name="step" value="lapsed">记录：验收不合格或未申请，不再认定</button></form></section>"#,
-            url(&code_for_form),
-            esc(&s.csrf)
-        ));
-    }
-    Ok(html(page(&title, Some((&s.caller, &s.csrf)), &body)))
+    // Staff actions are not part of the cached body: other roles share it.
+    let acceptance = (s.caller.role == Role::Province).then(|| url(&code_for_form));
+    let csrf = s.csrf.clone();
+    let (title, layout) = frame(title, &s);
+    Ok(render_page(&ScorecardPage {
+        title,
+        layout,
+        panels: body,
+        acceptance,
+        csrf,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "scorecard.html")]
+struct ScorecardPage {
+    title: String,
+    layout: Layout,
+    panels: Arc<String>,
+    /// For staff: the base's code, as a path segment, for the acceptance form.
+    acceptance: Option<String>,
+    csrf: String,
+}
+
+/// A scorecard's cached part: year picker, the base's facts, panels.
+#[derive(Template)]
+#[template(path = "scorecard_panels.html")]
+struct ScorecardPanels<'a> {
+    picker: YearPicker,
+    base: &'a Base,
+    unit: &'a str,
+    year: i32,
+    verdict: Badge,
+    panels: Vec<PanelView>,
 }
 
 pub(super) fn scorecard_body(state: &AppState, d: &BaseData) -> String {
     let b = &d.base;
-    let mut body = year_selector(
-        &format!("/bases/{}", url(&b.code)),
-        d.year,
-        &d.years,
-        &format!(
-            r#" <a href="/bases/{}/chart.png?year={}">下载图表 PNG</a>"#,
-            url(&b.code),
-            d.year
-        ),
-    );
+    let mut picker = YearPicker::new(format!("/bases/{}", url(&b.code)), d.year, &d.years);
+    picker.links = vec![(
+        format!("/bases/{}/chart.png?year={}", url(&b.code), d.year),
+        "下载图表 PNG",
+    )];
     let rows = d.rows();
-    let verdict = match rows.first() {
-        None => r#"<span class="muted">本年度不考核</span>"#.to_string(),
-        Some(r) if r.base_pass => r#"<strong class="ok">达标</strong>"#.to_string(),
-        Some(_) => r#"<strong class="bad">未达标</strong>"#.to_string(),
-    };
-    body.push_str(&format!(
-        r#"<p>{}（{}）· {} · {} · 推荐单位：{} · 状态：{} · 认定日期 {} · {} 年度：{verdict}</p>"#,
-        esc(&b.name),
-        esc(&b.code),
-        esc(b.base_type.name_zh()),
-        esc(b.city.as_str()),
-        esc(&d.unit),
-        esc(b.status.name_zh()),
-        b.recognised_on,
-        d.year
-    ));
-    body.push_str(r#"<div class="grid">"#);
-    for p in &state.dashboards.scorecard.panels {
-        let inner = scorecard_panel(state, p, d, &rows).unwrap_or_else(|e| {
-            tracing::error!("panel {}: {e}", p.title);
-            r#"<p class="muted">此面板暂时无法显示</p>"#.into()
-        });
-        body.push_str(&format!(
-            r#"<section class="panel"><h2>{}</h2>{inner}</section>"#,
-            esc(&p.title)
-        ));
-    }
-    body.push_str("</div>");
-    body
+    let panels = state
+        .dashboards
+        .scorecard
+        .panels
+        .iter()
+        .map(|p| match scorecard_panel(state, p, d, &rows) {
+            Ok(blocks) => PanelView {
+                title: p.title.clone(),
+                wide: false,
+                blocks,
+            },
+            Err(e) => PanelView::broken(&p.title, &e),
+        })
+        .collect();
+    render(&ScorecardPanels {
+        picker,
+        base: b,
+        unit: &d.unit,
+        year: d.year,
+        verdict: verdict(rows.first().map(|r| r.base_pass)),
+        panels,
+    })
+}
+
+/// An indicator's actual value, or 未填报.
+fn actual(v: Option<i64>) -> String {
+    v.map(|a| a.to_string()).unwrap_or_else(|| "未填报".into())
 }
 
 pub(super) fn scorecard_panel(
@@ -168,64 +184,66 @@ pub(super) fn scorecard_panel(
     p: &Panel,
     d: &BaseData,
     rows: &[&ScorecardRow],
-) -> AppResult<String> {
+) -> AppResult<Vec<Block>> {
     let today = state.today();
     Ok(match p.metric {
         Metric::IndicatorProgress => {
             if rows.is_empty() {
-                return Ok(
-                    r#"<p class="muted">本年度不考核（认定后第一个完整自然年起考核）</p>"#.into(),
-                );
+                return Ok(vec![Block::muted(
+                    "本年度不考核（认定后第一个完整自然年起考核）",
+                )]);
             }
             if p.chart == ChartKind::Bar {
                 let c = base_chart(state, &d.base, rows, d.year, Format::Svg)?;
-                svg(&c)
+                vec![svg(&c)]
             } else {
-                let t: Vec<Vec<String>> = rows
+                let t = rows
                     .iter()
                     .map(|r| {
                         vec![
-                            esc(r.indicator.short_zh()),
-                            r.actual
-                                .map(|a| a.to_string())
-                                .unwrap_or_else(|| "未填报".into()),
-                            r.target.to_string(),
-                            r.gap.to_string(),
+                            text(r.indicator.short_zh()),
+                            text(actual(r.actual)),
+                            text(r.target),
+                            text(r.gap),
                         ]
                     })
                     .collect();
-                table(&["指标", "实际", "目标", "差额"], &t, false)
+                vec![Block::Table(Table::new(
+                    &["指标", "实际", "目标", "差额"],
+                    t,
+                    Sorting::None,
+                ))]
             }
         }
         Metric::ScorecardText => {
-            let mut s = String::from("<ul>");
-            for r in rows {
-                let class = if r.met {
-                    "ok"
-                } else if r.actual.is_none() {
-                    "bad"
-                } else {
-                    "warn"
-                };
-                let pace = r
-                    .pace
-                    .map(|x| format!("（{}）", x.name_zh()))
-                    .unwrap_or_default();
-                s.push_str(&format!(
-                    r#"<li class="{class}">{}：{} / {} {}{pace}</li>"#,
-                    esc(r.indicator.short_zh()),
-                    r.actual
-                        .map(|a| a.to_string())
-                        .unwrap_or_else(|| "未填报".into()),
-                    r.target,
-                    esc(&output::explain(r))
-                ));
+            let mut lines: Vec<(Tone, String)> = rows
+                .iter()
+                .map(|r| {
+                    let tone = if r.met {
+                        Tone::Ok
+                    } else if r.actual.is_none() {
+                        Tone::Bad
+                    } else {
+                        Tone::Warn
+                    };
+                    let pace = r
+                        .pace
+                        .map(|x| format!("（{}）", x.name_zh()))
+                        .unwrap_or_default();
+                    let line = format!(
+                        "{}：{} / {} {}{pace}",
+                        r.indicator.short_zh(),
+                        actual(r.actual),
+                        r.target,
+                        output::explain(r)
+                    );
+                    (tone, line)
+                })
+                .collect();
+            if lines.is_empty() {
+                lines.push((Tone::Muted, "本年度不考核".into()));
             }
-            if rows.is_empty() {
-                s.push_str(r#"<li class="muted">本年度不考核</li>"#);
-            }
-            s.push_str("</ul>");
-            s
+            vec![Block::List(lines)]
         }
         Metric::CycleHistory => {
             let end = lifecycle::cycle_end(&d.base, &state.settings.rulebook);
@@ -242,86 +260,81 @@ pub(super) fn scorecard_panel(
                         format!(
                             "{} {}/{}",
                             r.indicator.short_zh(),
-                            r.actual
-                                .map(|a| a.to_string())
-                                .unwrap_or_else(|| "未填报".into()),
+                            actual(r.actual),
                             r.target
                         )
                     })
                     .collect::<Vec<_>>()
                     .join("；");
-                t.push(vec![
-                    c.year.to_string(),
-                    if rs[0].base_pass {
-                        r#"<span class="ok">达标</span>"#.into()
-                    } else if c.running {
-                        r#"<span class="warn">统计期未结束</span>"#.into()
-                    } else {
-                        r#"<span class="bad">未达标</span>"#.into()
-                    },
-                    esc(&detail),
-                ]);
+                let result = if c.running && !rs[0].base_pass {
+                    Badge::new(Tone::Warn, "统计期未结束")
+                } else {
+                    verdict(Some(rs[0].base_pass))
+                };
+                t.push(vec![text(c.year), Cell::Badge(result), text(detail)]);
             }
-            format!(
-                r#"<p>本建设周期：{} 至 {}</p>{}"#,
-                d.base.cycle_start,
-                end,
-                table(&["年度", "结果", "各指标"], &t, false)
-            )
+            vec![
+                Block::Text(None, format!("本建设周期：{} 至 {end}", d.base.cycle_start)),
+                Block::Table(Table::new(&["年度", "结果", "各指标"], t, Sorting::None)),
+            ]
         }
         Metric::StatusHistory => {
-            let hist: Vec<Vec<String>> = d
+            let hist = d
                 .history
                 .iter()
                 .map(|h| {
                     vec![
-                        h.effective_on.to_string(),
-                        esc(h.status.name_zh()),
-                        esc(&h.reason),
-                        esc(&h.changed_by),
+                        text(h.effective_on),
+                        text(h.status.name_zh()),
+                        text(&h.reason),
+                        text(&h.changed_by),
                     ]
                 })
                 .collect();
-            let dl: Vec<Vec<String>> =
-                lifecycle::deadlines(&d.base, &state.settings.rulebook, today, d.rectify_by)
-                    .iter()
-                    .map(|x| {
-                        vec![
-                            x.date.to_string(),
-                            esc(x.kind.name_zh()),
-                            format!("还有 {} 天", (x.date - today).num_days()),
-                        ]
-                    })
-                    .collect();
-            format!(
-                "<h3>截止事项</h3>{}<h3>状态记录</h3>{}",
-                table(&["日期", "事项", ""], &dl, false),
-                table(&["生效日期", "状态", "原因", "操作人"], &hist, false)
-            )
+            let dl = lifecycle::deadlines(&d.base, &state.settings.rulebook, today, d.rectify_by)
+                .iter()
+                .map(|x| {
+                    vec![
+                        text(x.date),
+                        text(x.kind.name_zh()),
+                        text(format!("还有 {} 天", (x.date - today).num_days())),
+                    ]
+                })
+                .collect();
+            vec![
+                Block::Heading("截止事项".into()),
+                Block::Table(Table::new(&["日期", "事项", ""], dl, Sorting::None)),
+                Block::Heading("状态记录".into()),
+                Block::Table(Table::new(
+                    &["生效日期", "状态", "原因", "操作人"],
+                    hist,
+                    Sorting::None,
+                )),
+            ]
         }
         Metric::Records => {
             // Newest first; a base with thousands of records shows the latest.
-            let t: Vec<Vec<String>> = d
+            let t: Vec<Vec<Cell>> = d
                 .records
                 .iter()
                 .take(RECORDS_SHOWN)
                 .map(|r| {
-                    let link = if r.evidence_url.starts_with("http://")
+                    let evidence = if r.evidence_url.starts_with("http://")
                         || r.evidence_url.starts_with("https://")
                     {
-                        format!(
-                            r#"<a href="{}" rel="noopener noreferrer" target="_blank">佐证</a>"#,
-                            esc(&r.evidence_url)
-                        )
+                        Cell::External {
+                            href: r.evidence_url.clone(),
+                            text: "佐证".into(),
+                        }
                     } else {
-                        String::new()
+                        text("")
                     };
                     vec![
-                        r.occurred_on.to_string(),
-                        esc(r.indicator.short_zh()),
-                        r.quantity.to_string(),
-                        esc(&r.title),
-                        link,
+                        text(r.occurred_on),
+                        text(r.indicator.short_zh()),
+                        text(r.quantity),
+                        text(&r.title),
+                        evidence,
                     ]
                 })
                 .collect();
@@ -330,56 +343,65 @@ pub(super) fn scorecard_panel(
             } else {
                 String::new()
             };
-            format!(
-                r#"<p class="muted">{} 年度共 {} 条活动明细{shown}</p>{}"#,
-                d.year,
-                d.records.len(),
-                table(&["日期", "指标", "数量", "标题", "佐证链接"], &t, true)
-            )
+            vec![
+                Block::muted(format!(
+                    "{} 年度共 {} 条活动明细{shown}",
+                    d.year,
+                    d.records.len()
+                )),
+                Block::Table(Table::new(
+                    &["日期", "指标", "数量", "标题", "佐证链接"],
+                    t,
+                    Sorting::Browser,
+                )),
+            ]
         }
         Metric::ImportHistory => {
-            let ch: Vec<Vec<String>> = d
+            let v = |x: Option<i64>| actual(x);
+            let ch = d
                 .changes
                 .iter()
                 .rev()
                 .map(|c| {
-                    let v = |x: Option<i64>| {
-                        x.map(|n| n.to_string()).unwrap_or_else(|| "未填报".into())
-                    };
                     vec![
-                        c.changed_at.format("%Y-%m-%d %H:%M").to_string(),
-                        c.year.to_string(),
-                        esc(c.indicator.short_zh()),
-                        v(c.old_value),
-                        v(c.new_value),
-                        esc(&c.changed_by),
+                        text(c.changed_at.format("%Y-%m-%d %H:%M")),
+                        text(c.year),
+                        text(c.indicator.short_zh()),
+                        text(v(c.old_value)),
+                        text(v(c.new_value)),
+                        text(&c.changed_by),
                     ]
                 })
                 .collect();
-            let im: Vec<Vec<String>> = d
+            let im = d
                 .imports
                 .iter()
                 .map(|i| {
                     vec![
-                        i.id.to_string(),
-                        esc(&i.file_name),
-                        i.imported_at.format("%Y-%m-%d %H:%M").to_string(),
-                        esc(&i.imported_by),
-                        esc(i.outcome.name_zh()),
+                        text(i.id),
+                        text(&i.file_name),
+                        text(i.imported_at.format("%Y-%m-%d %H:%M")),
+                        text(&i.imported_by),
+                        text(i.outcome.name_zh()),
                     ]
                 })
                 .collect();
-            format!(
-                "<h3>填报数变更</h3>{}<h3>相关导入</h3>{}",
-                table(
+            vec![
+                Block::Heading("填报数变更".into()),
+                Block::Table(Table::new(
                     &["时间(UTC)", "年度", "指标", "原值", "新值", "操作人"],
-                    &ch,
-                    false
-                ),
-                table(&["编号", "文件", "时间(UTC)", "导入人", "结果"], &im, false)
-            )
+                    ch,
+                    Sorting::None,
+                )),
+                Block::Heading("相关导入".into()),
+                Block::Table(Table::new(
+                    &["编号", "文件", "时间(UTC)", "导入人", "结果"],
+                    im,
+                    Sorting::None,
+                )),
+            ]
         }
-        _ => String::new(),
+        _ => Vec::new(),
     })
 }
 
