@@ -29,3 +29,19 @@ pub const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().with_timezone(&TZ).date_naive()
 }
+
+/// Lower-case hex of `bytes` (digests, tokens).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut s, bytes);
+    s
+}
+
+/// Lower-case hex of `bytes`, appended to `out`.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+}

@@ -85,14 +85,14 @@ fn verify_password(password: &str, hash: &str) -> bool {
 pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    let token = crate::ingest::hex(&bytes);
+    let token = crate::hex(&bytes);
     let digest = token_digest(&token);
     (token, digest)
 }
 
 /// The stored form of a token.
 pub fn token_digest(token: &str) -> String {
-    crate::ingest::hex(&Sha256::digest(token.as_bytes()))
+    crate::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// What `users add` needs.
@@ -190,7 +190,7 @@ pub fn device_token(u: &db::users::User) -> String {
     h.update(b"basewatch device\0");
     h.update(u.id.to_le_bytes());
     h.update(u.password_hash.as_bytes());
-    format!("{}.{}", u.id, crate::ingest::hex(&h.finalize()))
+    format!("{}.{}", u.id, crate::hex(&h.finalize()))
 }
 
 /// Whether `token` is a device token of the account `username`.

@@ -100,7 +100,7 @@ impl Scorecard {
             h.update(r.source.id().as_bytes());
             h.update([0]);
         }
-        crate::ingest::hex(&h.finalize())
+        crate::hex(&h.finalize())
     }
 
     /// Codes of the bases whose declared counts and records disagree.

@@ -193,20 +193,5 @@ fn digest_file(path: &Path) -> AppResult<(String, u64, Vec<u8>)> {
         h.update(&buf[..n]);
         size += n as u64;
     }
-    Ok((hex(&h.finalize()), size, head))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    push_hex(&mut s, bytes);
-    s
-}
-
-/// Lower-case hex of `bytes`, appended to `out`.
-pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
+    Ok((crate::hex(&h.finalize()), size, head))
 }

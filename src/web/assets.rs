@@ -22,7 +22,7 @@ pub fn version() -> &'static str {
         let mut h = Sha256::new();
         h.update(STYLE);
         h.update(SCRIPT);
-        crate::ingest::hex(&h.finalize()[..6])
+        crate::hex(&h.finalize()[..6])
     })
 }
 

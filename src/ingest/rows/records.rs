@@ -140,7 +140,7 @@ fn content_key(
     let digest = h.finalize();
     let mut key = String::with_capacity(34);
     key.push_str("h:");
-    crate::ingest::push_hex(&mut key, &digest[..16]);
+    crate::push_hex(&mut key, &digest[..16]);
     key
 }
 
