@@ -18,7 +18,7 @@ use crate::db::{self, bases::Base, Db};
 /// Up to this many bases, an evaluation reads only their rows; above it,
 /// the whole year in one scan is cheaper than a long `IN` list.
 const FEW_BASES: usize = 500;
-use crate::domain::{BaseType, City, Coded, Indicator};
+use crate::domain::{BaseType, City, Coded, Indicator, YearStatus};
 use crate::error::{AppError, AppResult};
 use crate::rules::{indicator_position, Rulebook, SourcePolicy};
 
@@ -58,6 +58,8 @@ pub struct Scorecard {
     /// True when the counting period had not ended on `as_of`.
     pub running: bool,
     pub rulebook: String,
+    /// The year's confirmed result (定稿), read from storage, not computed.
+    pub confirmed: bool,
     pub rows: Vec<ScorecardRow>,
 }
 
@@ -141,10 +143,86 @@ pub fn evaluate(
     evaluate_bases(db, rulebook, year, as_of, today, &all)
 }
 
-/// Evaluate only `bases` (those of them due in `year`): a scorecard page or
-/// a unit's view evaluates what it shows, never the whole country. Declared
-/// counts and totals are read for these bases only when they are few.
+/// The result of `year` for `bases` (those of them due in `year`): a
+/// scorecard page or a unit's view evaluates what it shows, never the whole
+/// country. A confirmed year (定稿) is its stored result, whatever was
+/// imported or revised since; an as-of date inside the year, or a year
+/// not confirmed, is computed (see [`compute_bases`]).
 pub fn evaluate_bases(
+    db: &mut Db,
+    rulebook: &Rulebook,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+    bases: &[Base],
+) -> AppResult<Scorecard> {
+    let effective = effective_as_of(year, as_of, today)?;
+    if NaiveDate::from_ymd_opt(year, 12, 31) == Some(effective) {
+        if let Some(card) = confirmed_card(db, year, bases)? {
+            return Ok(card);
+        }
+    }
+    if let Some(from) = rulebook.applies_from.filter(|from| year < *from) {
+        return Err(AppError::Conflict(format!(
+            "{year} 年度早于规则 {} 的适用起始年度 {from}，且该年度未定稿：请以当年适用的规则计算并定稿 ({year} is before the rulebook applies and was not confirmed)",
+            rulebook.label()
+        )));
+    }
+    compute_bases(db, rulebook, year, as_of, today, bases)
+}
+
+/// The stored result of a confirmed `year` for `bases`, or `None` when the
+/// year is not confirmed.
+pub fn confirmed_card(db: &mut Db, year: i32, bases: &[Base]) -> AppResult<Option<Scorecard>> {
+    let Some(y) = db::years::get(db, year)?.filter(|y| y.status == YearStatus::Confirmed) else {
+        return Ok(None);
+    };
+    let Some(e) = y
+        .evaluation_id
+        .map(|id| db::evaluations::get(db, id))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let only = (bases.len() <= FEW_BASES).then(|| bases.iter().map(|b| b.id).collect::<Vec<_>>());
+    let by_id: std::collections::HashMap<i64, &Base> = bases.iter().map(|b| (b.id, b)).collect();
+    let rows = db::evaluations::rows(db, e.id, only.as_deref())?
+        .into_iter()
+        .filter_map(|r| {
+            let base = by_id.get(&r.base_id)?;
+            Some(ScorecardRow {
+                base_id: base.id,
+                base_code: base.code.clone(),
+                base_name: base.name.clone(),
+                base_type: base.base_type,
+                city: base.city,
+                year,
+                indicator: r.indicator,
+                actual: r.actual,
+                target: r.target,
+                gap: r.gap,
+                met: r.met,
+                base_pass: r.base_pass,
+                pace: r.pace,
+                source: r.source,
+                disagreement: r.disagreement,
+            })
+        })
+        .collect();
+    Ok(Some(Scorecard {
+        year,
+        as_of: e.as_of,
+        running: false,
+        rulebook: e.rulebook,
+        confirmed: true,
+        rows,
+    }))
+}
+
+/// Compute `year` for `bases` from the stored data, confirmed or not.
+/// Declared counts and totals are read for these bases only when they are few.
+pub fn compute_bases(
     db: &mut Db,
     rulebook: &Rulebook,
     year: i32,
@@ -270,6 +348,7 @@ pub fn evaluate_bases(
         as_of,
         running,
         rulebook: rulebook.label(),
+        confirmed: false,
         rows: rows_from_frame(&df, year, bases)?,
     })
 }

@@ -8,6 +8,7 @@ use std::io::Write;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{Scorecard, ScorecardRow};
+use crate::db::bases::Base;
 use crate::domain::BaseType;
 
 /// The columns of `basewatch evaluate --format csv`, in order.
@@ -220,6 +221,69 @@ pub fn write_xlsx(card: &Scorecard) -> Result<Vec<u8>, XlsxError> {
     book.save_to_buffer()
 }
 
+/// The publication list (公示名单) of a confirmed year: one sheet per base
+/// type, one row per base evaluated (passed first, then failed, each in
+/// code order), with its host unit from `bases`.
+pub fn write_publication_xlsx(card: &Scorecard, bases: &[Base]) -> Result<Vec<u8>, XlsxError> {
+    const HEADER: [(&str, f64); 7] = [
+        ("序号", 6.0),
+        ("基地编号", 14.0),
+        ("基地名称", 36.0),
+        ("依托单位", 30.0),
+        ("地市", 10.0),
+        ("考核结果", 10.0),
+        ("未完成任务", 48.0),
+    ];
+    let host: std::collections::HashMap<i64, &str> =
+        bases.iter().map(|b| (b.id, b.host_unit.as_str())).collect();
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for t in BaseType::ALL {
+        // One entry per base: its first row, and what it missed.
+        let mut list: Vec<(&ScorecardRow, Vec<String>)> = Vec::new();
+        for r in card.rows.iter().filter(|r| r.base_type == t) {
+            match list.last_mut() {
+                Some((first, missed)) if first.base_id == r.base_id => {
+                    if !r.met {
+                        missed.push(explain(r));
+                    }
+                }
+                _ => list.push((r, if r.met { vec![] } else { vec![explain(r)] })),
+            }
+        }
+        list.sort_by(|a, b| {
+            (!a.0.base_pass, &a.0.base_code).cmp(&(!b.0.base_pass, &b.0.base_code))
+        });
+        let sheet = book.add_worksheet();
+        sheet.set_name(t.name_zh())?;
+        sheet.write_string_with_format(
+            0,
+            0,
+            format!("{} 年度{}考核结果公示名单", card.year, t.name_zh()),
+            &bold,
+        )?;
+        for (c, (h, w)) in (0u16..).zip(HEADER) {
+            sheet.write_string_with_format(1, c, h, &bold)?;
+            sheet.set_column_width(c, w)?;
+        }
+        sheet.set_freeze_panes(2, 0)?;
+        for (i, (r, missed)) in list.iter().enumerate() {
+            let row = u32::try_from(i)
+                .ok()
+                .and_then(|i| i.checked_add(2))
+                .ok_or(XlsxError::RowColumnLimitError)?;
+            sheet.write_number(row, 0, f64::from(row - 1))?;
+            sheet.write_string(row, 1, fit(&r.base_code))?;
+            sheet.write_string(row, 2, fit(&r.base_name))?;
+            sheet.write_string(row, 3, fit(host.get(&r.base_id).copied().unwrap_or("")))?;
+            sheet.write_string(row, 4, r.city.as_str())?;
+            sheet.write_string(row, 5, if r.base_pass { "合格" } else { "不合格" })?;
+            sheet.write_string(row, 6, fit(&missed.join("；")))?;
+        }
+    }
+    book.save_to_buffer()
+}
+
 fn write_xlsx_row(sheet: &mut Worksheet, row: u32, r: &ScorecardRow) -> Result<(), XlsxError> {
     let indicator = r.indicator.name_zh();
     sheet.write_string(row, 0, fit(&r.base_code))?;
@@ -332,6 +396,7 @@ mod tests {
             as_of: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             running: true,
             rulebook: "henan@test".into(),
+            confirmed: false,
             rows,
         }
     }

@@ -118,3 +118,52 @@ pub fn row_count(db: &mut Db, evaluation_id: i64) -> AppResult<i64> {
         .count()
         .get_result(c))?)
 }
+
+/// One stored scorecard row.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoredRow {
+    pub base_id: i64,
+    pub indicator: Indicator,
+    pub actual: Option<i64>,
+    pub target: i64,
+    pub gap: i64,
+    pub met: bool,
+    pub pace: Option<Pace>,
+    pub source: Source,
+    pub disagreement: bool,
+    pub base_pass: bool,
+}
+
+/// An evaluation's rows in the order they were stored (the scorecard's),
+/// for `only` these bases when given.
+pub fn rows(db: &mut Db, evaluation_id: i64, only: Option<&[i64]>) -> AppResult<Vec<StoredRow>> {
+    let cols = (
+        r::base_id,
+        r::indicator,
+        r::actual,
+        r::target,
+        r::gap,
+        r::met,
+        r::pace,
+        r::source,
+        r::disagreement,
+        r::base_pass,
+    );
+    Ok(match only {
+        Some(ids) => with_conn!(db, c => r::table
+            .filter(r::evaluation_id.eq(evaluation_id))
+            .filter(r::base_id.eq_any(ids))
+            .order(r::id)
+            .select(cols)
+            .load::<StoredRow>(c))?,
+        None => with_conn!(db, c => r::table
+            .filter(r::evaluation_id.eq(evaluation_id))
+            .order(r::id)
+            .select(cols)
+            .load::<StoredRow>(c))?,
+    })
+}
+
+pub fn get(db: &mut Db, id: i64) -> AppResult<Option<Evaluation>> {
+    Ok(with_conn!(db, c => t::table.find(id).first::<Evaluation>(c).optional())?)
+}

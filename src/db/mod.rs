@@ -17,6 +17,7 @@ pub mod schema;
 mod types;
 pub mod units;
 pub mod users;
+pub mod years;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -294,8 +295,8 @@ pub fn pool(url: &str, max: u32) -> AppResult<Pool> {
 }
 
 /// A value that changes whenever data under the scorecards changes (an
-/// import, a status change): caches key on it.
-pub fn data_version(db: &mut Db) -> AppResult<(i64, i64)> {
+/// import, a status change, a year confirmed or reopened): caches key on it.
+pub fn data_version(db: &mut Db) -> AppResult<(i64, i64, i64)> {
     use diesel::dsl::max;
     use diesel::prelude::*;
     let imports: Option<i64> =
@@ -303,7 +304,8 @@ pub fn data_version(db: &mut Db) -> AppResult<(i64, i64)> {
     let status: Option<i64> = with_conn!(db, c => schema::base_status_history::table
         .select(max(schema::base_status_history::id))
         .first(c))?;
-    Ok((imports.unwrap_or(0), status.unwrap_or(0)))
+    let years = years::last_change(db)?;
+    Ok((imports.unwrap_or(0), status.unwrap_or(0), years))
 }
 
 #[cfg(test)]

@@ -237,6 +237,28 @@ diesel::joinable!(declared_counts -> bases (base_id));
 diesel::joinable!(declared_count_changes -> bases (base_id));
 diesel::joinable!(activity_records -> bases (base_id));
 diesel::joinable!(record_totals -> bases (base_id));
+diesel::table! {
+    year_results (year) {
+        year -> Integer,
+        status -> Text,
+        evaluation_id -> Nullable<BigInt>,
+        rulebook -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        confirmed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    year_result_changes (id) {
+        id -> BigInt,
+        year -> Integer,
+        action -> Text,
+        reason -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
 diesel::joinable!(evaluation_rows -> bases (base_id));
 
@@ -251,6 +273,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     record_totals,
     evaluations,
     evaluation_rows,
+    year_results,
+    year_result_changes,
     users,
     sessions,
     api_tokens,

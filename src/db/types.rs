@@ -59,6 +59,8 @@ stored_as_code!(
     crate::domain::RunOutcome,
     crate::domain::ImportOutcome,
     crate::domain::Role,
+    crate::domain::YearStatus,
+    crate::domain::YearAction,
 );
 
 #[cfg(test)]

@@ -25,7 +25,10 @@ pub use coded::Coded;
 pub use error::DomainError;
 pub use indicator::Indicator;
 pub use net::Net;
-pub use outcome::{ImportOutcome, MailStatus, Pace, RectificationOutcome, RunOutcome, Source};
+pub use outcome::{
+    ImportOutcome, MailStatus, Pace, RectificationOutcome, RunOutcome, Source, YearAction,
+    YearStatus,
+};
 pub use role::Role;
 pub use status::Status;
 pub use values::{parse_count, parse_date, Year};

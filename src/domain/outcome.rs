@@ -165,3 +165,21 @@ outcome!(
         Rejected => "rejected", "被拒绝";
     }
 );
+
+outcome!(
+    /// Where a year's evaluation stands (定稿).
+    YearStatus, "年度状态 (year status)" {
+        /// Counted live: imports may still change it.
+        Open => "open", "未定稿";
+        /// Confirmed by province staff: its stored result stands.
+        Confirmed => "confirmed", "已定稿";
+    }
+);
+
+outcome!(
+    /// What staff did to a year's result.
+    YearAction, "年度操作 (year action)" {
+        Confirm => "confirm", "定稿";
+        Reopen => "reopen", "重新开放";
+    }
+);

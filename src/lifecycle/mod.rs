@@ -12,6 +12,8 @@ use crate::rules::Rulebook;
 
 pub use crate::config::RECTIFICATION_DAYS;
 
+pub mod year;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineKind {

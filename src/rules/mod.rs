@@ -96,6 +96,8 @@ struct RawRulebook {
     title: String,
     issuer: String,
     cycle_years: i64,
+    #[serde(default)]
+    applies_from: Option<i64>,
     counting: Counting,
     pace: Pace,
     types: BTreeMap<String, BTreeMap<String, toml::Value>>,
@@ -113,6 +115,10 @@ pub struct Rulebook {
     pub title: String,
     pub issuer: String,
     pub cycle_years: u32,
+    /// The first year this version scores (`applies_from`); none: every year.
+    /// A revision says from when it applies, so it never re-scores a year
+    /// it was not written for (a confirmed year is its stored result anyway).
+    pub applies_from: Option<i32>,
     pub counting: Counting,
     pub pace: Pace,
     /// Yearly targets per base type, in the order of [`Indicator::ALL`].
@@ -175,6 +181,20 @@ impl Rulebook {
                 ),
             ));
         }
+        let applies_from = match raw.applies_from {
+            None => None,
+            Some(y) => Some(
+                i32::try_from(y)
+                    .ok()
+                    .filter(|y| (2000..=2100).contains(y))
+                    .ok_or_else(|| {
+                        err(
+                            "applies_from",
+                            format!("适用起始年度应为 2000 到 2100 之间的年份，而不是 {y} (a year between 2000 and 2100)"),
+                        )
+                    })?,
+            ),
+        };
         let f = raw.pace.catch_up_factor;
         if !(f.is_finite() && f >= 1.0) {
             return Err(err(
@@ -271,6 +291,7 @@ impl Rulebook {
             title: raw.title,
             issuer: raw.issuer,
             cycle_years: raw.cycle_years as u32,
+            applies_from,
             counting: raw.counting,
             pace: raw.pace,
             targets,

@@ -6,6 +6,7 @@
 //! Diesel work runs off the async executor via [`blocking`]. Scorecards and
 //! charts are cached until the data under them changes ([`cache`]).
 
+mod actions;
 mod api;
 mod assets;
 mod auth;
@@ -174,6 +175,9 @@ pub enum WebError {
     NotFound,
     #[error("需要登录 (authentication required)")]
     Unauthorized,
+    /// Seen, but the caller's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// A page asked for without a session: the browser is sent to sign in.
     #[error("需要登录 (sign in first)")]
     SignIn(String),
@@ -213,6 +217,7 @@ impl ResponseError for WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::SignIn(_) => StatusCode::SEE_OTHER,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,

@@ -79,6 +79,7 @@ pub fn base_card(
             as_of: all.as_of,
             running: all.running,
             rulebook: all.rulebook.clone(),
+            confirmed: all.confirmed,
             rows: all
                 .rows
                 .iter()

@@ -19,3 +19,4 @@ mod sample;
 mod scale;
 mod values;
 mod web;
+mod years;

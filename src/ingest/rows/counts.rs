@@ -27,9 +27,12 @@ impl Processor<'_, '_> {
     pub(super) fn counts_row(&mut self, row: u64, cells: &[String]) {
         let base = self.base(row, cells);
         let today = self.opts.today;
+        let confirmed = Arc::clone(&self.confirmed_years);
         let year = self.req(row, cells, Field::Year, |s| {
             Year::parse(s).map_err(|e| e.to_string()).and_then(|y| {
-                if y.value() > today.year() {
+                if confirmed.contains(&y.value()) {
+                    Err(Processor::confirmed_message(y.value()))
+                } else if y.value() > today.year() {
                     Err(format!(
                         "年度 {} 尚未开始 (the year has not begun)",
                         y.value()

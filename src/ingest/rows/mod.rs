@@ -96,6 +96,8 @@ pub(super) struct Processor<'s, 'a> {
     seen_codes: HashMap<String, u64>,
     /// yearly-count rows of this file: (code, year) → row
     seen_years: HashMap<(String, i32), u64>,
+    /// Years whose result stands (定稿): no row may change them.
+    confirmed_years: Arc<[i32]>,
     counts: Vec<db::counts::Declaration>,
     records: Vec<db::records::NewRecord>,
     record_rows: Vec<u64>,
@@ -119,6 +121,10 @@ impl<'s, 'a> Processor<'s, 'a> {
         size: u64,
     ) -> AppResult<Processor<'s, 'a>> {
         let bases = db::bases::code_index(db)?;
+        let confirmed_years: Arc<[i32]> = db::years::confirmed(db)?
+            .into_iter()
+            .map(|y| y.year)
+            .collect();
         let units = db::units::all(db)?
             .into_iter()
             .map(|u| (u.name, (u.id, u.channel)))
@@ -147,6 +153,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             units,
             seen_codes: HashMap::new(),
             seen_years: HashMap::new(),
+            confirmed_years,
             counts: Vec::new(),
             records: Vec::new(),
             record_rows: Vec::new(),
@@ -168,6 +175,13 @@ impl<'s, 'a> Processor<'s, 'a> {
             Some(e) => Err(e),
             None => Ok(self.report),
         }
+    }
+
+    /// Why a value of a confirmed year is refused, whatever else the row says.
+    pub(super) fn confirmed_message(year: i32) -> String {
+        format!(
+            "{year} 年度考核结果已定稿，不能再导入或更改该年度的数据；如需更正，请省科协先重新开放该年度 (the year {year} is confirmed: staff must reopen it first)"
+        )
     }
 
     /// Rows are written only while the file has no problem so far.

@@ -7,9 +7,12 @@ impl Processor<'_, '_> {
         let base = self.base(row, cells);
         let indicator = self.req(row, cells, Field::Indicator, Indicator::parse);
         let today = self.opts.today;
+        let confirmed = Arc::clone(&self.confirmed_years);
         let date = self.req(row, cells, Field::Date, |s| {
             parse_date(s).map_err(|e| e.to_string()).and_then(|d| {
-                if d > today {
+                if confirmed.contains(&d.year()) {
+                    Err(Processor::confirmed_message(d.year()))
+                } else if d > today {
                     Err(format!("日期 {d} 晚于今天 (the date is in the future)"))
                 } else {
                     Ok(d)

@@ -13,6 +13,7 @@ mod imports;
 mod overview;
 mod rectification;
 mod scorecard;
+mod years;
 
 use admin::*;
 use bases::*;
@@ -72,7 +73,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/imports/upload", web::post().to(upload))
         .route("/templates/{name}", web::get().to(template_download))
         .route("/exports/scorecards.xlsx", web::get().to(export_xlsx))
-        .route("/exports/scorecards.csv", web::get().to(export_csv));
+        .route("/exports/scorecards.csv", web::get().to(export_csv))
+        .route("/years/{year}/confirm", web::post().to(years::confirm))
+        .route("/years/{year}/reopen", web::post().to(years::reopen))
+        .route(
+            "/years/{year}/publication.xlsx",
+            web::get().to(years::publication),
+        );
 }
 
 pub(super) fn html(body: String) -> HttpResponse {

@@ -106,11 +106,27 @@ pub(super) async fn overview(
     } else {
         &state.dashboards.unit
     };
+    // The year's standing, and staff's confirm / reopen: per request, not cached.
+    let standing = if province {
+        let st = state.clone();
+        Some(
+            blocking(&state, move |db| {
+                lifecycle::year::view(db, &st.settings.rulebook, year, today)
+            })
+            .await?,
+        )
+    } else {
+        None
+    };
+    let csrf = s.csrf.clone();
     let (title, layout) = frame(&dash.title, &s);
     Ok(render_page(&OverviewPage {
         title,
         layout,
         panels: body,
+        year,
+        standing,
+        csrf,
     }))
 }
 
@@ -120,6 +136,10 @@ struct OverviewPage {
     title: String,
     layout: Layout,
     panels: Arc<String>,
+    year: i32,
+    /// For staff: whether the year is confirmed (定稿), and by whom.
+    standing: Option<lifecycle::year::YearView>,
+    csrf: String,
 }
 
 /// The overview's cached part: year picker, summary, panels.

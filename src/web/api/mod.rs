@@ -25,6 +25,8 @@ use crate::db;
 use crate::domain::{BaseType, City};
 use crate::error::AppError;
 
+pub(super) mod lifecycle;
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi))
         .route("/bases", web::get().to(bases))
@@ -36,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/imports", web::post().to(imports))
         .route("/tokens", web::get().to(tokens))
         .route("/tokens/{id}", web::delete().to(revoke_token))
+        .configure(lifecycle::routes)
         .default_service(web::to(super::not_found));
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE year_result_changes;
+DROP TABLE year_results;
