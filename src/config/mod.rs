@@ -59,6 +59,9 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` names the client (addresses
     /// or CIDR networks); empty: the peer is the client.
     pub trusted_proxies: Vec<crate::domain::Net>,
+    /// The address people reach basewatch at (`https://…`, no trailing
+    /// slash), for the links in emails; `None`: mails carry no link.
+    pub public_url: Option<String>,
 }
 
 /// Minutes without use after which a session ends, by default.
@@ -94,6 +97,7 @@ struct Raw {
     trusted_proxies: Option<Vec<String>>,
     pool_size: Option<u64>,
     session_idle_minutes: Option<u64>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,7 +119,7 @@ enum Kind {
 
 /// Every key (a dotted path into the file), the variable that overrides it,
 /// and its kind. A variable set in the environment wins over the file.
-const KEYS: [(&str, &str, Kind); 16] = [
+const KEYS: [(&str, &str, Kind); 17] = [
     ("database_url", "BASEWATCH_DATABASE_URL", Kind::Text),
     ("data_dir", "BASEWATCH_DATA_DIR", Kind::Text),
     ("rulebook", "BASEWATCH_RULEBOOK", Kind::Text),
@@ -144,6 +148,7 @@ const KEYS: [(&str, &str, Kind); 16] = [
         "BASEWATCH_SESSION_IDLE_MINUTES",
         Kind::Count,
     ),
+    ("public_url", "BASEWATCH_PUBLIC_URL", Kind::Text),
 ];
 
 /// The file with the environment laid over it, and where each value came
@@ -388,6 +393,22 @@ impl Settings {
             DEFAULT_SESSION_IDLE_MINUTES.into(),
             ("分钟数", "minutes"),
         )?);
+        let public_url =
+            match r.public_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(u)
+                    if (u.starts_with("https://") || u.starts_with("http://"))
+                        && !u.contains(char::is_whitespace) =>
+                {
+                    Some(u.trim_end_matches('/').to_string())
+                }
+                Some(u) => return Err(l.error(
+                    "public_url",
+                    format!(
+                        "“{u}”应为 http:// 或 https:// 开头的网址 (expected an http(s) address)"
+                    ),
+                )),
+            };
         let jobs_dir = r.jobs_dir.clone().unwrap_or_else(|| PathBuf::from("jobs"));
         let jobs = jobs::load(&jobs_dir)?;
         Ok(Settings {
@@ -415,6 +436,7 @@ impl Settings {
             smtp_url: r.smtp_url.clone(),
             mail_from,
             jobs_dir,
+            public_url,
         })
     }
 
@@ -444,6 +466,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             pool_size: DEFAULT_POOL_SIZE,
             session_idle_minutes: DEFAULT_SESSION_IDLE_MINUTES,
+            public_url: None,
         })
     }
 }

@@ -562,6 +562,23 @@ pub fn for_base(db: &mut Db, base_id: i64, year: i32) -> AppResult<Vec<Record>> 
         .load::<Record>(c))?)
 }
 
+/// A base's activities dated from `from` to `to` (inclusive), summed per
+/// indicator: what a rectification period adds (第十六条).
+pub fn sums_between(
+    db: &mut Db,
+    base_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(Indicator, i64)>> {
+    let rows: Vec<(Indicator, i64)> = with_conn!(db, c => t::table
+        .filter(t::base_id.eq(base_id))
+        .filter(t::occurred_on.between(from, to))
+        .group_by(t::indicator)
+        .select((t::indicator, sql::<BigInt>("CAST(SUM(quantity) AS BIGINT)")))
+        .load(c))?;
+    Ok(rows)
+}
+
 /// Where `record_totals` and the records it sums disagree, as
 /// "(year, base id, indicator): totals … records …" lines; empty when they
 /// agree. A check for tests and for staff after a restore.

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::rectifications as t;
 use super::{with_conn, Db};
-use crate::domain::RectificationOutcome as Outcome;
+use crate::domain::{Proposal, RectificationOutcome as Outcome};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
@@ -21,26 +21,49 @@ pub struct Rectification {
     pub outcome: Outcome,
     pub decided_on: Option<NaiveDate>,
     pub decided_by: String,
+    /// What the order named as missing, one item per line (第十条's words).
+    pub shortfalls: String,
+    /// Why staff ordered it (the API's `reason`; empty from the page's list).
+    pub reason: String,
+    /// What the re-check at the deadline proposed (staff decide).
+    pub proposal: Option<Proposal>,
+    /// The deadline before the one extension, if it was extended.
+    pub extended_from: Option<NaiveDate>,
+    /// Staff's reason for the decision or the extension.
+    pub decision_reason: String,
+}
+
+impl Rectification {
+    /// Waiting for staff: open, or re-checked with a proposal.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.outcome, Outcome::Open | Outcome::Proposed)
+    }
+}
+
+/// An order as staff give it.
+pub struct NewOrder<'a> {
+    pub base_id: i64,
+    pub year: i32,
+    pub ordered_on: NaiveDate,
+    pub deadline: NaiveDate,
+    pub by: &'a str,
+    pub shortfalls: &'a str,
+    pub reason: &'a str,
 }
 
 /// Record an order; false if this base was already ordered for this year.
-pub fn create(
-    db: &mut Db,
-    base_id: i64,
-    year: i32,
-    ordered_on: NaiveDate,
-    deadline: NaiveDate,
-    by: &str,
-) -> AppResult<bool> {
+pub fn create(db: &mut Db, o: &NewOrder) -> AppResult<bool> {
     let n = with_conn!(db, c => diesel::insert_into(t::table)
         .values((
-            t::base_id.eq(base_id),
-            t::year.eq(year),
-            t::ordered_on.eq(ordered_on),
-            t::deadline.eq(deadline),
-            t::ordered_by.eq(by),
+            t::base_id.eq(o.base_id),
+            t::year.eq(o.year),
+            t::ordered_on.eq(o.ordered_on),
+            t::deadline.eq(o.deadline),
+            t::ordered_by.eq(o.by),
             t::outcome.eq(Outcome::Open),
             t::decided_by.eq(""),
+            t::shortfalls.eq(o.shortfalls),
+            t::reason.eq(o.reason),
         ))
         .on_conflict((t::base_id, t::year))
         .do_nothing()
@@ -67,10 +90,54 @@ pub fn find(db: &mut Db, id: i64) -> AppResult<Option<Rectification>> {
     Ok(with_conn!(db, c => t::table.find(id).first::<Rectification>(c).optional())?)
 }
 
-/// Close an order with an outcome.
-pub fn decide(db: &mut Db, id: i64, outcome: Outcome, on: NaiveDate, by: &str) -> AppResult<()> {
+/// Close an order with an outcome, and staff's reason.
+pub fn decide(
+    db: &mut Db,
+    id: i64,
+    outcome: Outcome,
+    on: NaiveDate,
+    by: &str,
+    reason: &str,
+) -> AppResult<()> {
     with_conn!(db, c => diesel::update(t::table.find(id))
-        .set((t::outcome.eq(outcome), t::decided_on.eq(Some(on)), t::decided_by.eq(by)))
+        .set((
+            t::outcome.eq(outcome),
+            t::decided_on.eq(Some(on)),
+            t::decided_by.eq(by),
+            t::decision_reason.eq(reason),
+        ))
         .execute(c))?;
     Ok(())
+}
+
+/// The re-check's proposal: the order waits for staff.
+pub fn propose(db: &mut Db, id: i64, proposal: Proposal) -> AppResult<()> {
+    with_conn!(db, c => diesel::update(t::table.find(id))
+        .set((t::outcome.eq(Outcome::Proposed), t::proposal.eq(Some(proposal))))
+        .execute(c))?;
+    Ok(())
+}
+
+/// The one extension: a new deadline, the old one kept, the order open again.
+pub fn extend(db: &mut Db, o: &Rectification, deadline: NaiveDate, reason: &str) -> AppResult<()> {
+    with_conn!(db, c => diesel::update(t::table.find(o.id))
+        .set((
+            t::deadline.eq(deadline),
+            t::extended_from.eq(Some(o.deadline)),
+            t::outcome.eq(Outcome::Open),
+            t::proposal.eq(None::<Proposal>),
+            t::decision_reason.eq(reason),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// A base's order still waiting for staff (open or proposed), if any.
+pub fn pending_for_base(db: &mut Db, base_id: i64) -> AppResult<Option<Rectification>> {
+    Ok(with_conn!(db, c => t::table
+        .filter(t::base_id.eq(base_id))
+        .filter(t::outcome.eq_any([Outcome::Open, Outcome::Proposed]))
+        .order(t::id.desc())
+        .first::<Rectification>(c)
+        .optional())?)
 }

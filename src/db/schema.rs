@@ -226,6 +226,11 @@ diesel::table! {
         outcome -> Text,
         decided_on -> Nullable<Date>,
         decided_by -> Text,
+        shortfalls -> Text,
+        reason -> Text,
+        proposal -> Nullable<Text>,
+        extended_from -> Nullable<Date>,
+        decision_reason -> Text,
     }
 }
 

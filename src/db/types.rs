@@ -61,6 +61,7 @@ stored_as_code!(
     crate::domain::Role,
     crate::domain::YearStatus,
     crate::domain::YearAction,
+    crate::domain::Proposal,
 );
 
 #[cfg(test)]

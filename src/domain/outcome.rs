@@ -183,3 +183,14 @@ outcome!(
         Reopen => "reopen", "重新开放";
     }
 );
+
+outcome!(
+    /// What the re-check at a rectification deadline proposes (第十六条);
+    /// staff decide.
+    Proposal, "复核建议 (re-check proposal)" {
+        /// The shortfall was made up: 整改合格.
+        Pass => "pass", "建议整改合格";
+        /// Still short: 撤销.
+        Revoke => "revoke", "建议撤销";
+    }
+);

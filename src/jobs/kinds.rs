@@ -429,14 +429,14 @@ fn rectification(
         "reminded",
         crate::lifecycle::remind_rectifications(db, settings, &job.reminder_days, as_of)? as i64,
     );
-    let (passed, proposed) =
-        crate::lifecycle::recheck_rectifications(db, settings, as_of, "rectification")?;
-    r.add("passed", passed as i64);
+    // The re-check only proposes; staff decide on the rectification page.
+    let (passed, proposed) = crate::lifecycle::decisions::recheck(db, settings, as_of)?;
+    r.add("proposed_pass", passed as i64);
     r.add("proposed_revocation", proposed as i64);
     let d = mail::deliver(db, settings)?;
     r.add("sent", d.sent.into());
     r.message = format!(
-        "提醒 {}，复核达标 {}，建议撤销 {}",
+        "提醒 {}，建议整改合格 {}，建议撤销 {}（待省科协决定）",
         r.counts["reminded"], passed, proposed
     );
     Ok(r)

@@ -12,6 +12,7 @@ use crate::rules::Rulebook;
 
 pub use crate::config::RECTIFICATION_DAYS;
 
+pub mod decisions;
 pub mod year;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -154,8 +155,60 @@ pub fn order_rectification(
     by: &str,
 ) -> AppResult<bool> {
     let deadline = today + chrono::Days::new(u64::from(days));
+    order(db, settings, base, year, today, deadline, "", by)
+}
+
+/// An order with the configured number of days and staff's reason.
+pub(crate) fn order_rectification_with(
+    db: &mut Db,
+    settings: &Settings,
+    base: &Base,
+    year: i32,
+    today: NaiveDate,
+    reason: &str,
+    by: &str,
+) -> AppResult<bool> {
+    let deadline = today + chrono::Days::new(u64::from(settings.rectification_days));
+    order(db, settings, base, year, today, deadline, reason, by)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn order(
+    db: &mut Db,
+    settings: &Settings,
+    base: &Base,
+    year: i32,
+    today: NaiveDate,
+    deadline: NaiveDate,
+    reason: &str,
+    by: &str,
+) -> AppResult<bool> {
+    // The order names each shortfall, in the words of 第十条.
+    let card = compliance::evaluate_bases(
+        db,
+        &settings.rulebook,
+        year,
+        None,
+        today,
+        std::slice::from_ref(base),
+    )?;
+    let shortfalls: Vec<String> = card
+        .rows
+        .iter()
+        .filter(|r| !r.met)
+        .map(output::explain)
+        .collect();
     let created = db.transaction(|db| {
-        if !db::rectifications::create(db, base.id, year, today, deadline, by)? {
+        let new = db::rectifications::NewOrder {
+            base_id: base.id,
+            year,
+            ordered_on: today,
+            deadline,
+            by,
+            shortfalls: &shortfalls.join("\n"),
+            reason: reason.trim(),
+        };
+        if !db::rectifications::create(db, &new)? {
             return Ok::<bool, crate::error::AppError>(false);
         }
         db::bases::set_status(
@@ -227,129 +280,4 @@ pub fn remind_rectifications(
         }
     }
     Ok(n)
-}
-
-/// At the deadline, re-check each base under an order: back to `building` if
-/// it now passes; otherwise proposed for revocation (a person confirms).
-pub fn recheck_rectifications(
-    db: &mut Db,
-    settings: &Settings,
-    today: NaiveDate,
-    by: &str,
-) -> AppResult<(usize, usize)> {
-    let (mut passed, mut proposed) = (0, 0);
-    for o in db::rectifications::with_outcome(db, RectificationOutcome::Open)? {
-        if o.deadline > today {
-            continue;
-        }
-        let card = compliance::evaluate(db, &settings.rulebook, o.year, None, today)?;
-        let pass = card
-            .rows
-            .iter()
-            .filter(|r| r.base_id == o.base_id)
-            .all(|r| r.met);
-        if pass {
-            db::rectifications::decide(db, o.id, RectificationOutcome::Passed, today, by)?;
-            db::bases::set_status(
-                db,
-                o.base_id,
-                Status::Building,
-                today,
-                "整改期满复核达标，恢复建设 (re-check passed)",
-                by,
-            )?;
-            passed += 1;
-        } else {
-            db::rectifications::decide(db, o.id, RectificationOutcome::Proposed, today, by)?;
-            proposed += 1;
-        }
-    }
-    Ok((passed, proposed))
-}
-
-/// A person confirms a proposed revocation (the system never revokes by itself).
-pub fn confirm_revocation(db: &mut Db, id: i64, today: NaiveDate, by: &str) -> AppResult<bool> {
-    let Some(o) = db::rectifications::find(db, id)? else {
-        return Ok(false);
-    };
-    if o.outcome != RectificationOutcome::Proposed {
-        return Ok(false);
-    }
-    db.transaction(|db| {
-        db::rectifications::decide(db, id, RectificationOutcome::Revoked, today, by)?;
-        db::bases::set_status(
-            db,
-            o.base_id,
-            Status::Revoked,
-            today,
-            "整改后仍不符合要求，予以撤销（第十六条）",
-            by,
-        )?;
-        Ok::<(), crate::error::AppError>(())
-    })?;
-    Ok(true)
-}
-
-/// What staff record about acceptance at the end of a cycle (第十七条).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Acceptance {
-    /// The host applied: the base is `accepting` until the result.
-    Applied,
-    /// Passed: a new 3-year cycle starts, the base is `building` again.
-    Passed,
-    /// Failed, or no application: the base is no longer recognised (`lapsed`).
-    Lapsed,
-}
-
-impl Acceptance {
-    pub fn parse(s: &str) -> Option<Acceptance> {
-        match s {
-            "applied" => Some(Acceptance::Applied),
-            "passed" => Some(Acceptance::Passed),
-            "lapsed" => Some(Acceptance::Lapsed),
-            _ => None,
-        }
-    }
-}
-
-/// Record an acceptance step for a base (with who and when in its status history).
-pub fn record_acceptance(
-    db: &mut Db,
-    base: &Base,
-    step: Acceptance,
-    today: NaiveDate,
-    by: &str,
-) -> AppResult<()> {
-    db.transaction(|db| {
-        match step {
-            Acceptance::Applied => db::bases::set_status(
-                db,
-                base.id,
-                Status::Accepting,
-                today,
-                "建设期满，申请验收（第十七条）",
-                by,
-            )?,
-            Acceptance::Passed => {
-                db::bases::start_new_cycle(db, base.id, today)?;
-                db::bases::set_status(
-                    db,
-                    base.id,
-                    Status::Building,
-                    today,
-                    "验收合格，重新确定建设周期（第十七条）",
-                    by,
-                )?;
-            }
-            Acceptance::Lapsed => db::bases::set_status(
-                db,
-                base.id,
-                Status::Lapsed,
-                today,
-                "验收不合格或未申请验收，不再认定为创新基地（第十七条）",
-                by,
-            )?,
-        }
-        Ok::<(), crate::error::AppError>(())
-    })
 }

@@ -22,8 +22,8 @@ const LEASE_SECS: i64 = 300;
 pub mod notice;
 
 pub use notice::{
-    DeadlineReminder, DedupeKey, Digest, EarlyWarning, Notice, Reason, Recipients, Rectification,
-    Rendered,
+    DeadlineReminder, Decision, DedupeKey, Digest, EarlyWarning, Notice, Reason, Recipients,
+    Rectification, Rendered,
 };
 
 /// Queue a message: the one way any part of the program sends email. It is

@@ -17,6 +17,7 @@ pub enum Reason {
     EarlyWarning,
     DeadlineReminder,
     Rectification,
+    Decision,
     Digest,
 }
 
@@ -26,6 +27,7 @@ impl Reason {
             Reason::EarlyWarning => "early_warning",
             Reason::DeadlineReminder => "deadline_reminder",
             Reason::Rectification => "rectification",
+            Reason::Decision => "decision",
             Reason::Digest => "digest",
         }
     }
@@ -86,6 +88,28 @@ pub struct Rectification {
     pub items: Vec<String>,
     pub deadline: NaiveDate,
     pub days_left: i64,
+}
+
+/// A decision of staff about a base (第十六–十七条): a rectification
+/// passed, revoked or extended; an acceptance passed or failed; a lapse.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub base_name: String,
+    pub base_code: String,
+    /// 整改复核结果：整改合格, 验收结果：验收合格, …
+    pub headline: String,
+    /// What follows for the base, in a sentence.
+    pub what: String,
+    /// Staff's reason or opinion (may be empty).
+    pub reason: String,
+    /// A new deadline (an extension).
+    pub deadline: Option<NaiveDate>,
+    /// 第十六条, 第十七条.
+    pub article: &'static str,
+    /// The recipient's page (`public_url` + path), empty when not configured.
+    pub link: String,
+    /// True when the recommending unit is copied.
+    pub copied: bool,
 }
 
 /// The weekly digest of a scope (the province, or one recommending unit).
@@ -169,6 +193,12 @@ templates!(
     RcHtml = "rectification/body.html"
 );
 templates!(
+    Decision,
+    DcSubject = "decision/subject.txt",
+    DcText = "decision/body.txt",
+    DcHtml = "decision/body.html"
+);
+templates!(
     Digest,
     DgSubject = "digest/subject.txt",
     DgText = "digest/body.txt",
@@ -181,6 +211,7 @@ pub enum Notice {
     EarlyWarning(EarlyWarning),
     DeadlineReminder(DeadlineReminder),
     Rectification(Rectification),
+    Decision(Decision),
     Digest(Digest),
 }
 
@@ -198,6 +229,7 @@ impl Notice {
             Notice::EarlyWarning(_) => Reason::EarlyWarning,
             Notice::DeadlineReminder(_) => Reason::DeadlineReminder,
             Notice::Rectification(_) => Reason::Rectification,
+            Notice::Decision(_) => Reason::Decision,
             Notice::Digest(_) => Reason::Digest,
         }
     }
@@ -226,6 +258,11 @@ impl Notice {
                 RcSubject { n }.render(),
                 RcText { n }.render(),
                 RcHtml { n }.render(),
+            ),
+            Notice::Decision(n) => (
+                DcSubject { n }.render(),
+                DcText { n }.render(),
+                DcHtml { n }.render(),
             ),
             Notice::Digest(n) => (
                 DgSubject { n }.render(),
@@ -270,6 +307,14 @@ pub enum DedupeKey<'a> {
     },
     /// A scope's weekly digest (`province`, `unit-7`) in ISO week `week`.
     Digest { scope: &'a str, week: &'a str },
+    /// A staff decision about a base: its kind (`rectification-passed`,
+    /// `acceptance-failed`, …) and the record it decides (order id, or the
+    /// cycle's end date as a number).
+    Decision {
+        base: &'a Base,
+        kind: &'a str,
+        of: i64,
+    },
 }
 
 impl DedupeKey<'_> {
@@ -279,7 +324,8 @@ impl DedupeKey<'_> {
             DedupeKey::EarlyWarning { base, .. }
             | DedupeKey::Deadline { base, .. }
             | DedupeKey::RectificationNotice { base, .. }
-            | DedupeKey::RectificationReminder { base, .. } => Some(base.id),
+            | DedupeKey::RectificationReminder { base, .. }
+            | DedupeKey::Decision { base, .. } => Some(base.id),
             DedupeKey::Digest { .. } => None,
         }
     }
@@ -306,6 +352,9 @@ impl fmt::Display for DedupeKey<'_> {
                 write!(f, "rectification|{}|{year}|reminder|{stage}", base.code)
             }
             DedupeKey::Digest { scope, week } => write!(f, "digest|{scope}|{week}"),
+            DedupeKey::Decision { base, kind, of } => {
+                write!(f, "decision|{}|{kind}|{of}", base.code)
+            }
         }
     }
 }
@@ -387,6 +436,31 @@ mod tests {
             days_left: 90,
         });
         insta::assert_snapshot!(shown(&n));
+    }
+
+    #[test]
+    fn a_decision_reads_as_sent_and_says_it_was_copied_only_when_it_was() {
+        let mut d = Decision {
+            base_name: "开封某基地".into(),
+            base_code: "KF-003".into(),
+            headline: "整改期限延长".into(),
+            what: "整改期限延长一次，请在新的期限内完成整改。".into(),
+            reason: "受疫情影响活动推迟".into(),
+            deadline: Some(d("2026-06-30")),
+            article: "第十六条",
+            link: "https://bw.example.org/bases/KF-003".into(),
+            copied: true,
+        };
+        insta::assert_snapshot!(shown(&Notice::Decision(d.clone())));
+        d.copied = false;
+        d.link.clear();
+        let r = Notice::Decision(d).render().unwrap();
+        assert!(
+            !r.text.contains("抄送") && !r.html.contains("抄送"),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("查看基地记分卡"));
     }
 
     #[test]

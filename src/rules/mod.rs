@@ -80,6 +80,30 @@ pub enum ConditionKind {
     Required,
 }
 
+/// Readings of 第十六–十七条 that another office may take otherwise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lifecycle {
+    /// 第十六条: activities dated from the order to the deadline count
+    /// toward the failed year's shortfall at the re-check.
+    pub rectification_counts_period_activities: bool,
+    /// 第十七条: days after the cycle ends within which a base applies for
+    /// acceptance; after them it is proposed as lapsed.
+    pub acceptance_window_days: u32,
+    /// Whether the year in which a base was revoked or lapsed is still evaluated.
+    pub evaluate_ending_year: bool,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Lifecycle {
+        Lifecycle {
+            rectification_counts_period_activities: true,
+            acceptance_window_days: 90,
+            evaluate_ending_year: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reading {
@@ -105,6 +129,8 @@ struct RawRulebook {
     application: Vec<Condition>,
     #[serde(default)]
     readings: Vec<Reading>,
+    #[serde(default)]
+    lifecycle: Lifecycle,
 }
 
 /// A validated rulebook.
@@ -125,6 +151,7 @@ pub struct Rulebook {
     targets: BTreeMap<BaseType, Vec<(Indicator, u32)>>,
     pub application: Vec<Condition>,
     pub readings: Vec<Reading>,
+    pub lifecycle: Lifecycle,
 }
 
 impl Rulebook {
@@ -195,6 +222,12 @@ impl Rulebook {
                     })?,
             ),
         };
+        if !(1..=365).contains(&raw.lifecycle.acceptance_window_days) {
+            return Err(err(
+                "lifecycle.acceptance_window_days",
+                "应为 1 到 365 天 (days between 1 and 365)".into(),
+            ));
+        }
         let f = raw.pace.catch_up_factor;
         if !(f.is_finite() && f >= 1.0) {
             return Err(err(
@@ -297,6 +330,7 @@ impl Rulebook {
             targets,
             application: raw.application,
             readings: raw.readings,
+            lifecycle: raw.lifecycle,
         })
     }
 

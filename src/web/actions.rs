@@ -89,3 +89,61 @@ pub async fn publication_xlsx(
         &format!("{year}年度考核结果公示名单.xlsx"),
     ))
 }
+
+/// A base in the caller's scope, or 404.
+pub async fn base_in_scope(
+    state: &web::Data<AppState>,
+    caller: &Caller,
+    code: String,
+) -> Result<crate::db::bases::Base, WebError> {
+    let scope = caller.scope;
+    blocking(state, move |db| {
+        crate::db::bases::find_in_scope(db, &code, scope)?.ok_or(AppError::NotFound(code))
+    })
+    .await
+}
+
+/// A lifecycle step on a base, on the blocking pool; the caches and the
+/// mail deliverer are told.
+pub async fn on_base<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(
+            &mut crate::db::Db,
+            &crate::config::Settings,
+            chrono::NaiveDate,
+        ) -> crate::error::AppResult<T>
+        + Send
+        + 'static,
+) -> Result<T, WebError> {
+    let today = state.today();
+    let st = state.clone();
+    let out = blocking(state, move |db| f(db, &st.settings, today)).await?;
+    state.cache.invalidate();
+    state.mail_queued.notify_one();
+    Ok(out)
+}
+
+/// Staff's decision on a rectification, as the API and the page give it.
+pub fn decision(
+    decision: &str,
+    deadline: Option<&str>,
+) -> Result<lifecycle::decisions::Decision, WebError> {
+    use lifecycle::decisions::Decision;
+    match decision {
+        "passed" => Ok(Decision::Passed),
+        "revoked" => Ok(Decision::Revoked),
+        "extended" => {
+            let d = deadline.filter(|d| !d.trim().is_empty()).ok_or_else(|| {
+                WebError::BadRequest(
+                    "延长整改期限须给出新的期限 deadline (a deadline is required)".into(),
+                )
+            })?;
+            crate::domain::parse_date(d)
+                .map(Decision::Extended)
+                .map_err(|e| WebError::BadRequest(format!("deadline 无效 (invalid deadline): {e}")))
+        }
+        other => Err(WebError::BadRequest(format!(
+            "decision 应为 passed、revoked 或 extended (unknown decision): {other}"
+        ))),
+    }
+}

@@ -67,6 +67,14 @@ pub enum Cell {
         name: &'static str,
         value: String,
     },
+    /// Staff's decision on a rectification: the re-check's proposal, then a
+    /// form posting `decision` (passed, revoked, extended), `reason` and
+    /// `deadline` to `action`.
+    Decide {
+        proposal: Option<Badge>,
+        action: String,
+        csrf: String,
+    },
     /// A badge, a note, and a button that posts to `action`.
     Action {
         badge: Option<Badge>,

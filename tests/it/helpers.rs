@@ -202,6 +202,12 @@ pub fn spawn_app(t: &TestDb) -> TestApp {
 
 /// As [`spawn_app`], with settings of the test's choosing.
 pub fn spawn_app_with(t: &TestDb, settings: basewatch::config::Settings) -> TestApp {
+    spawn_app_on(t, settings, today())
+}
+
+/// As [`spawn_app_with`], on another day: time moves through the app's
+/// `today`, never through edits to rows.
+pub fn spawn_app_on(t: &TestDb, settings: basewatch::config::Settings, on: NaiveDate) -> TestApp {
     use basewatch::access::{add_user, issue_token, NewAccount, Role};
     let mut db = t.db();
     import_sample(t, &mut db);
@@ -230,7 +236,7 @@ pub fn spawn_app_with(t: &TestDb, settings: basewatch::config::Settings) -> Test
                 .1,
         );
     }
-    let state = basewatch::web::AppState::new(settings, Some(today())).expect("app state");
+    let state = basewatch::web::AppState::new(settings, Some(on)).expect("app state");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     std::thread::spawn(move || {

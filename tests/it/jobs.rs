@@ -1164,8 +1164,9 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
         2
     );
 
-    // SAMPLE-002 corrects its 2024 uploads; SAMPLE-003 does not.
-    let fixed = "基地编号,年度,截至日期,上传专家、成果、难题等信息,“百会链千企”科技志愿服务活动,key_activities\nSAMPLE-002,2024,2024-12-31,21,5,3\n";
+    // SAMPLE-002 makes up its one missing 2024 upload inside the period
+    // (第十六条, as the rulebook reads it); SAMPLE-003 does nothing.
+    let fixed = "基地编号,指标,日期,数量,标题,佐证链接,外部编号\nSAMPLE-002,platform_uploads,2025-04-01,1,整改补充上传,https://kczg.example.org/fix,fix-1\n";
     let r = t.import(&mut db, &t.write("fixed.csv", fixed));
     assert_eq!(
         r.outcome,
@@ -1184,9 +1185,36 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
     .unwrap()
     .unwrap();
     assert_eq!(
-        (out.counts["passed"], out.counts["proposed_revocation"]),
+        (
+            out.counts["proposed_pass"],
+            out.counts["proposed_revocation"]
+        ),
         (1, 1)
     );
+    let b2 = db::bases::find_by_code(&mut db, "SAMPLE-002")
+        .unwrap()
+        .unwrap();
+    assert_eq!(b2.status.id(), "rectifying", "the re-check only proposes");
+    assert_eq!(
+        db::bases::find_by_code(&mut db, "SAMPLE-002")
+            .unwrap()
+            .unwrap()
+            .status
+            .id(),
+        "rectifying"
+    );
+    use basewatch::lifecycle::decisions::{decide, Decision};
+    // Staff decide: SAMPLE-002 passes (the shortfall was made up).
+    decide(
+        &mut db,
+        &settings,
+        &b2,
+        Decision::Passed,
+        "",
+        d("2025-06-01"),
+        "director",
+    )
+    .unwrap();
     let b2 = db::bases::find_by_code(&mut db, "SAMPLE-002")
         .unwrap()
         .unwrap();
@@ -1206,10 +1234,53 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
     )
     .unwrap();
     assert_eq!(proposed.len(), 1);
-    assert!(
-        lifecycle::confirm_revocation(&mut db, proposed[0].id, d("2025-06-02"), "director")
-            .unwrap()
+    assert_eq!(
+        proposed[0].proposal,
+        Some(basewatch::domain::Proposal::Revoke)
     );
+    assert!(
+        proposed[0].shortfalls.contains("重点活动还差 1 项"),
+        "{}",
+        proposed[0].shortfalls
+    );
+    // SAMPLE-003 cannot pass unmade, nor be revoked without a reason.
+    assert!(decide(
+        &mut db,
+        &settings,
+        &b3,
+        Decision::Passed,
+        "",
+        d("2025-06-02"),
+        "director"
+    )
+    .is_err());
+    assert!(decide(
+        &mut db,
+        &settings,
+        &b3,
+        Decision::Revoked,
+        " ",
+        d("2025-06-02"),
+        "director"
+    )
+    .is_err());
+    decide(
+        &mut db,
+        &settings,
+        &b3,
+        Decision::Revoked,
+        "整改期满仍未达标",
+        d("2025-06-02"),
+        "director",
+    )
+    .unwrap();
+    let told: Vec<String> = db::outbox::recent(&mut db, 100)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.dedupe_key)
+        .filter(|k| k.starts_with("decision|"))
+        .collect();
+    assert_eq!(told.len(), 2, "{told:?}");
     let b3 = db::bases::find_by_code(&mut db, "SAMPLE-003")
         .unwrap()
         .unwrap();

@@ -7,7 +7,7 @@ use crate::helpers::{date, import_sample, on_both_backends, TestDb};
 use basewatch::db::{self, Db};
 use basewatch::domain::Status;
 use basewatch::error::AppError;
-use basewatch::lifecycle::{self, Acceptance};
+use basewatch::lifecycle;
 
 fn raw(db: &mut Db, sql: &str) -> diesel::QueryResult<()> {
     match db {
@@ -68,11 +68,14 @@ fn a_revoked_base_cannot_be_given_a_new_cycle(t: &TestDb) {
         .unwrap();
     let history = db::bases::status_history(&mut db, b.id).unwrap().len();
 
-    let err = lifecycle::record_acceptance(
+    let settings = t.settings();
+    let err = lifecycle::decisions::acceptance_result(
         &mut db,
+        &settings,
         &before,
-        Acceptance::Passed,
-        date("2026-01-05"),
+        true,
+        "合格",
+        date("2027-01-05"),
         "staff",
     )
     .expect_err("a revoked base cannot pass acceptance");

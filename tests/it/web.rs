@@ -272,40 +272,54 @@ fn healthz_answers_when_the_database_is_reachable(t: &TestDb) {
 }
 
 fn staff_record_acceptance_and_only_staff_can(t: &TestDb) {
-    let app = spawn_app(t);
-    let form = |b: &Browser, step: &str| {
+    // SAMPLE-011 was recognised on 2023-12-31: its cycle ends 2026-12-31.
+    let app = crate::helpers::spawn_app_on(t, t.settings(), crate::helpers::date("2027-01-05"));
+    let form = |b: &Browser, step: &str, opinion: &str| {
         let csrf = b.csrf();
         b.post(
             "/bases/SAMPLE-011/acceptance",
             &[("Content-Type", "application/x-www-form-urlencoded")],
-            format!("csrf={csrf}&step={step}").as_bytes(),
+            format!("csrf={csrf}&step={step}&opinion={opinion}").as_bytes(),
         )
     };
     let unit = logged_in(&app, "unit");
-    assert_eq!(form(&unit, "lapsed").status, 404);
+    assert_eq!(form(&unit, "lapsed", "").status, 404);
     let staff = logged_in(&app, "province");
     assert!(staff.get("/bases/SAMPLE-011").text().contains("验收合格"));
     assert!(!logged_in(&app, "base")
         .get("/bases/SAMPLE-002")
         .text()
-        .contains("验收合格，开始新的建设周期"));
-    assert_eq!(form(&staff, "applied").status, 303);
+        .contains("验收合格，新周期"));
+    // No result before an application.
+    assert_eq!(form(&staff, "passed", "ok").status, 409);
+    assert_eq!(form(&staff, "applied", "").status, 303);
     let mut db = t.db();
     let b = basewatch::db::bases::find_by_code(&mut db, "SAMPLE-011")
         .unwrap()
         .unwrap();
     assert_eq!(b.status.id(), "accepting");
-    assert_eq!(form(&staff, "passed").status, 303);
+    // A result needs an opinion.
+    assert_eq!(form(&staff, "passed", "").status, 400);
+    assert_eq!(form(&staff, "passed", "%E5%90%88%E6%A0%BC").status, 303);
     let b = basewatch::db::bases::find_by_code(&mut db, "SAMPLE-011")
         .unwrap()
         .unwrap();
     assert_eq!(
         (b.status.id(), b.cycle_start.to_string().as_str()),
-        ("building", "2026-11-28")
+        ("building", "2026-12-31"),
+        "the new cycle starts on the old cycle's end date, not on the day of the button"
     );
     let history = basewatch::db::bases::status_history(&mut db, b.id).unwrap();
     assert_eq!(history.last().unwrap().changed_by, "province");
     assert!(history.last().unwrap().reason.contains("验收合格"));
+    let mails = basewatch::db::outbox::recent(&mut db, 50).unwrap();
+    assert!(
+        mails.iter().any(|m| m
+            .dedupe_key
+            .starts_with("decision|SAMPLE-011|acceptance-passed")
+            && m.recipients.contains("contact011@example.org")),
+        "the base is told"
+    );
 }
 
 on_both_backends!(

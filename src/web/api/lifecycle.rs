@@ -6,19 +6,33 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::super::actions::{confirm_year, json_body, publication_xlsx, reopen_year, staff_only};
+use super::super::actions::{
+    base_in_scope, confirm_year, decision, json_body, on_base, publication_xlsx, reopen_year,
+    staff_only,
+};
 use super::super::extract::ApiCaller;
 use super::super::{blocking, AppState, WebError};
 use crate::db;
 use crate::error::AppError;
 use crate::lifecycle;
+use crate::lifecycle::decisions;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/years/{year}", web::get().to(year))
         .route("/years/{year}/confirm", web::post().to(confirm))
         .route("/years/{year}/reopen", web::post().to(reopen))
         .route("/years/{year}/publication.xlsx", web::get().to(publication))
-        .route("/bases/{code}", web::get().to(base));
+        .route("/bases/{code}", web::get().to(base))
+        .route("/bases/{code}/rectification", web::post().to(rectification))
+        .route(
+            "/bases/{code}/rectification/decision",
+            web::post().to(rectification_decision),
+        )
+        .route(
+            "/bases/{code}/acceptance/apply",
+            web::post().to(acceptance_apply),
+        )
+        .route("/bases/{code}/acceptance", web::post().to(acceptance));
 }
 
 async fn year(
@@ -102,4 +116,114 @@ async fn base(
         "cycle_end": end,
         "status_history": history,
     })))
+}
+
+/// The base as the API shows it after a step.
+async fn base_json(
+    state: &web::Data<AppState>,
+    caller: crate::access::Caller,
+    code: String,
+) -> Result<HttpResponse, WebError> {
+    base(ApiCaller(caller), state.clone(), web::Path::from(code)).await
+}
+
+#[derive(Deserialize)]
+struct DecisionBody {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    deadline: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AcceptanceBody {
+    outcome: String,
+    #[serde(default)]
+    opinion: String,
+}
+
+async fn rectification(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let b = base_in_scope(&state, &caller, path.into_inner()).await?;
+    staff_only(&caller, "责令整改")?;
+    let body: Reason = json_body(&req, payload).await?;
+    let by = caller.username.clone();
+    let order = on_base(&state, move |db, settings, today| {
+        decisions::order(db, settings, &b, &body.reason, today, &by)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(order))
+}
+
+async fn rectification_decision(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let b = base_in_scope(&state, &caller, path.into_inner()).await?;
+    staff_only(&caller, "作出整改决定")?;
+    let body: DecisionBody = json_body(&req, payload).await?;
+    let d = decision(&body.decision, body.deadline.as_deref())?;
+    let by = caller.username.clone();
+    let order = on_base(&state, move |db, settings, today| {
+        decisions::decide(db, settings, &b, d, &body.reason, today, &by)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(order))
+}
+
+async fn acceptance_apply(
+    ApiCaller(caller): ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let b = base_in_scope(&state, &caller, path.into_inner()).await?;
+    // The base itself, or staff on its behalf; a unit may see but not apply.
+    if caller.role == crate::access::Role::Recommender {
+        return Err(WebError::Forbidden(
+            "由基地本身或省科协申请验收 (the base or province staff apply)".into(),
+        ));
+    }
+    let by = caller.username.clone();
+    let code = b.code.clone();
+    on_base(&state, move |db, settings, today| {
+        decisions::apply_acceptance(db, settings, &b, today, &by)
+    })
+    .await?;
+    base_json(&state, caller, code).await
+}
+
+async fn acceptance(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let b = base_in_scope(&state, &caller, path.into_inner()).await?;
+    staff_only(&caller, "记录验收结果")?;
+    let body: AcceptanceBody = json_body(&req, payload).await?;
+    let passed = match body.outcome.as_str() {
+        "passed" => true,
+        "failed" => false,
+        other => {
+            return Err(WebError::BadRequest(format!(
+                "outcome 应为 passed 或 failed (unknown outcome): {other}"
+            )))
+        }
+    };
+    let by = caller.username.clone();
+    let code = b.code.clone();
+    on_base(&state, move |db, settings, today| {
+        decisions::acceptance_result(db, settings, &b, passed, &body.opinion, today, &by)
+    })
+    .await?;
+    base_json(&state, caller, code).await
 }

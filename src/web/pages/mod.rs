@@ -43,7 +43,8 @@ use crate::compliance::{metrics, output, Scorecard, ScorecardRow};
 use crate::dashboards::{ChartKind, Dashboard, Grouping, Metric, Panel};
 use crate::db::{self, bases::Base};
 use crate::domain::{
-    BaseType, Channel, City, ImportOutcome, MailStatus, RectificationOutcome, RunOutcome, Status,
+    BaseType, Channel, City, ImportOutcome, MailStatus, Proposal, RectificationOutcome, RunOutcome,
+    Status,
 };
 use crate::error::{AppError, AppResult};
 use crate::ingest::template::{blank_xlsx, Template as FileTemplate};
@@ -67,8 +68,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bases/{code}/acceptance", web::post().to(acceptance))
         .route("/rectification/order", web::post().to(rectification_order))
         .route(
-            "/rectification/{id}/revoke",
-            web::post().to(rectification_revoke),
+            "/bases/{code}/rectification/decision",
+            web::post().to(rectification_decision),
         )
         .route("/imports/upload", web::post().to(upload))
         .route("/templates/{name}", web::get().to(template_download))

@@ -2,35 +2,80 @@
 //! proposals and the decisions staff record.
 
 use super::*;
+use crate::web::actions::{base_in_scope, decision, on_base};
 
 #[derive(Deserialize)]
 pub struct AcceptanceForm {
     csrf: Option<String>,
     step: String,
+    #[serde(default)]
+    opinion: String,
 }
 
+/// 第十七条 from the scorecard page: apply (for the base), record the
+/// result with an opinion, or confirm a lapse. The API's acceptance routes
+/// run the same `lifecycle::decisions` functions.
 pub(super) async fn acceptance(
     Staff(s): Staff,
     state: web::Data<AppState>,
     path: web::Path<String>,
     form: web::Form<AcceptanceForm>,
 ) -> Result<HttpResponse, WebError> {
+    use lifecycle::decisions;
     check_csrf(&s, form.csrf.as_deref())?;
-    let step = lifecycle::Acceptance::parse(&form.step)
-        .ok_or_else(|| WebError::BadRequest("未知的验收步骤 (unknown step)".into()))?;
-    let code = path.into_inner();
-    let today = state.today();
+    let base = base_in_scope(&state, &s.caller, path.into_inner()).await?;
+    let code = base.code.clone();
     let by = s.caller.username.clone();
-    let c2 = code.clone();
-    blocking(&state, move |db| {
-        let base =
-            db::bases::find_by_code(db, &c2)?.ok_or_else(|| AppError::NotFound(c2.clone()))?;
-        lifecycle::record_acceptance(db, &base, step, today, &by)
+    let form = form.into_inner();
+    on_base(&state, move |db, settings, today| {
+        match form.step.as_str() {
+            "applied" => decisions::apply_acceptance(db, settings, &base, today, &by),
+            "passed" | "failed" => decisions::acceptance_result(
+                db,
+                settings,
+                &base,
+                form.step == "passed",
+                &form.opinion,
+                today,
+                &by,
+            ),
+            "lapsed" => decisions::confirm_lapse(db, settings, &base, today, &by),
+            _ => Err(AppError::Invalid("未知的验收步骤 (unknown step)".into())),
+        }
     })
     .await?;
-    state.cache.invalidate();
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("/bases/{}", url(&code))))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    csrf: Option<String>,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    deadline: Option<String>,
+}
+
+/// Staff's decision on a base's rectification (第十六条), from the page.
+pub(super) async fn rectification_decision(
+    Staff(s): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<DecisionForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&s, form.csrf.as_deref())?;
+    let form = form.into_inner();
+    let d = decision(&form.decision, form.deadline.as_deref())?;
+    let base = base_in_scope(&state, &s.caller, path.into_inner()).await?;
+    let by = s.caller.username.clone();
+    on_base(&state, move |db, settings, today| {
+        lifecycle::decisions::decide(db, settings, &base, d, &form.reason, today, &by)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/rectification?view=closed"))
         .finish())
 }
 
@@ -38,7 +83,7 @@ pub(super) async fn acceptance(
 pub(super) const RECT_VIEWS: [(&str, &str); 4] = [
     ("failed", "未达标待处理"),
     ("open", "整改中"),
-    ("proposed", "建议撤销（需人工确认）"),
+    ("proposed", "复核完成待决定"),
     ("closed", "已结束"),
 ];
 
@@ -210,12 +255,20 @@ pub(super) async fn rectification_page(
                         )
                     })
                     .unwrap_or_else(|| text(""));
-                let last = if v == "proposed" {
-                    Cell::Action {
-                        badge: None,
-                        note: String::new(),
-                        action: format!("/rectification/{}/revoke", o.id),
-                        label: "确认撤销",
+                let last = if o.is_pending() {
+                    Cell::Decide {
+                        proposal: o.proposal.map(|p| {
+                            let tone = if p == Proposal::Pass {
+                                Tone::Ok
+                            } else {
+                                Tone::Bad
+                            };
+                            Badge::new(tone, p.name_zh())
+                        }),
+                        action: by_id
+                            .get(&o.base_id)
+                            .map(|b| format!("/bases/{}/rectification/decision", url(&b.code)))
+                            .unwrap_or_default(),
                         csrf: csrf.clone(),
                     }
                 } else {
@@ -252,7 +305,7 @@ pub(super) async fn rectification_page(
                 ("下达日期", Some("ordered_on")),
                 ("整改期限", Some("deadline")),
                 ("下达人", None),
-                (if v == "proposed" { "" } else { "结果" }, None),
+                (if v == "closed" { "结果" } else { "决定" }, None),
             ],
             rows,
         );
@@ -369,25 +422,5 @@ pub(super) async fn rectification_order(
     state.cache.invalidate();
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("/rectification?year={year}")))
-        .finish())
-}
-
-pub(super) async fn rectification_revoke(
-    Staff(s): Staff,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<CsrfOnly>,
-) -> Result<HttpResponse, WebError> {
-    check_csrf(&s, form.csrf.as_deref())?;
-    let id = path.into_inner();
-    let today = state.today();
-    let by = s.caller.username.clone();
-    blocking(&state, move |db| {
-        lifecycle::confirm_revocation(db, id, today, &by)
-    })
-    .await?;
-    state.cache.invalidate();
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", "/rectification"))
         .finish())
 }
