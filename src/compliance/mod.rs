@@ -440,14 +440,18 @@ pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
 }
 
 /// The bases due in `year`: from their first evaluated year on, and not in
-/// the years after they were revoked or lapsed, in code order. `base_idx`
+/// the years after they were revoked or lapsed (nor in the year itself,
+/// unless the rulebook's `evaluate_ending_year` says so), in code order. `base_idx`
 /// is the base's place in `all` (the rows take their names from there).
 fn bases_frame(all: &[Base], rulebook: &Rulebook, year: i32) -> AppResult<DataFrame> {
     let mut due: Vec<u32> = (0..all.len())
         .filter(|&k| {
             let b = &all[k];
             rulebook.first_evaluated_year(b.recognised_on) <= year
-                && !(b.status.is_ended() && b.status_since.year() < year)
+                && !(b.status.is_ended()
+                    && (b.status_since.year() < year
+                        || (b.status_since.year() == year
+                            && !rulebook.lifecycle.evaluate_ending_year)))
         })
         .filter_map(|k| u32::try_from(k).ok())
         .collect();

@@ -330,6 +330,24 @@ fn fit(s: &str) -> &str {
     s
 }
 
+/// A task in the words of 第十条, with its article and item, and where the
+/// base stands: for formal notices (orders, warnings, decisions).
+/// `每年上传专家、成果、难题等信息不少于 20 条（第十条第（一）项）：已完成 13 条，尚差 7 条`.
+pub fn formal(r: &ScorecardRow) -> String {
+    let unit = r.indicator.unit();
+    let task = format!(
+        "{}不少于 {} {unit}（第十条第{}项）",
+        r.indicator.name_zh(),
+        r.target,
+        r.base_type.article_item()
+    );
+    match r.actual {
+        None => format!("{task}：未填报"),
+        Some(_) if r.met => format!("{task}：已完成"),
+        Some(a) => format!("{task}：已完成 {a} {unit}，尚差 {} {unit}", r.gap),
+    }
+}
+
 /// A sentence for people: `平台上传还差 7 条`, `平台上传已达标`, `… 未填报`.
 pub fn explain(r: &ScorecardRow) -> String {
     let short = r.indicator.short_zh();

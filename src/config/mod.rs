@@ -393,22 +393,23 @@ impl Settings {
             DEFAULT_SESSION_IDLE_MINUTES.into(),
             ("分钟数", "minutes"),
         )?);
-        let public_url =
-            match r.public_url.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(u)
-                    if (u.starts_with("https://") || u.starts_with("http://"))
-                        && !u.contains(char::is_whitespace) =>
-                {
-                    Some(u.trim_end_matches('/').to_string())
-                }
-                Some(u) => return Err(l.error(
+        let public_url = match r.public_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(u)
+                if (u.starts_with("https://") || u.starts_with("http://"))
+                    && !u.contains(char::is_whitespace) =>
+            {
+                Some(u.trim_end_matches('/').to_string())
+            }
+            Some(u) => {
+                return Err(l.error(
                     "public_url",
                     format!(
                         "“{u}”应为 http:// 或 https:// 开头的网址 (expected an http(s) address)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let jobs_dir = r.jobs_dir.clone().unwrap_or_else(|| PathBuf::from("jobs"));
         let jobs = jobs::load(&jobs_dir)?;
         Ok(Settings {
@@ -438,6 +439,15 @@ impl Settings {
             jobs_dir,
             public_url,
         })
+    }
+
+    /// A base's scorecard page under `public_url`, for emails; empty when
+    /// no public address is configured.
+    pub fn base_link(&self, code: &str) -> String {
+        self.public_url
+            .as_ref()
+            .map(|u| format!("{u}/bases/{code}"))
+            .unwrap_or_default()
     }
 
     /// Settings for a given database with everything else at its default.

@@ -11,6 +11,7 @@ pub mod evaluations;
 pub mod imports;
 pub mod jobs;
 pub mod outbox;
+pub mod readings;
 pub mod records;
 pub mod rectifications;
 pub mod schema;

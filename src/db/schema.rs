@@ -264,6 +264,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reading_confirmations (rulebook, topic) {
+        rulebook -> Text,
+        topic -> Text,
+        status -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
 diesel::joinable!(evaluation_rows -> bases (base_id));
 
@@ -279,6 +289,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluations,
     evaluation_rows,
     year_results,
+    reading_confirmations,
     year_result_changes,
     users,
     sessions,

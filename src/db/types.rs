@@ -62,6 +62,7 @@ stored_as_code!(
     crate::domain::YearStatus,
     crate::domain::YearAction,
     crate::domain::Proposal,
+    crate::domain::ReadingStatus,
 );
 
 #[cfg(test)]

@@ -207,6 +207,15 @@ impl BaseType {
         }
     }
 
+    /// The item of 第十条 that sets this type's yearly tasks: （一）, （二）, （三）.
+    pub fn article_item(self) -> &'static str {
+        match self {
+            Self::Iar => "（一）",
+            Self::Incubation => "（二）",
+            Self::International => "（三）",
+        }
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             Self::Iar => "产学研协作类",

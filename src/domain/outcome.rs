@@ -194,3 +194,11 @@ outcome!(
         Revoke => "revoke", "建议撤销";
     }
 );
+
+outcome!(
+    /// Whether staff have confirmed a reading of the rulebook (第十八条).
+    ReadingStatus, "解读状态 (reading status)" {
+        Open => "open", "待确认";
+        Confirmed => "confirmed", "已确认";
+    }
+);

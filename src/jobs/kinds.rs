@@ -240,7 +240,8 @@ fn early_warning(
         if risky.is_empty() {
             continue;
         }
-        let Some(base) = bases.get(&base_id) else {
+        // An ended base (revoked, lapsed) rests: no warning after its end.
+        let Some(base) = bases.get(&base_id).filter(|b| !b.status.is_ended()) else {
             continue;
         };
         let cc = db::users::emails_for_unit(db, base.unit_id)?;
@@ -251,7 +252,7 @@ fn early_warning(
                     .pace
                     .map(|p| format!("（{}）", p.name_zh()))
                     .unwrap_or_default();
-                format!("{}{pace}", output::explain(x))
+                format!("{}{pace}", output::formal(x))
             })
             .collect();
         let bars: Vec<charts::Bar> = rows
@@ -279,6 +280,8 @@ fn early_warning(
             evaluation_date: evaluation,
             stage,
             chart_png: png.bytes,
+            link: settings.base_link(&base.code),
+            copied: !cc.is_empty(),
         });
         let to = Recipients {
             to: vec![base.email.clone()],
@@ -338,8 +341,10 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
     let week = as_of.format("%G 年第 %V 周").to_string();
     let open = db::rectifications::open_deadlines(db)?;
     for (key, (scope, name, emails)) in groups {
+        // Ended bases (revoked, lapsed) have no entry after their end.
         let mine: Vec<&db::bases::Base> = bases
             .iter()
+            .filter(|b| !(b.status.is_ended() && b.status_since <= as_of))
             .filter(|b| match scope {
                 Scope::All => true,
                 Scope::Unit(u) => b.unit_id == u,
@@ -464,6 +469,7 @@ fn deadlines(
             let Some(stage) = stage(&job.reminder_days, days_left) else {
                 continue;
             };
+            let cc = db::users::emails_for_unit(db, base.unit_id)?;
             let notice = Notice::DeadlineReminder(mail::DeadlineReminder {
                 base_name: base.name.clone(),
                 base_code: base.code.clone(),
@@ -472,10 +478,12 @@ fn deadlines(
                 days_left,
                 what: what.to_string(),
                 stage,
+                link: settings.base_link(&base.code),
+                copied: !cc.is_empty(),
             });
             let to = Recipients {
                 to: vec![base.email.clone()],
-                cc: db::users::emails_for_unit(db, base.unit_id)?,
+                cc,
             };
             let kind = format!("{:?}", d.kind);
             let key = DedupeKey::Deadline {

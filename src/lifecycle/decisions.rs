@@ -491,11 +491,7 @@ fn tell(
         reason: reason.to_string(),
         deadline,
         article,
-        link: settings
-            .public_url
-            .as_ref()
-            .map(|u| format!("{u}/bases/{}", base.code))
-            .unwrap_or_default(),
+        link: settings.base_link(&base.code),
         copied: !to.cc.is_empty(),
     });
     mail::queue(

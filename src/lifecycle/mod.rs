@@ -84,8 +84,9 @@ pub fn deadlines(
     if let Some(d) = rectify_by {
         v.push(mk(d, DeadlineKind::Rectification));
     }
+    // Applying for acceptance: only while the base has not applied.
     let end = cycle_end(base, rulebook);
-    if end >= today {
+    if end >= today && status != Status::Accepting {
         v.push(mk(end, DeadlineKind::CycleEnd));
     }
     v.retain(|d| d.date >= today);
@@ -124,8 +125,9 @@ fn rectification_mail(
         .rows
         .iter()
         .filter(|r| !r.met)
-        .map(output::explain)
+        .map(output::formal)
         .collect();
+    let cc = db::users::emails_for_unit(db, base.unit_id)?;
     let notice = mail::Notice::Rectification(mail::Rectification {
         base_name: base.name.clone(),
         base_code: base.code.clone(),
@@ -134,10 +136,12 @@ fn rectification_mail(
         items,
         deadline,
         days_left: (deadline - today).num_days().max(0),
+        link: settings.base_link(&base.code),
+        copied: !cc.is_empty(),
     });
     let to = mail::Recipients {
         to: vec![base.email.clone()],
-        cc: db::users::emails_for_unit(db, base.unit_id)?,
+        cc,
     };
     mail::queue(db, key, &to, &notice)
 }
@@ -196,7 +200,7 @@ fn order(
         .rows
         .iter()
         .filter(|r| !r.met)
-        .map(output::explain)
+        .map(output::formal)
         .collect();
     let created = db.transaction(|db| {
         let new = db::rectifications::NewOrder {

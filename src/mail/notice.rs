@@ -61,6 +61,10 @@ pub struct EarlyWarning {
     pub stage: u32,
     /// The chart of the base's indicators (PNG).
     pub chart_png: Vec<u8>,
+    /// The base's scorecard (`public_url` + path), empty when not configured.
+    pub link: String,
+    /// True when the recommending unit is copied.
+    pub copied: bool,
 }
 
 /// A deadline coming (annual plan and summary, end of the cycle).
@@ -75,6 +79,8 @@ pub struct DeadlineReminder {
     /// What to do, in the words of the 办法.
     pub what: String,
     pub stage: u32,
+    pub link: String,
+    pub copied: bool,
 }
 
 /// 责令限期整改: the order, or a reminder of its deadline.
@@ -84,10 +90,12 @@ pub struct Rectification {
     pub base_code: String,
     pub headline: String,
     pub year: i32,
-    /// What the base fell short of.
+    /// What the base fell short of, in the words of 第十条.
     pub items: Vec<String>,
     pub deadline: NaiveDate,
     pub days_left: i64,
+    pub link: String,
+    pub copied: bool,
 }
 
 /// A decision of staff about a base (第十六–十七条): a rectification
@@ -399,6 +407,8 @@ mod tests {
             evaluation_date: d("2027-01-15"),
             stage: 60,
             chart_png: vec![0x89, b'P', b'N', b'G'],
+            link: "https://bw.example.org/bases/ZZ-001".into(),
+            copied: true,
         });
         insta::assert_snapshot!(shown(&n));
         let html = n.render().unwrap().html;
@@ -420,6 +430,8 @@ mod tests {
             what: "请向省科协报送本年度建设计划和上一年度工作总结（《办法》第十四条第四项）。"
                 .into(),
             stage: 7,
+            link: String::new(),
+            copied: false,
         });
         insta::assert_snapshot!(shown(&n));
     }
@@ -431,9 +443,14 @@ mod tests {
             base_code: "KF-003".into(),
             headline: "责令限期整改通知（2025 年度考核未达标）".into(),
             year: 2025,
-            items: vec!["孵化项目还差 2 项".into()],
+            items: vec![
+                "孵化科技创新创业项目不少于 3 项（第十条第（二）项）：已完成 1 项，尚差 2 项"
+                    .into(),
+            ],
             deadline: d("2026-04-20"),
             days_left: 90,
+            link: "https://bw.example.org/bases/KF-003".into(),
+            copied: true,
         });
         insta::assert_snapshot!(shown(&n));
     }

@@ -99,7 +99,7 @@ impl Default for Lifecycle {
         Lifecycle {
             rectification_counts_period_activities: true,
             acceptance_window_days: 90,
-            evaluate_ending_year: false,
+            evaluate_ending_year: true,
         }
     }
 }
@@ -108,6 +108,9 @@ impl Default for Lifecycle {
 #[serde(deny_unknown_fields)]
 pub struct Reading {
     pub topic: String,
+    /// The article the reading concerns (第十六条).
+    #[serde(default)]
+    pub article: String,
     pub zh: String,
     pub en: String,
 }

@@ -108,6 +108,8 @@ struct Inner {
     pages: Flights<String>,
     /// At-risk lists by scope and year.
     risks: Flights<Vec<AtRisk>>,
+    /// Whether a year is confirmed (定稿), for the overview's staff panel.
+    years: Flights<crate::lifecycle::year::YearView>,
 }
 
 impl Default for Inner {
@@ -121,6 +123,7 @@ impl Default for Inner {
             charts: Flights::new(MAX_ENTRIES),
             pages: Flights::new(MAX_ENTRIES),
             risks: Flights::new(MAX_ENTRIES),
+            years: Flights::new(MAX_ENTRIES),
         }
     }
 }
@@ -179,6 +182,32 @@ impl Cache {
             g.checked.is_some_and(|t| t.elapsed() < RECHECK) && g.key.is_some_and(|k| k.1 == today);
         if fresh {
             g.pages.done(key)
+        } else {
+            None
+        }
+    }
+
+    /// A year's standing (定稿 or not), computed once per data version.
+    pub fn year(
+        &self,
+        year: i32,
+        make: impl FnOnce() -> AppResult<crate::lifecycle::year::YearView>,
+    ) -> AppResult<Arc<crate::lifecycle::year::YearView>> {
+        self.once(|g| &mut g.years, &year.to_string(), make)
+    }
+
+    /// A year's standing without touching the database, if the data version
+    /// was checked within the last second (as [`Cache::fresh_page`]).
+    pub fn fresh_year(
+        &self,
+        year: i32,
+        today: NaiveDate,
+    ) -> Option<Arc<crate::lifecycle::year::YearView>> {
+        let g = self.inner.lock().ok()?;
+        let fresh =
+            g.checked.is_some_and(|t| t.elapsed() < RECHECK) && g.key.is_some_and(|k| k.1 == today);
+        if fresh {
+            g.years.done(&year.to_string())
         } else {
             None
         }

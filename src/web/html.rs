@@ -58,6 +58,7 @@ impl Layout {
                     ("/outbox", "发件箱"),
                     ("/jobs", "定时任务"),
                     ("/rectification", "整改管理"),
+                    ("/readings", "规则解读"),
                 ]);
             }
             Nav {

@@ -498,13 +498,19 @@ fn each_warning_arrives_once_with_its_chinese_text_and_chart(t: &TestDb) {
         assert!(subject.contains("2026"), "{subject}");
         let text = m.msg.text("text/plain");
         for s in [
-            "2026 年度任务尚有",
+            "2026 年度任务（《“科创中原”创新基地建设与管理办法（试行）》第十条）尚有",
+            "（第十条第（",
             "2026-12-31 结束（还有 33 天）",
-            "年度考核将于 2027-01-15 进行",
+            "定稿（计划于 2027-01-15）",
+            "定稿前报送或更正的数据均计入考核",
             "统计期结束前 60 天",
         ] {
             assert!(text.contains(s), "{s} missing from:\n{text}");
         }
+        assert!(
+            !text.contains("不再变更"),
+            "corrections are accepted: {text}"
+        );
         let html = m.msg.text("text/html");
         assert!(html.contains("<li>"), "{html}");
         let png = m.msg.find("image/png").expect("the chart is attached");
@@ -533,31 +539,48 @@ fn each_warning_arrives_once_with_its_chinese_text_and_chart(t: &TestDb) {
         text.starts_with("郑州金水科创孵化基地（SAMPLE-005）："),
         "{text}"
     );
-    assert!(text.contains("平台上传还差 8 条（难以完成）"), "{text}");
     assert!(
-        !text.contains("孵化项目") && !text.contains("路演活动"),
+        text.contains("上传专家、成果、难题等信息不少于 20 条（第十条第（二）项）：已完成 12 条，尚差 8 条（难以完成）"),
+        "{text}"
+    );
+    assert!(text.contains("抄送推荐单位"), "a copy was sent: {text}");
+    assert!(
+        !text.contains("孵化科技创新创业项目") && !text.contains("项目路演"),
         "met indicators are not listed:\n{text}"
     );
     assert!(m5
         .msg
         .text("text/html")
-        .contains("<li>平台上传还差 8 条（难以完成）</li>"));
+        .contains("<li>上传专家、成果、难题等信息不少于 20 条（第十条第（二）项）：已完成 12 条，尚差 8 条（难以完成）</li>"));
 
-    // SAMPLE-010: behind on two indicators; no unit account, so no CC.
+    // SAMPLE-010: behind on two indicators; no unit account, so no CC,
+    // and the text claims none.
     let m10 = by_to[&email("SAMPLE-010")];
     assert_eq!(m10.rcpt_tos, vec![email("SAMPLE-010")]);
     assert!(m10.msg.header("Cc").is_none());
+    assert!(!m10.msg.text("text/plain").contains("抄送"));
     assert!(m10.msg.subject().contains("尚有 2 项未完成"));
     let text = m10.msg.text("text/plain");
-    assert!(text.contains("平台上传还差 2 条（进度落后）"), "{text}");
-    assert!(text.contains("海外人才还差 1 人（进度落后）"), "{text}");
+    assert!(
+        text.contains("不少于 20 条（第十条第（三）项）：已完成 18 条，尚差 2 条（进度落后）"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "柔性引进海外人才不少于 2 人（第十条第（三）项）：已完成 1 人，尚差 1 人（进度落后）"
+        ),
+        "{text}"
+    );
 
     // SAMPLE-003: nothing reported for the year.
     let m3 = by_to[&email("SAMPLE-003")];
     assert_eq!(m3.rcpt_tos, vec![email("SAMPLE-003")]);
     assert!(m3.msg.subject().contains("尚有 3 项未完成"));
     let text = m3.msg.text("text/plain");
-    assert!(text.contains("平台上传未填报，需 20 条"), "{text}");
+    assert!(
+        text.contains("上传专家、成果、难题等信息不少于 20 条（第十条第（一）项）：未填报"),
+        "{text}"
+    );
 
     // The outbox agrees: one row per base at risk, all sent.
     let outbox = outbox_by_code(&mut db);
@@ -1141,7 +1164,8 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
         notice.subject
     );
     assert!(
-        notice.body_text.contains("平台上传还差 1 条") && notice.body_text.contains("2025-05-30"),
+        notice.body_text.contains("已完成 19 条，尚差 1 条")
+            && notice.body_text.contains("2025-05-30"),
         "{}",
         notice.body_text
     );
@@ -1239,7 +1263,9 @@ fn the_rectification_path_runs_end_to_end(t: &TestDb) {
         Some(basewatch::domain::Proposal::Revoke)
     );
     assert!(
-        proposed[0].shortfalls.contains("重点活动还差 1 项"),
+        proposed[0]
+            .shortfalls
+            .contains("高端学术交流等活动不少于 2 项（第十条第（一）项）：已完成 1 项，尚差 1 项"),
         "{}",
         proposed[0].shortfalls
     );

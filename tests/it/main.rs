@@ -12,6 +12,7 @@ mod evaluate;
 mod import_bad_input;
 mod import_formats;
 mod jobs;
+mod lifecycle;
 mod paging;
 mod pool;
 mod reimport;

@@ -413,3 +413,56 @@ on_both_backends!(
     the_publication_list_of_a_confirmed_year_lists_passed_then_failed_by_type,
     staff_confirm_and_reopen_a_year_from_the_overview,
 );
+
+fn staff_see_every_reading_with_its_article_and_confirm_it(t: &TestDb) {
+    let app = spawn_app(t);
+    let mut b = Browser::new(&app);
+    assert_eq!(b.login("province", PASSWORD).status, 303);
+    let page = unescape(&b.get("/readings").text());
+    for (topic, article) in [
+        ("rectification_makeup", "第十六条"),
+        ("acceptance_window", "第十七条"),
+    ] {
+        assert!(
+            page.contains(topic) && page.contains(article),
+            "{topic}: {page}"
+        );
+    }
+    assert!(page.contains("待确认") && !page.contains("已确认"));
+    let csrf = b.csrf();
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let r = b.post(
+        "/readings/rectification_makeup",
+        &form,
+        format!("csrf={csrf}&status=confirmed").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = unescape(&b.get("/readings").text());
+    assert!(page.contains("已确认</span>（province，"), "{page}");
+    assert_eq!(
+        b.post(
+            "/readings/no_such_topic",
+            &form,
+            format!("csrf={csrf}&status=confirmed").as_bytes()
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        b.post(
+            "/readings/rectification_makeup",
+            &form,
+            format!("csrf={csrf}&status=maybe").as_bytes()
+        )
+        .status,
+        400
+    );
+    let mut u = Browser::new(&app);
+    assert_eq!(u.login("unit", PASSWORD).status, 303);
+    assert_eq!(u.get("/readings").status, 404);
+}
+
+mod readings {
+    use super::*;
+    on_both_backends!(staff_see_every_reading_with_its_article_and_confirm_it);
+}

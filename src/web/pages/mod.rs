@@ -11,6 +11,7 @@ mod admin;
 mod bases;
 mod imports;
 mod overview;
+mod readings;
 mod rectification;
 mod scorecard;
 mod years;
@@ -75,6 +76,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/templates/{name}", web::get().to(template_download))
         .route("/exports/scorecards.xlsx", web::get().to(export_xlsx))
         .route("/exports/scorecards.csv", web::get().to(export_csv))
+        .route("/readings", web::get().to(readings::readings_page))
+        .route("/readings/{topic}", web::post().to(readings::mark_reading))
         .route("/years/{year}/confirm", web::post().to(years::confirm))
         .route("/years/{year}/reopen", web::post().to(years::reopen))
         .route(

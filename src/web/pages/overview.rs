@@ -107,16 +107,21 @@ pub(super) async fn overview(
         &state.dashboards.unit
     };
     // The year's standing, and staff's confirm / reopen: per request, not cached.
-    let standing = if province {
-        let st = state.clone();
-        Some(
-            blocking(&state, move |db| {
-                lifecycle::year::view(db, &st.settings.rulebook, year, today)
-            })
-            .await?,
-        )
-    } else {
-        None
+    let standing = match (province, state.cache.fresh_year(year, today)) {
+        (false, _) => None,
+        (true, Some(v)) => Some(v),
+        (true, None) => {
+            let st = state.clone();
+            Some(
+                blocking(&state, move |db| {
+                    st.cache.sync(db, today)?;
+                    st.cache.year(year, || {
+                        lifecycle::year::view(db, &st.settings.rulebook, year, today)
+                    })
+                })
+                .await?,
+            )
+        }
     };
     let csrf = s.csrf.clone();
     let (title, layout) = frame(&dash.title, &s);
@@ -138,7 +143,7 @@ struct OverviewPage {
     panels: Arc<String>,
     year: i32,
     /// For staff: whether the year is confirmed (定稿), and by whom.
-    standing: Option<lifecycle::year::YearView>,
+    standing: Option<Arc<lifecycle::year::YearView>>,
     csrf: String,
 }
 
