@@ -382,7 +382,63 @@ fn a_base_that_never_applies_is_proposed_as_lapsed_and_staff_confirm(t: &TestDb)
     assert!(decisions::apply_acceptance(&mut db, &settings, &after, late, "staff").is_err());
 }
 
+fn the_pages_offer_the_base_its_application_and_staff_the_lapses(t: &TestDb) {
+    use crate::helpers::{unescape, Browser, PASSWORD};
+    // SAMPLE-002's cycle ended 2026-06-01; 90 days later it has not applied.
+    let app = spawn_app_on(t, t.settings(), date("2026-09-05"));
+    let mut staff = Browser::new(&app);
+    assert_eq!(staff.login("province", PASSWORD).status, 303);
+    let lapses = unescape(&staff.get("/rectification?view=lapse").text());
+    assert!(
+        lapses.contains("SAMPLE-002") && lapses.contains("确认不再认定"),
+        "{lapses}"
+    );
+    assert!(lapses.contains("/bases/SAMPLE-002/lapse"));
+    let mut base = Browser::new(&app);
+    assert_eq!(base.login("base", PASSWORD).status, 303);
+    let own = unescape(&base.get("/bases/SAMPLE-002").text());
+    assert!(own.contains("/bases/SAMPLE-002/acceptance/apply"), "{own}");
+    let csrf = base.csrf();
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let r = base.post(
+        "/bases/SAMPLE-002/acceptance/apply",
+        &form,
+        format!("csrf={csrf}").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let own = unescape(&base.get("/bases/SAMPLE-002").text());
+    assert!(!own.contains("/acceptance/apply"), "applied once");
+    let lapses = unescape(&staff.get("/rectification?view=lapse").text());
+    assert!(
+        !lapses.contains("/bases/SAMPLE-002/lapse"),
+        "an applicant is no lapse: {lapses}"
+    );
+    // A unit can neither apply for its base nor confirm a lapse.
+    let mut unit = Browser::new(&app);
+    assert_eq!(unit.login("unit", PASSWORD).status, 303);
+    let ucsrf = unit.csrf();
+    assert_eq!(
+        unit.post(
+            "/bases/SAMPLE-001/acceptance/apply",
+            &form,
+            format!("csrf={ucsrf}").as_bytes()
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        unit.post(
+            "/bases/SAMPLE-001/lapse",
+            &form,
+            format!("csrf={ucsrf}").as_bytes()
+        )
+        .status,
+        404
+    );
+}
+
 on_both_backends!(
+    the_pages_offer_the_base_its_application_and_staff_the_lapses,
     a_rectification_is_ordered_extended_once_and_passed_when_made_up,
     acceptance_needs_the_cycle_ended_and_an_application,
     acceptance_passed_starts_the_new_cycle_on_the_old_end_date,

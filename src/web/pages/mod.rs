@@ -67,6 +67,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/jobs", web::get().to(jobs_page))
         .route("/rectification", web::get().to(rectification_page))
         .route("/bases/{code}/acceptance", web::post().to(acceptance))
+        .route(
+            "/bases/{code}/acceptance/apply",
+            web::post().to(acceptance_apply),
+        )
+        .route("/bases/{code}/lapse", web::post().to(lapse))
         .route("/rectification/order", web::post().to(rectification_order))
         .route(
             "/bases/{code}/rectification/decision",

@@ -49,6 +49,49 @@ pub(super) async fn acceptance(
         .finish())
 }
 
+/// The base's own account applies for acceptance from its scorecard
+/// (staff do it from the acceptance form).
+pub(super) async fn acceptance_apply(
+    SignedIn(s): SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&s, form.csrf.as_deref())?;
+    if s.caller.role == Role::Recommender {
+        return Err(WebError::NotFound);
+    }
+    let base = base_in_scope(&state, &s.caller, path.into_inner()).await?;
+    let code = base.code.clone();
+    let by = s.caller.username.clone();
+    on_base(&state, move |db, settings, today| {
+        lifecycle::decisions::apply_acceptance(db, settings, &base, today, &by)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/bases/{}", url(&code))))
+        .finish())
+}
+
+/// Staff confirm a proposed lapse (第十七条).
+pub(super) async fn lapse(
+    Staff(s): Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&s, form.csrf.as_deref())?;
+    let base = base_in_scope(&state, &s.caller, path.into_inner()).await?;
+    let by = s.caller.username.clone();
+    on_base(&state, move |db, settings, today| {
+        lifecycle::decisions::confirm_lapse(db, settings, &base, today, &by)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/rectification?view=lapse"))
+        .finish())
+}
+
 #[derive(Deserialize)]
 pub struct DecisionForm {
     csrf: Option<String>,
@@ -80,11 +123,12 @@ pub(super) async fn rectification_decision(
 }
 
 /// The lists of the rectification page, one shown at a time (`view`).
-pub(super) const RECT_VIEWS: [(&str, &str); 4] = [
+pub(super) const RECT_VIEWS: [(&str, &str); 5] = [
     ("failed", "未达标待处理"),
     ("open", "整改中"),
     ("proposed", "复核完成待决定"),
     ("closed", "已结束"),
+    ("lapse", "逾期未申请验收"),
 ];
 
 pub(super) async fn rectification_page(
@@ -103,7 +147,7 @@ pub(super) async fn rectification_page(
     let view = p
         .one_of("view", &view_ids)?
         .unwrap_or_else(|| "failed".into());
-    let paging = if view == "failed" {
+    let paging = if view == "failed" || view == "lapse" {
         Paging::from(&p, &["code", "name"], "code")?
     } else {
         Paging::from(&p, &["deadline", "ordered_on", "code", "year"], "deadline")?
@@ -155,7 +199,15 @@ pub(super) async fn rectification_page(
             fq.as_ref()
                 .is_none_or(|q| b.is_some_and(|b| paging::matches(q, &b.name, &b.code)))
         };
-        let counts = [failed.len(), open.len(), proposed.len(), closed.len()];
+        // 第十七条: cycles ended past the rulebook's window without an application.
+        let lapses = lifecycle::decisions::lapse_proposals(&bases, &st.settings, today);
+        let counts = [
+            failed.len(),
+            open.len(),
+            proposed.len(),
+            closed.len(),
+            lapses.len(),
+        ];
         let tabs = RECT_VIEWS
             .iter()
             .zip(counts)
@@ -219,6 +271,59 @@ pub(super) async fn rectification_page(
                 filters,
                 list,
                 order_days: Some(st.settings.rectification_days),
+            });
+        }
+        if v == "lapse" {
+            let mut list: Vec<&&Base> = lapses.iter().filter(|b| search(Some(b))).collect();
+            list.sort_by(|a, b| {
+                let o = match paging.sort.as_str() {
+                    "name" => a.name.cmp(&b.name),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                paging.dir(o.then_with(|| a.code.cmp(&b.code)))
+            });
+            let rows = paging
+                .slice(&list)
+                .iter()
+                .map(|b| {
+                    vec![
+                        base_link(&b.code, None),
+                        text(&b.name),
+                        text(lifecycle::cycle_end(b, &st.settings.rulebook)),
+                        Cell::Action {
+                            badge: Some(Badge::new(Tone::Warn, "建议不再认定")),
+                            note: String::new(),
+                            action: format!("/bases/{}/lapse", url(&b.code)),
+                            label: "确认不再认定",
+                            csrf: csrf.clone(),
+                        },
+                    ]
+                })
+                .collect();
+            let pager = Pager {
+                path: "/rectification",
+                keep: keep_,
+                paging: &paging,
+                total: list.len(),
+            };
+            let list = pager.table(
+                &[
+                    ("基地编号", Some("code")),
+                    ("名称", Some("name")),
+                    ("建设周期届满", None),
+                    ("决定", None),
+                ],
+                rows,
+            );
+            return Ok(RectView {
+                tabs,
+                heading: format!(
+                    "建设周期届满 {} 天后仍未申请验收的基地（第十七条）",
+                    st.settings.rulebook.lifecycle.acceptance_window_days
+                ),
+                filters,
+                list,
+                order_days: None,
             });
         }
         let orders = match v.as_str() {

@@ -94,20 +94,24 @@ pub(super) async fn scorecard(
     let code_for_form = code.clone();
     let scope = s.caller.scope;
     let st = state.clone();
-    let (title, body) = blocking(&state, move |db| {
+    let (title, body, may_apply) = blocking(&state, move |db| {
         st.cache.sync(db, today)?;
         let base = visible_base(&st, db, &code, scope)?;
         let title = format!("{} · 记分卡", base.name);
+        // 第十七条: once the cycle has ended, the base applies for acceptance.
+        let may_apply = base.status == Status::Building
+            && today >= lifecycle::cycle_end(&base, &st.settings.rulebook);
         let key = format!("base|{}|{year}", base.id);
         let body = st.cache.page(key, || {
             let d = load_base_data(&st, db, base, year, today)?;
             Ok(scorecard_body(&st, &d))
         })?;
-        Ok((title, body))
+        Ok((title, body, may_apply))
     })
     .await?;
     // Staff actions are not part of the cached body: other roles share it.
     let acceptance = (s.caller.role == Role::Province).then(|| url(&code_for_form));
+    let apply = (s.caller.role == Role::Base && may_apply).then(|| url(&code_for_form));
     let csrf = s.csrf.clone();
     let (title, layout) = frame(title, &s);
     Ok(render_page(&ScorecardPage {
@@ -115,6 +119,7 @@ pub(super) async fn scorecard(
         layout,
         panels: body,
         acceptance,
+        apply,
         csrf,
     }))
 }
@@ -127,6 +132,8 @@ struct ScorecardPage {
     panels: Arc<String>,
     /// For staff: the base's code, as a path segment, for the acceptance form.
     acceptance: Option<String>,
+    /// For the base itself, once its cycle has ended: the apply form's path.
+    apply: Option<String>,
     csrf: String,
 }
 
