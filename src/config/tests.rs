@@ -183,6 +183,30 @@ fn variables_lay_over_the_file_key_by_key_with_their_kinds() {
 }
 
 #[test]
+fn the_public_url_is_an_http_address_without_its_trailing_slash() {
+    let s = Settings::load_from(
+        None,
+        env(&[("BASEWATCH_PUBLIC_URL", "https://bw.example.org/")]),
+    )
+    .unwrap();
+    assert_eq!(s.public_url.as_deref(), Some("https://bw.example.org"));
+    assert_eq!(s.base_link("ZZ-001"), "https://bw.example.org/bases/ZZ-001");
+    assert_eq!(
+        Settings::load_from(None, env(&[]))
+            .unwrap()
+            .base_link("ZZ-001"),
+        ""
+    );
+    let msg = Settings::load_from(None, env(&[("BASEWATCH_PUBLIC_URL", "ftp://x")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("BASEWATCH_PUBLIC_URL") && msg.contains("public_url"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn a_bad_rulebook_file_stops_start_up_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let rb = dir.path().join("rb.toml");

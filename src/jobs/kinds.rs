@@ -404,6 +404,11 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
             risks,
             deadlines: soon,
             undelivered,
+            link: settings
+                .public_url
+                .as_ref()
+                .map(|u| format!("{u}/overview"))
+                .unwrap_or_default(),
         });
         let to = Recipients {
             to: emails.clone(),

@@ -132,6 +132,8 @@ pub struct Digest {
     pub risks: Vec<String>,
     pub deadlines: Vec<String>,
     pub undelivered: Vec<String>,
+    /// The recipient's overview under `public_url`, empty when not configured.
+    pub link: String,
 }
 
 impl EarlyWarning {
@@ -492,6 +494,7 @@ mod tests {
             risks: Vec::new(),
             deadlines: vec!["2026-12-31 年度统计期截止：郑州某基地".into()],
             undelivered: Vec::new(),
+            link: "https://bw.example.org/overview".into(),
         });
         insta::assert_snapshot!(shown(&n));
     }

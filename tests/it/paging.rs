@@ -344,6 +344,18 @@ fn the_log_pages_and_rectification_are_paged_and_filtered(t: &TestDb) {
         next(&failed).unwrap(),
         "/rectification?year=2024&view=failed&per_page=10&page=2"
     );
+    assert!(
+        failed.contains("尚未定稿"),
+        "orders follow a confirmed year: {failed}"
+    );
+    let confirm = api(
+        &app,
+        "POST",
+        "/api/v1/years/2024/confirm",
+        Some(&app.tokens["province"]),
+        None,
+    );
+    assert_eq!(confirm.status, 200, "{}", confirm.text());
     let csrf = b.csrf();
     let r = b.post(
         "/rectification/order",

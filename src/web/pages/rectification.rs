@@ -161,6 +161,8 @@ pub(super) async fn rectification_page(
         let card = st.cache.scorecard(db, &st.settings.rulebook, year, today)?;
         let bases = st.cache.bases(db)?;
         let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, b)).collect();
+        let confirmed = db::years::get(db, year)?
+            .is_some_and(|y| y.status == crate::domain::YearStatus::Confirmed);
         let open = db::rectifications::with_outcome(db, RectificationOutcome::Open)?;
         let proposed = db::rectifications::with_outcome(db, RectificationOutcome::Proposed)?;
         let mut closed = db::rectifications::with_outcome(db, RectificationOutcome::Passed)?;
@@ -270,7 +272,13 @@ pub(super) async fn rectification_page(
                 heading: format!("{year} 年度考核未达标的基地"),
                 filters,
                 list,
-                order_days: Some(st.settings.rectification_days),
+                // 第十六条 orders follow a confirmed result (定稿).
+                order_days: confirmed.then_some(st.settings.rectification_days),
+                note: (!confirmed).then(|| {
+                    format!(
+                        "{year} 年度考核结果尚未定稿：请先在概览页定稿，定稿后方可责令限期整改。"
+                    )
+                }),
             });
         }
         if v == "lapse" {
@@ -324,6 +332,7 @@ pub(super) async fn rectification_page(
                 filters,
                 list,
                 order_days: None,
+                note: None,
             });
         }
         let orders = match v.as_str() {
@@ -420,6 +429,7 @@ pub(super) async fn rectification_page(
             filters,
             list,
             order_days: None,
+            note: None,
         })
     })
     .await?;
@@ -449,8 +459,10 @@ struct RectView {
     heading: String,
     filters: Filters,
     list: PagedTable,
-    /// The failed view: its table is the order form, with this many days to rectify.
+    /// The failed view of a confirmed year: its table is the order form,
+    /// with this many days to rectify.
     order_days: Option<u32>,
+    note: Option<String>,
 }
 
 /// One of the page's lists, with its count.
@@ -489,6 +501,13 @@ pub(super) async fn rectification_order(
     let st = state.clone();
     let by = s.caller.username.clone();
     blocking(&state, move |db| {
+        if !db::years::get(db, year)?
+            .is_some_and(|y| y.status == crate::domain::YearStatus::Confirmed)
+        {
+            return Err(AppError::Conflict(format!(
+                "{year} 年度考核结果尚未定稿，不能责令整改 (the year is not confirmed)"
+            )));
+        }
         let mut bases = Vec::new();
         for code in codes {
             bases.extend(db::bases::find_by_code(db, &code)?);
