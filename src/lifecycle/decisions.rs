@@ -9,7 +9,7 @@ use super::cycle_end;
 use crate::compliance::{self, output};
 use crate::config::Settings;
 use crate::db::{self, bases::Base, rectifications::Rectification, Db};
-use crate::domain::{Indicator, Proposal, RectificationOutcome, Status, YearStatus};
+use crate::domain::{Proposal, RectificationOutcome, Status, YearStatus};
 use crate::error::{AppError, AppResult};
 use crate::mail;
 
@@ -42,31 +42,6 @@ fn reason_text(reason: &str, what: &str) -> AppResult<String> {
         ));
     }
     Ok(r.to_string())
-}
-
-/// What a base fell short of in `year` (第十条's words), from the year's
-/// result (its confirmed one if confirmed): (indicator, gap, sentence).
-fn shortfalls(
-    db: &mut Db,
-    settings: &Settings,
-    base: &Base,
-    year: i32,
-    today: NaiveDate,
-) -> AppResult<Vec<(Indicator, i64, String)>> {
-    let card = compliance::evaluate_bases(
-        db,
-        &settings.rulebook,
-        year,
-        None,
-        today,
-        std::slice::from_ref(base),
-    )?;
-    Ok(card
-        .rows
-        .iter()
-        .filter(|r| !r.met)
-        .map(|r| (r.indicator, r.gap, output::explain(r)))
-        .collect())
 }
 
 /// 责令限期整改 of one base (the API's route): for the latest confirmed year
@@ -129,19 +104,20 @@ pub fn still_short(
     o: &Rectification,
     today: NaiveDate,
 ) -> AppResult<Vec<String>> {
-    let missing = shortfalls(db, settings, base, o.year, today)?;
+    let missing = super::shortfalls(db, settings, base, o.year, today)?;
     if !settings
         .rulebook
         .lifecycle
         .rectification_counts_period_activities
     {
-        return Ok(missing.into_iter().map(|m| m.2).collect());
+        return Ok(missing.iter().map(output::formal).collect());
     }
     let until = o.deadline.min(today);
     let added = db::records::sums_between(db, base.id, o.ordered_on, until)?;
     Ok(missing
         .into_iter()
-        .filter_map(|(ind, gap, _)| {
+        .filter_map(|r| {
+            let (ind, gap) = (r.indicator, r.gap);
             let made = added.iter().find(|(i, _)| *i == ind).map_or(0, |x| x.1);
             (made < gap).then(|| {
                 format!(

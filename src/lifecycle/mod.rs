@@ -100,6 +100,27 @@ use crate::db::{self, Db};
 use crate::error::AppResult;
 use crate::mail;
 
+/// What one base fell short of in `year` (its confirmed result if the
+/// year is confirmed): the rows not met. The one base is evaluated, not the
+/// province.
+pub(crate) fn shortfalls(
+    db: &mut Db,
+    settings: &Settings,
+    base: &Base,
+    year: i32,
+    today: NaiveDate,
+) -> AppResult<Vec<compliance::ScorecardRow>> {
+    let card = compliance::evaluate_bases(
+        db,
+        &settings.rulebook,
+        year,
+        None,
+        today,
+        std::slice::from_ref(base),
+    )?;
+    Ok(card.rows.into_iter().filter(|r| !r.met).collect())
+}
+
 /// Queue a rectification email (notice or reminder) for one base.
 #[allow(clippy::too_many_arguments)]
 fn rectification_mail(
@@ -112,19 +133,8 @@ fn rectification_mail(
     key: &mail::DedupeKey,
     headline: &str,
 ) -> AppResult<bool> {
-    // The one base, not the province.
-    let card = compliance::evaluate_bases(
-        db,
-        &settings.rulebook,
-        year,
-        None,
-        today,
-        std::slice::from_ref(base),
-    )?;
-    let items: Vec<String> = card
-        .rows
+    let items: Vec<String> = shortfalls(db, settings, base, year, today)?
         .iter()
-        .filter(|r| !r.met)
         .map(output::formal)
         .collect();
     let cc = db::users::emails_for_unit(db, base.unit_id)?;
@@ -188,18 +198,8 @@ fn order(
     by: &str,
 ) -> AppResult<bool> {
     // The order names each shortfall, in the words of 第十条.
-    let card = compliance::evaluate_bases(
-        db,
-        &settings.rulebook,
-        year,
-        None,
-        today,
-        std::slice::from_ref(base),
-    )?;
-    let shortfalls: Vec<String> = card
-        .rows
+    let shortfalls: Vec<String> = shortfalls(db, settings, base, year, today)?
         .iter()
-        .filter(|r| !r.met)
         .map(output::formal)
         .collect();
     let created = db.transaction(|db| {

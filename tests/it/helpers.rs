@@ -416,6 +416,22 @@ pub fn unescape(s: &str) -> String {
     out
 }
 
+/// An API request as one of the [`TestApp`]'s accounts (`province`, `unit`, `base`).
+pub fn call_as(app: &TestApp, who: &str, method: &str, path: &str, body: Option<&str>) -> Reply {
+    api(
+        app,
+        method,
+        path,
+        Some(&app.tokens[who]),
+        body.map(str::as_bytes),
+    )
+}
+
+/// A reply's body as JSON (or a panic showing it).
+pub fn json_of(r: &Reply) -> serde_json::Value {
+    serde_json::from_slice(&r.body).unwrap_or_else(|_| panic!("JSON: {}", r.text()))
+}
+
 /// An API request with a bearer token (or none).
 pub fn api(
     app: &TestApp,

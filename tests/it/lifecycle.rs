@@ -6,28 +6,9 @@ use basewatch::db;
 use basewatch::lifecycle::decisions;
 
 use crate::helpers::{
-    api, date, import_sample, on_both_backends, spawn_app, spawn_app_on, TestApp, TestDb,
+    call_as as call, date, import_sample, json_of as json, on_both_backends, spawn_app,
+    spawn_app_on, TestApp, TestDb,
 };
-
-fn call(
-    app: &TestApp,
-    who: &str,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> crate::helpers::Reply {
-    api(
-        app,
-        method,
-        path,
-        Some(&app.tokens[who]),
-        body.map(str::as_bytes),
-    )
-}
-
-fn json(r: &crate::helpers::Reply) -> serde_json::Value {
-    serde_json::from_slice(&r.body).unwrap_or_else(|_| panic!("JSON: {}", r.text()))
-}
 
 fn decide(app: &TestApp, who: &str, body: &str) -> crate::helpers::Reply {
     call(

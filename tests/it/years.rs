@@ -11,29 +11,9 @@ use basewatch::rules::Rulebook;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 
 use crate::helpers::{
-    api, import_sample, on_both_backends, spawn_app, today, unescape, Browser, TestApp, TestDb,
-    PASSWORD,
+    api, call_as as call, import_sample, json_of as json, on_both_backends, spawn_app, today,
+    unescape, Browser, TestApp, TestDb, PASSWORD,
 };
-
-fn json(r: &crate::helpers::Reply) -> serde_json::Value {
-    serde_json::from_slice(&r.body).unwrap_or_else(|_| panic!("JSON: {}", r.text()))
-}
-
-fn call(
-    app: &TestApp,
-    who: &str,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> crate::helpers::Reply {
-    api(
-        app,
-        method,
-        path,
-        Some(&app.tokens[who]),
-        body.map(str::as_bytes),
-    )
-}
 
 fn scorecards(app: &TestApp, year: i32) -> serde_json::Value {
     let r = call(
