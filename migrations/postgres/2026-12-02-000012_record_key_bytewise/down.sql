@@ -1,0 +1,1 @@
+ALTER TABLE activity_records ALTER COLUMN record_key TYPE TEXT COLLATE "default";
