@@ -15,6 +15,7 @@ pub mod readings;
 pub mod records;
 pub mod rectifications;
 pub mod schema;
+pub mod submissions;
 mod types;
 pub mod units;
 pub mod users;
@@ -296,8 +297,9 @@ pub fn pool(url: &str, max: u32) -> AppResult<Pool> {
 }
 
 /// A value that changes whenever data under the scorecards changes (an
-/// import, a status change, a year confirmed or reopened): caches key on it.
-pub fn data_version(db: &mut Db) -> AppResult<(i64, i64, i64)> {
+/// import, a status change, a year confirmed or reopened, a record entered
+/// or reviewed): caches key on it.
+pub fn data_version(db: &mut Db) -> AppResult<(i64, i64, i64, i64, i64)> {
     use diesel::dsl::max;
     use diesel::prelude::*;
     let imports: Option<i64> =
@@ -306,7 +308,16 @@ pub fn data_version(db: &mut Db) -> AppResult<(i64, i64, i64)> {
         .select(max(schema::base_status_history::id))
         .first(c))?;
     let years = years::last_change(db)?;
-    Ok((imports.unwrap_or(0), status.unwrap_or(0), years))
+    // Records entered by bases: a new one, or a review, changes what a
+    // scorecard says is waiting.
+    let (entered, waiting) = submissions::version(db)?;
+    Ok((
+        imports.unwrap_or(0),
+        status.unwrap_or(0),
+        years,
+        entered,
+        waiting,
+    ))
 }
 
 #[cfg(test)]

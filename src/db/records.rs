@@ -617,3 +617,13 @@ pub fn verify_totals(db: &mut Db) -> AppResult<Vec<String>> {
 pub fn count(db: &mut Db) -> AppResult<i64> {
     Ok(with_conn!(db, c => t::table.count().get_result(c))?)
 }
+
+/// The id of a base's record with this key, if stored.
+pub fn id_of(db: &mut Db, base_id: i64, record_key: &str) -> AppResult<Option<i64>> {
+    Ok(with_conn!(db, c => t::table
+        .filter(t::base_id.eq(base_id))
+        .filter(t::record_key.eq(record_key))
+        .select(t::id)
+        .first::<i64>(c)
+        .optional())?)
+}

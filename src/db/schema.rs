@@ -274,6 +274,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    submitted_records (id) {
+        id -> BigInt,
+        base_id -> BigInt,
+        indicator -> Text,
+        occurred_on -> Date,
+        quantity -> BigInt,
+        title -> Text,
+        evidence_url -> Text,
+        partner -> Text,
+        review -> Text,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_reason -> Text,
+        record_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
 diesel::joinable!(evaluation_rows -> bases (base_id));
 
@@ -289,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluations,
     evaluation_rows,
     year_results,
+    submitted_records,
     reading_confirmations,
     year_result_changes,
     users,

@@ -63,6 +63,7 @@ stored_as_code!(
     crate::domain::YearAction,
     crate::domain::Proposal,
     crate::domain::ReadingStatus,
+    crate::domain::Review,
 );
 
 #[cfg(test)]

@@ -202,3 +202,12 @@ outcome!(
         Confirmed => "confirmed", "已确认";
     }
 );
+
+outcome!(
+    /// Where a record entered by a base stands (第十三条(四) 督导).
+    Review, "审核状态 (review)" {
+        Pending => "pending", "待审核";
+        Approved => "approved", "已审核";
+        Returned => "returned", "退回";
+    }
+);

@@ -10,6 +10,9 @@
 
 pub mod report;
 mod rows;
+
+/// The key of a record without an 外部编号 (the importer's, for records entered on a page).
+pub(crate) use rows::content_key;
 pub mod source;
 pub mod template;
 mod zipcheck;

@@ -20,7 +20,7 @@ use crate::db::{self, bases::Base, Db};
 use crate::error::{AppError, AppResult};
 use crate::rules::Rulebook;
 
-type Key = ((i64, i64, i64), NaiveDate);
+type Key = ((i64, i64, i64, i64, i64), NaiveDate);
 
 /// How long a checked data version is trusted before asking the database
 /// again. Imports through this server invalidate at once; another process

@@ -16,6 +16,7 @@ mod lifecycle;
 mod paging;
 mod pool;
 mod reimport;
+mod reports;
 mod sample;
 mod scale;
 mod values;

@@ -5,6 +5,8 @@ mod counts;
 mod records;
 mod register;
 
+pub(crate) use records::content_key;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

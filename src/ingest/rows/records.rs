@@ -116,7 +116,7 @@ impl Processor<'_, '_> {
 /// The key of a record without an 外部编号: a digest of what it says.
 /// Stored keys must keep matching, so these bytes never change; they are
 /// written without an allocation per part.
-fn content_key(
+pub(crate) fn content_key(
     ind: Indicator,
     date: chrono::NaiveDate,
     quantity: i64,

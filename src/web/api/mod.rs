@@ -26,6 +26,7 @@ use crate::domain::{BaseType, City};
 use crate::error::AppError;
 
 pub(super) mod lifecycle;
+mod records;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi))
@@ -39,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tokens", web::get().to(tokens))
         .route("/tokens/{id}", web::delete().to(revoke_token))
         .configure(lifecycle::routes)
+        .configure(records::routes)
         .default_service(web::to(super::not_found));
 }
 

@@ -15,6 +15,8 @@ pub(super) struct BaseData {
     imports: Vec<db::imports::ImportRow>,
     unit: String,
     rectify_by: Option<chrono::NaiveDate>,
+    /// Records the base entered for the year that wait for review (not counted).
+    pending: i64,
 }
 
 impl BaseData {
@@ -67,6 +69,7 @@ pub(super) fn load_base_data(
     let rectify_by = db::rectifications::open_deadlines(db)?
         .get(&base.id)
         .copied();
+    let pending = db::submissions::pending_count(db, base.id, year)?;
     Ok(BaseData {
         base,
         year,
@@ -79,6 +82,7 @@ pub(super) fn load_base_data(
         imports,
         unit,
         rectify_by,
+        pending,
     })
 }
 
@@ -350,9 +354,14 @@ pub(super) fn scorecard_panel(
             } else {
                 String::new()
             };
+            let waiting = if d.pending > 0 {
+                format!("；另有 {} 条待审核（审核通过后计入）", d.pending)
+            } else {
+                String::new()
+            };
             vec![
                 Block::muted(format!(
-                    "{} 年度共 {} 条活动明细{shown}",
+                    "{} 年度共 {} 条活动明细{shown}{waiting}",
                     d.year,
                     d.records.len()
                 )),

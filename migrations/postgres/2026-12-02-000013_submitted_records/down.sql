@@ -1,0 +1,1 @@
+DROP TABLE submitted_records;
