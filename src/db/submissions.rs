@@ -150,3 +150,22 @@ pub fn version(db: &mut Db) -> AppResult<(i64, i64)> {
         .get_result(c))?;
     Ok((newest.unwrap_or(0), waiting))
 }
+
+/// Entries waiting for review, of the bases `visible` keeps, oldest first (at most `limit`).
+pub fn pending(db: &mut Db, base_ids: Option<&[i64]>, limit: i64) -> AppResult<Vec<Submission>> {
+    Ok(match base_ids {
+        Some(ids) => with_conn!(db, c => t::table
+            .filter(t::review.eq(Review::Pending))
+            .filter(t::base_id.eq_any(ids))
+            .order(t::id)
+            .limit(limit)
+            .select(Submission::as_select())
+            .load(c))?,
+        None => with_conn!(db, c => t::table
+            .filter(t::review.eq(Review::Pending))
+            .order(t::id)
+            .limit(limit)
+            .select(Submission::as_select())
+            .load(c))?,
+    })
+}

@@ -49,7 +49,11 @@ impl Layout {
         let nav = who.map(|(c, csrf)| {
             let mut links = Vec::new();
             if c.role != Role::Base {
-                links.extend([("/overview", "概览"), ("/at-risk", "风险基地")]);
+                links.extend([
+                    ("/overview", "概览"),
+                    ("/at-risk", "风险基地"),
+                    ("/reviews", "记录审核"),
+                ]);
             }
             links.push(("/bases", "基地列表"));
             if c.role == Role::Province {

@@ -23,6 +23,64 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// The W3C name of the key that holds an element reference.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// 第十四条(三) in a browser: a base adds a record from its scorecard, its
+/// unit approves it on /reviews, and the record counts.
+#[test]
+fn a_base_reports_a_record_and_its_unit_approves_it_in_a_browser() {
+    let Some(chromedriver) = browser_installed() else {
+        return;
+    };
+    let t = TestDb::sqlite();
+    let app = spawn_app(&t);
+    let mut db = t.db();
+    // A base account for SAMPLE-001, whose unit is the `unit` account's.
+    basewatch::access::add_user(
+        &mut db,
+        &basewatch::access::NewAccount {
+            username: "base1",
+            password: PASSWORD,
+            role: basewatch::access::Role::Base,
+            unit: None,
+            base: Some("SAMPLE-001"),
+            email: "b1@example.org",
+        },
+    )
+    .unwrap();
+    let b = basewatch::db::bases::find_by_code(&mut db, "SAMPLE-001")
+        .unwrap()
+        .unwrap();
+    let stored = |db: &mut basewatch::db::Db| {
+        basewatch::db::records::for_base(db, b.id, 2024)
+            .unwrap()
+            .len()
+    };
+    let before = stored(&mut db);
+    let artifacts = artifacts_dir();
+    let driver = Driver::start(&chromedriver, &artifacts);
+    let s = driver.session();
+    s.login(&app.addr, "base1", "/bases");
+    s.go(&format!("{}/bases/SAMPLE-001?year=2024", app.addr));
+    s.type_into("#report-record input[name=title]", "补报：高端学术交流会");
+    s.type_into(
+        "#report-record input[name=evidence_url]",
+        "https://kczg.example.org/x/1",
+    );
+    s.script("document.querySelector('#report-record select[name=indicator]').value='key_activities';document.querySelector('#report-record input[name=date]').value='2024-09-01';return 1");
+    s.click("#report-record button[type=submit]");
+    s.wait_for_text("body", "另有 1 条待审核");
+    s.screenshot(&artifacts, "base1-reported", false);
+    assert_eq!(stored(&mut db), before, "pending: not counted");
+    s.click("header form button[type=submit]");
+    s.wait_for_path("/login");
+    s.login(&app.addr, "unit", "/overview");
+    s.go(&format!("{}/reviews", app.addr));
+    s.wait_for_text("body", "补报：高端学术交流会");
+    s.screenshot(&artifacts, "unit-reviews", false);
+    s.click("button[name=decision][value=approved]");
+    s.wait_for_text("body", "暂无待审核记录");
+    assert_eq!(stored(&mut db), before + 1, "approved: counted");
+}
+
 #[test]
 fn a_browser_logs_in_and_sees_the_charts_and_chinese_text() {
     let Some(chromedriver) = browser_installed() else {

@@ -13,6 +13,7 @@ mod imports;
 mod overview;
 mod readings;
 mod rectification;
+mod reviews;
 mod scorecard;
 mod years;
 
@@ -81,6 +82,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/templates/{name}", web::get().to(template_download))
         .route("/exports/scorecards.xlsx", web::get().to(export_xlsx))
         .route("/exports/scorecards.csv", web::get().to(export_csv))
+        .route("/reviews", web::get().to(reviews::reviews_page))
+        .route("/records/{id}/review", web::post().to(reviews::review))
+        .route("/bases/{code}/records", web::post().to(reviews::add_record))
         .route("/readings", web::get().to(readings::readings_page))
         .route("/readings/{topic}", web::post().to(readings::mark_reading))
         .route("/years/{year}/confirm", web::post().to(years::confirm))

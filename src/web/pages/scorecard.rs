@@ -98,24 +98,37 @@ pub(super) async fn scorecard(
     let code_for_form = code.clone();
     let scope = s.caller.scope;
     let st = state.clone();
-    let (title, body, may_apply) = blocking(&state, move |db| {
+    let (title, body, may_apply, indicators) = blocking(&state, move |db| {
         st.cache.sync(db, today)?;
         let base = visible_base(&st, db, &code, scope)?;
         let title = format!("{} · 记分卡", base.name);
         // 第十七条: once the cycle has ended, the base applies for acceptance.
         let may_apply = base.status == Status::Building
             && today >= lifecycle::cycle_end(&base, &st.settings.rulebook);
+        let indicators: Vec<(&'static str, &'static str)> = st
+            .settings
+            .rulebook
+            .targets(base.base_type)
+            .iter()
+            .map(|(i, _)| (i.id(), i.name_zh()))
+            .collect();
         let key = format!("base|{}|{year}", base.id);
         let body = st.cache.page(key, || {
             let d = load_base_data(&st, db, base, year, today)?;
             Ok(scorecard_body(&st, &d))
         })?;
-        Ok((title, body, may_apply))
+        Ok((title, body, may_apply, indicators))
     })
     .await?;
     // Staff actions are not part of the cached body: other roles share it.
     let acceptance = (s.caller.role == Role::Province).then(|| url(&code_for_form));
     let apply = (s.caller.role == Role::Base && may_apply).then(|| url(&code_for_form));
+    // 第十四条(三): the base reports its activities here (staff may for it).
+    let report = (s.caller.role != Role::Recommender).then(|| ReportForm {
+        action: format!("/bases/{}/records", url(&code_for_form)),
+        indicators,
+        today,
+    });
     let csrf = s.csrf.clone();
     let (title, layout) = frame(title, &s);
     Ok(render_page(&ScorecardPage {
@@ -124,6 +137,7 @@ pub(super) async fn scorecard(
         panels: body,
         acceptance,
         apply,
+        report,
         csrf,
     }))
 }
@@ -138,7 +152,17 @@ struct ScorecardPage {
     acceptance: Option<String>,
     /// For the base itself, once its cycle has ended: the apply form's path.
     apply: Option<String>,
+    /// The form to report an activity (the base, or staff for it).
+    report: Option<ReportForm>,
     csrf: String,
+}
+
+/// The form a base reports an activity with.
+struct ReportForm {
+    action: String,
+    /// The indicators of the base's type: (id, 第十条's words).
+    indicators: Vec<(&'static str, &'static str)>,
+    today: chrono::NaiveDate,
 }
 
 /// A scorecard's cached part: year picker, the base's facts, panels.
