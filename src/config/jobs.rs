@@ -14,7 +14,8 @@ use crate::error::{AppError, AppResult};
 
 /// The job files shipped with the binary (a file of the same name in
 /// `jobs_dir` replaces one; other files there add jobs).
-const BUILTIN: [(&str, &str); 7] = [
+const BUILTIN: [(&str, &str); 8] = [
+    ("reviews.toml", include_str!("../../jobs/reviews.toml")),
     ("digest.toml", include_str!("../../jobs/digest.toml")),
     (
         "rectification.toml",
@@ -43,6 +44,7 @@ pub enum Kind {
     Deadlines,
     Rectification,
     Digest,
+    Reviews,
 }
 
 #[derive(Debug, Deserialize)]

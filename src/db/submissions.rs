@@ -169,3 +169,12 @@ pub fn pending(db: &mut Db, base_ids: Option<&[i64]>, limit: i64) -> AppResult<V
             .load(c))?,
     })
 }
+
+/// base id → entries waiting for review, for the bases that have any.
+pub fn pending_by_base(db: &mut Db) -> AppResult<Vec<(i64, i64)>> {
+    Ok(with_conn!(db, c => t::table
+        .filter(t::review.eq(Review::Pending))
+        .group_by(t::base_id)
+        .select((t::base_id, diesel::dsl::count_star()))
+        .load(c))?)
+}

@@ -25,7 +25,68 @@ pub fn run(db: &mut Db, settings: &Settings, job: &Job, as_of: NaiveDate) -> App
         Kind::Deadlines => deadlines(db, settings, job, as_of),
         Kind::Rectification => rectification(db, settings, job, as_of),
         Kind::Digest => digest(db, settings, as_of),
+        Kind::Reviews => reviews(db, settings, as_of),
     }
+}
+
+/// Tell each recommending unit, once a day, how many records its bases
+/// entered wait for its review; a unit with none waiting hears nothing.
+fn reviews(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunReport> {
+    use std::collections::HashMap;
+    let mut r = RunReport::default();
+    let waiting: HashMap<i64, i64> = db::submissions::pending_by_base(db)?.into_iter().collect();
+    if waiting.is_empty() {
+        r.message = "没有待审核的记录".into();
+        return Ok(r);
+    }
+    let bases = db::bases::all(db)?;
+    let units: HashMap<i64, String> = db::units::all(db)?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let mut emails: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+    for (role, unit, email) in db::users::contacts(db)? {
+        if let (Role::Recommender, Some(u)) = (role, unit) {
+            emails.entry(u).or_default().push(email);
+        }
+    }
+    for (unit, to) in emails {
+        let mine: Vec<(&db::bases::Base, i64)> = bases
+            .iter()
+            .filter(|b| b.unit_id == unit)
+            .filter_map(|b| waiting.get(&b.id).map(|n| (b, *n)))
+            .collect();
+        let total: i64 = mine.iter().map(|(_, n)| n).sum();
+        if total == 0 {
+            continue;
+        }
+        let notice = Notice::ReviewReminder(mail::ReviewReminder {
+            unit_name: units.get(&unit).cloned().unwrap_or_default(),
+            as_of,
+            total,
+            items: mine
+                .iter()
+                .map(|(b, n)| format!("{}（{}）：{n} 条", b.name, b.code))
+                .collect(),
+            link: settings
+                .public_url
+                .as_ref()
+                .map(|u| format!("{u}/reviews"))
+                .unwrap_or_default(),
+        });
+        let scope = format!("unit-{unit}");
+        let queued = mail::queue(
+            db,
+            &DedupeKey::ReviewReminder {
+                scope: &scope,
+                day: as_of,
+            },
+            &Recipients { to, cc: Vec::new() },
+            &notice,
+        )?;
+        r.add(if queued { "queued" } else { "already_queued" }, 1);
+    }
+    send_queued(db, settings, r, "待审核记录提醒")
 }
 
 fn deliver(db: &mut Db, settings: &Settings) -> AppResult<RunReport> {

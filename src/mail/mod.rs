@@ -23,7 +23,7 @@ pub mod notice;
 
 pub use notice::{
     DeadlineReminder, Decision, DedupeKey, Digest, EarlyWarning, Notice, Reason, Recipients,
-    Rectification, Rendered,
+    Rectification, Rendered, ReviewReminder,
 };
 
 /// Queue a message: the one way any part of the program sends email. It is

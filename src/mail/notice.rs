@@ -18,6 +18,7 @@ pub enum Reason {
     DeadlineReminder,
     Rectification,
     Decision,
+    ReviewReminder,
     Digest,
 }
 
@@ -28,6 +29,7 @@ impl Reason {
             Reason::DeadlineReminder => "deadline_reminder",
             Reason::Rectification => "rectification",
             Reason::Decision => "decision",
+            Reason::ReviewReminder => "review_reminder",
             Reason::Digest => "digest",
         }
     }
@@ -120,6 +122,24 @@ pub struct Decision {
     pub copied: bool,
 }
 
+/// A unit's daily note of the records its bases entered that wait for its review.
+#[derive(Debug, Clone)]
+pub struct ReviewReminder {
+    pub unit_name: String,
+    pub as_of: NaiveDate,
+    pub total: i64,
+    /// One line per base: 名称（编号）：N 条.
+    pub items: Vec<String>,
+    /// The review page under `public_url`, empty when not configured.
+    pub link: String,
+}
+
+impl ReviewReminder {
+    fn items_text(&self) -> String {
+        bullets(&self.items)
+    }
+}
+
 /// The weekly digest of a scope (the province, or one recommending unit).
 #[derive(Debug, Clone)]
 pub struct Digest {
@@ -209,6 +229,12 @@ templates!(
     DcHtml = "decision/body.html"
 );
 templates!(
+    ReviewReminder,
+    RrSubject = "review_reminder/subject.txt",
+    RrText = "review_reminder/body.txt",
+    RrHtml = "review_reminder/body.html"
+);
+templates!(
     Digest,
     DgSubject = "digest/subject.txt",
     DgText = "digest/body.txt",
@@ -222,6 +248,7 @@ pub enum Notice {
     DeadlineReminder(DeadlineReminder),
     Rectification(Rectification),
     Decision(Decision),
+    ReviewReminder(ReviewReminder),
     Digest(Digest),
 }
 
@@ -240,6 +267,7 @@ impl Notice {
             Notice::DeadlineReminder(_) => Reason::DeadlineReminder,
             Notice::Rectification(_) => Reason::Rectification,
             Notice::Decision(_) => Reason::Decision,
+            Notice::ReviewReminder(_) => Reason::ReviewReminder,
             Notice::Digest(_) => Reason::Digest,
         }
     }
@@ -273,6 +301,11 @@ impl Notice {
                 DcSubject { n }.render(),
                 DcText { n }.render(),
                 DcHtml { n }.render(),
+            ),
+            Notice::ReviewReminder(n) => (
+                RrSubject { n }.render(),
+                RrText { n }.render(),
+                RrHtml { n }.render(),
             ),
             Notice::Digest(n) => (
                 DgSubject { n }.render(),
@@ -325,6 +358,8 @@ pub enum DedupeKey<'a> {
         kind: &'a str,
         of: i64,
     },
+    /// A unit's note of records waiting for review (`unit-7`), once a day.
+    ReviewReminder { scope: &'a str, day: NaiveDate },
 }
 
 impl DedupeKey<'_> {
@@ -336,7 +371,7 @@ impl DedupeKey<'_> {
             | DedupeKey::RectificationNotice { base, .. }
             | DedupeKey::RectificationReminder { base, .. }
             | DedupeKey::Decision { base, .. } => Some(base.id),
-            DedupeKey::Digest { .. } => None,
+            DedupeKey::Digest { .. } | DedupeKey::ReviewReminder { .. } => None,
         }
     }
 }
@@ -365,6 +400,7 @@ impl fmt::Display for DedupeKey<'_> {
             DedupeKey::Decision { base, kind, of } => {
                 write!(f, "decision|{}|{kind}|{of}", base.code)
             }
+            DedupeKey::ReviewReminder { scope, day } => write!(f, "reviews|{scope}|{day}"),
         }
     }
 }
@@ -480,6 +516,18 @@ mod tests {
             r.text
         );
         assert!(!r.text.contains("查看基地记分卡"));
+    }
+
+    #[test]
+    fn the_review_reminder_reads_as_sent() {
+        let n = Notice::ReviewReminder(ReviewReminder {
+            unit_name: "郑州市科协".into(),
+            as_of: d("2026-12-02"),
+            total: 3,
+            items: vec!["郑州某基地（ZZ-001）：3 条".into()],
+            link: "https://bw.example.org/reviews".into(),
+        });
+        insta::assert_snapshot!(shown(&n));
     }
 
     #[test]

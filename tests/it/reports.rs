@@ -300,6 +300,33 @@ fn a_unit_reviews_only_its_own_bases_and_staff_entries_count_at_once(t: &TestDb)
     );
     assert_eq!(r.status, 201, "{}", r.text());
     let own = json(&r)["id"].as_i64().unwrap();
+    // The unit hears of it once a day (the `reviews` job), and only the unit
+    // whose base has records waiting (SAMPLE-002's unit has no account).
+    let settings = t.settings();
+    let jobs = basewatch::jobs::load(std::path::Path::new("/nonexistent")).unwrap();
+    let job = jobs
+        .iter()
+        .find(|j| j.name == "reviews")
+        .expect("the reviews job");
+    let day = crate::helpers::date("2026-11-28");
+    for second in 0..2 {
+        let when = day.and_hms_opt(0, 30, second).unwrap();
+        basewatch::jobs::run(&mut db, &settings, job, day, when, "t")
+            .unwrap()
+            .unwrap();
+    }
+    let told: Vec<_> = basewatch::db::outbox::recent(&mut db, 50)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.dedupe_key.starts_with("reviews|"))
+        .collect();
+    assert_eq!(told.len(), 1, "once a day, one unit");
+    assert!(
+        told[0].subject.contains("1 条活动记录待审核"),
+        "{}",
+        told[0].subject
+    );
+    assert!(told[0].body_text.contains("SAMPLE-001") && !told[0].body_text.contains("SAMPLE-002"));
     let r = call(
         &app,
         "unit",
