@@ -89,6 +89,17 @@ pub fn find_in_scope(db: &mut Db, code: &str, scope: Scope) -> AppResult<Option<
     }))
 }
 
+/// The base with this id, if `scope` may see it (one row, not the register).
+pub fn find_in_scope_by_id(db: &mut Db, id: i64, scope: Scope) -> AppResult<Option<Base>> {
+    let b: Option<Base> =
+        with_conn!(db, c => t::table.find(id).select(Base::as_select()).first(c).optional())?;
+    Ok(b.filter(|b| match scope {
+        Scope::All => true,
+        Scope::Unit(u) => b.unit_id == u,
+        Scope::Base(id) => b.id == id,
+    }))
+}
+
 pub fn find_by_code(db: &mut Db, code: &str) -> AppResult<Option<Base>> {
     Ok(
         with_conn!(db, c => t::table.filter(t::code.eq(code)).select(Base::as_select()).first(c).optional())?,

@@ -176,9 +176,11 @@ pub fn submit(
 }
 
 /// The unit (or staff) reviews a pending record: approved (it counts from
-/// now on) or returned with a reason (the base corrects it and submits again).
+/// now on) or returned with a reason (the base is told, corrects it and
+/// submits again).
 pub fn review(
     db: &mut Db,
+    settings: &Settings,
     s: &Submission,
     decision: Review,
     reason: &str,
@@ -204,6 +206,9 @@ pub fn review(
                 ));
             }
             db::submissions::review(db, s.id, Review::Returned, reason, by, None)?;
+            if let Some(back) = db::submissions::find(db, s.id)? {
+                tell_returned(db, settings, &back)?;
+            }
         }
         Review::Pending => {
             return Err(invalid(
@@ -237,7 +242,7 @@ pub fn resubmit(
 }
 
 /// Tell the base its record was returned, with the reason.
-pub fn tell_returned(db: &mut Db, settings: &Settings, s: &Submission) -> AppResult<()> {
+fn tell_returned(db: &mut Db, settings: &Settings, s: &Submission) -> AppResult<()> {
     let Some(base) = db::bases::all(db)?.into_iter().find(|b| b.id == s.base_id) else {
         return Ok(());
     };

@@ -147,3 +147,19 @@ pub fn decision(
         ))),
     }
 }
+
+/// A record a base entered, and its base, if the caller may see that base (else 404).
+pub async fn entry_in_scope(
+    state: &web::Data<AppState>,
+    caller: &Caller,
+    id: i64,
+) -> Result<(crate::db::submissions::Submission, crate::db::bases::Base), WebError> {
+    let scope = caller.scope;
+    blocking(state, move |db| {
+        let s = crate::db::submissions::find(db, id)?.ok_or(AppError::NotFound(id.to_string()))?;
+        let b = crate::db::bases::find_in_scope_by_id(db, s.base_id, scope)?
+            .ok_or(AppError::NotFound(id.to_string()))?;
+        Ok((s, b))
+    })
+    .await
+}

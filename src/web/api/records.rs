@@ -5,14 +5,13 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::super::actions::{base_in_scope, json_body, on_base};
+use super::super::actions::{base_in_scope, entry_in_scope, json_body, on_base};
 use super::super::extract::ApiCaller;
 use super::super::scope::{year_of, YearQuery};
 use super::super::{blocking, AppState, WebError};
-use crate::access::{Caller, Role};
+use crate::access::Role;
 use crate::db::{self, submissions::Submission};
 use crate::domain::Review;
-use crate::error::AppError;
 use crate::reports::{self, EntryInput};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -20,24 +19,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bases/{code}/records", web::get().to(list))
         .route("/records/{id}/review", web::post().to(review))
         .route("/records/{id}", web::post().to(resubmit));
-}
-
-/// An entry and the base it belongs to, if the caller may see that base.
-async fn entry_in_scope(
-    state: &web::Data<AppState>,
-    caller: &Caller,
-    id: i64,
-) -> Result<(Submission, db::bases::Base), WebError> {
-    let scope = caller.scope;
-    blocking(state, move |db| {
-        let s = db::submissions::find(db, id)?.ok_or(AppError::NotFound(id.to_string()))?;
-        let b = db::bases::all(db)?
-            .into_iter()
-            .find(|b| b.id == s.base_id && super::super::visible(scope, b.id, b.unit_id))
-            .ok_or(AppError::NotFound(id.to_string()))?;
-        Ok((s, b))
-    })
-    .await
 }
 
 fn entry_json(s: &Submission) -> serde_json::Value {
@@ -129,11 +110,7 @@ async fn review(
     };
     let by = caller.username.clone();
     let s = on_base(&state, move |db, settings, _today| {
-        let s = reports::review(db, &s, decision, &body.reason, &by)?;
-        if s.review == Review::Returned {
-            reports::tell_returned(db, settings, &s)?;
-        }
-        Ok(s)
+        reports::review(db, settings, &s, decision, &body.reason, &by)
     })
     .await?;
     Ok(HttpResponse::Ok().json(entry_json(&s)))

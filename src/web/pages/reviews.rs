@@ -5,7 +5,7 @@
 use super::*;
 use crate::domain::Review;
 use crate::reports::{self, EntryInput};
-use crate::web::actions::{base_in_scope, on_base};
+use crate::web::actions::{base_in_scope, entry_in_scope, on_base};
 
 /// The most entries the review page lists at once.
 const REVIEW_PAGE: i64 = 200;
@@ -109,20 +109,10 @@ pub(super) async fn review(
             ))
         }
     };
-    let id = path.into_inner();
-    let scope = s.caller.scope;
+    let (e, _base) = entry_in_scope(&state, &s.caller, path.into_inner()).await?;
     let by = s.caller.username.clone();
     on_base(&state, move |db, settings, _today| {
-        let e = db::submissions::find(db, id)?.ok_or(AppError::NotFound(id.to_string()))?;
-        db::bases::all(db)?
-            .into_iter()
-            .find(|b| b.id == e.base_id && crate::web::visible(scope, b.id, b.unit_id))
-            .ok_or(AppError::NotFound(id.to_string()))?;
-        let e = reports::review(db, &e, decision, &form.reason, &by)?;
-        if e.review == Review::Returned {
-            reports::tell_returned(db, settings, &e)?;
-        }
-        Ok(())
+        reports::review(db, settings, &e, decision, &form.reason, &by).map(|_| ())
     })
     .await?;
     Ok(HttpResponse::SeeOther()
