@@ -52,6 +52,10 @@ pub struct Settings {
     pub rectification_days: u32,
     /// Largest import file accepted over HTTP; a larger upload gets 413.
     pub max_upload_bytes: u64,
+    /// Where documents and attachments bases upload are kept, named by digest.
+    pub files_dir: PathBuf,
+    /// Largest document or attachment accepted; a larger one gets 413.
+    pub max_document_bytes: u64,
     /// Most database connections the server holds at once.
     pub pool_size: u32,
     /// A session not used for this many minutes ends (sign in again).
@@ -72,6 +76,8 @@ pub const DEFAULT_POOL_SIZE: u32 = 8;
 
 /// Default upload limit: 64 MiB, far above a province's yearly files.
 pub const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// Default limit of a document or attachment a base uploads: 20 MiB.
+pub const MAX_DOCUMENT_BYTES: u64 = 20 * 1024 * 1024;
 /// Uploads are held in memory while they arrive, so the limit has a ceiling.
 const MAX_UPLOAD_CEILING: u64 = 1024 * 1024 * 1024;
 
@@ -94,6 +100,8 @@ struct Raw {
     inbox_dir: Option<PathBuf>,
     rectification_days: Option<u64>,
     max_upload_bytes: Option<u64>,
+    files_dir: Option<PathBuf>,
+    max_document_bytes: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
     pool_size: Option<u64>,
     session_idle_minutes: Option<u64>,
@@ -119,7 +127,7 @@ enum Kind {
 
 /// Every key (a dotted path into the file), the variable that overrides it,
 /// and its kind. A variable set in the environment wins over the file.
-const KEYS: [(&str, &str, Kind); 17] = [
+const KEYS: [(&str, &str, Kind); 19] = [
     ("database_url", "BASEWATCH_DATABASE_URL", Kind::Text),
     ("data_dir", "BASEWATCH_DATA_DIR", Kind::Text),
     ("rulebook", "BASEWATCH_RULEBOOK", Kind::Text),
@@ -139,6 +147,12 @@ const KEYS: [(&str, &str, Kind); 17] = [
     (
         "max_upload_bytes",
         "BASEWATCH_MAX_UPLOAD_BYTES",
+        Kind::Count,
+    ),
+    ("files_dir", "BASEWATCH_FILES_DIR", Kind::Text),
+    (
+        "max_document_bytes",
+        "BASEWATCH_MAX_DOCUMENT_BYTES",
         Kind::Count,
     ),
     ("trusted_proxies", "BASEWATCH_TRUSTED_PROXIES", Kind::List),
@@ -379,6 +393,13 @@ impl Settings {
             MAX_UPLOAD_BYTES,
             ("字节数", "bytes"),
         )?;
+        let max_document_bytes = l.bounded(
+            "max_document_bytes",
+            r.max_document_bytes,
+            1024..=MAX_UPLOAD_CEILING,
+            MAX_DOCUMENT_BYTES,
+            ("字节数", "bytes"),
+        )?;
         let pool_size = narrow(l.bounded(
             "pool_size",
             r.pool_size,
@@ -419,6 +440,11 @@ impl Settings {
             trusted_proxies,
             rectification_days,
             max_upload_bytes,
+            max_document_bytes,
+            files_dir: r
+                .files_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("files")),
             database_url,
             inbox_dir: r
                 .inbox_dir
@@ -473,6 +499,8 @@ impl Settings {
             rectification_days: RECTIFICATION_DAYS,
             jobs: jobs::load(Path::new("jobs"))?,
             max_upload_bytes: MAX_UPLOAD_BYTES,
+            files_dir: data_dir.join("files"),
+            max_document_bytes: MAX_DOCUMENT_BYTES,
             trusted_proxies: Vec::new(),
             pool_size: DEFAULT_POOL_SIZE,
             session_idle_minutes: DEFAULT_SESSION_IDLE_MINUTES,

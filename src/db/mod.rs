@@ -7,6 +7,7 @@
 
 pub mod bases;
 pub mod counts;
+pub mod documents;
 pub mod evaluations;
 pub mod imports;
 pub mod jobs;

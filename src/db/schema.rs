@@ -294,6 +294,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    record_attachments (submission_id) {
+        submission_id -> BigInt,
+        digest -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+    }
+}
+
+diesel::table! {
+    stored_files (digest) {
+        digest -> Text,
+        size -> BigInt,
+        stored_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> BigInt,
+        base_id -> BigInt,
+        year -> Integer,
+        kind -> Text,
+        digest -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        status -> Text,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_reason -> Text,
+    }
+}
+
 diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
 diesel::joinable!(evaluation_rows -> bases (base_id));
 
@@ -310,6 +347,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_rows,
     year_results,
     submitted_records,
+    stored_files,
+    documents,
+    record_attachments,
     reading_confirmations,
     year_result_changes,
     users,

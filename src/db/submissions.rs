@@ -178,3 +178,40 @@ pub fn pending_by_base(db: &mut Db) -> AppResult<Vec<(i64, i64)>> {
         .select((t::base_id, diesel::dsl::count_star()))
         .load(c))?)
 }
+
+/// The file attached to an entered record as its evidence.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = super::schema::record_attachments)]
+pub struct Attachment {
+    pub submission_id: i64,
+    #[serde(skip)]
+    pub digest: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// Attach a stored file to an entry (replacing the one before).
+pub fn attach(db: &mut Db, a: &Attachment) -> AppResult<()> {
+    use super::schema::record_attachments as ra;
+    with_conn!(db, c => diesel::delete(ra::table.find(a.submission_id)).execute(c))?;
+    with_conn!(db, c => diesel::insert_into(ra::table)
+        .values((
+            ra::submission_id.eq(a.submission_id),
+            ra::digest.eq(&a.digest),
+            ra::filename.eq(&a.filename),
+            ra::content_type.eq(&a.content_type),
+            ra::size.eq(a.size),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn attachment(db: &mut Db, submission_id: i64) -> AppResult<Option<Attachment>> {
+    use super::schema::record_attachments as ra;
+    Ok(with_conn!(db, c => ra::table
+        .find(submission_id)
+        .select(Attachment::as_select())
+        .first(c)
+        .optional())?)
+}

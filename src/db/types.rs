@@ -64,6 +64,8 @@ stored_as_code!(
     crate::domain::Proposal,
     crate::domain::ReadingStatus,
     crate::domain::Review,
+    crate::domain::DocumentKind,
+    crate::domain::DocumentStatus,
 );
 
 #[cfg(test)]

@@ -211,3 +211,24 @@ outcome!(
         Returned => "returned", "退回";
     }
 );
+
+outcome!(
+    /// A document a base submits (第十四条(四), 第十六条).
+    DocumentKind, "材料类型 (document kind)" {
+        /// 年度计划: the plan of the year.
+        Plan => "plan", "年度计划";
+        /// 年度工作总结: the work summary of the year.
+        Summary => "summary", "年度工作总结";
+        /// 整改报告: under rectification, the report of what was done.
+        RectificationReport => "rectification_report", "整改报告";
+    }
+);
+
+outcome!(
+    /// Where a submitted document stands; a base with none is 未报送 (`missing`).
+    DocumentStatus, "报送状态 (document status)" {
+        Submitted => "submitted", "已报送";
+        Returned => "returned", "退回";
+        Approved => "approved", "已审核";
+    }
+);

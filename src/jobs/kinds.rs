@@ -526,8 +526,19 @@ fn deadlines(
     for base in db::bases::all(db)? {
         for d in lifecycle::deadlines(&base, &settings.rulebook, as_of, None) {
             let what = match d.kind {
-                DeadlineKind::AnnualReport => "请向省科协报送本年度建设计划和上一年度工作总结（《办法》第十四条第四项），并抄送推荐单位。",
-                DeadlineKind::CycleEnd => "三年建设周期即将届满，请按《办法》第十七条向省科协申请验收；验收合格的重新确定建设周期，未申请或验收不合格的不再认定为创新基地。",
+                DeadlineKind::AnnualReport => {
+                    // Only what the base has not submitted yet; nothing once it has.
+                    let missing = missing_reports(db, settings, &base, d.date.year())?;
+                    if missing.is_empty() {
+                        r.add("submitted", 1);
+                        continue;
+                    }
+                    format!(
+                        "请向省科协报送{}（《办法》第十四条第四项），并抄送推荐单位。已报送的不再提醒。",
+                        missing.join("、")
+                    )
+                }
+                DeadlineKind::CycleEnd => "三年建设周期即将届满，请按《办法》第十七条向省科协申请验收；验收合格的重新确定建设周期，未申请或验收不合格的不再认定为创新基地。".to_string(),
                 // The counting period has its own warnings; rectification its own notices.
                 _ => continue,
             };
@@ -542,7 +553,7 @@ fn deadlines(
                 deadline: d.kind.name_zh().to_string(),
                 date: d.date,
                 days_left,
-                what: what.to_string(),
+                what,
                 stage,
                 link: settings.base_link(&base.code),
                 copied: !cc.is_empty(),
@@ -563,6 +574,33 @@ fn deadlines(
         }
     }
     send_queued(db, settings, r, "截止事项提醒")
+}
+
+/// What a base still owes of the documents due early in `year`: the plan
+/// of `year` and the summary of the year before (with their due dates).
+fn missing_reports(
+    db: &mut Db,
+    settings: &Settings,
+    base: &db::bases::Base,
+    year: i32,
+) -> AppResult<Vec<String>> {
+    use crate::documents;
+    use crate::domain::DocumentKind;
+    let mut out = Vec::new();
+    for (kind, y) in [
+        (DocumentKind::Plan, year),
+        (DocumentKind::Summary, year - 1),
+    ] {
+        let owed =
+            base.recognised_on.year() <= y && !documents::has_submitted(db, base.id, kind, y)?;
+        if owed {
+            let due = documents::due(settings, kind, y)
+                .map(|d| format!("（{d} 前）"))
+                .unwrap_or_default();
+            out.push(format!("{y} 年度{}{due}", kind.name_zh()));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

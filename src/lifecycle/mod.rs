@@ -74,10 +74,12 @@ pub fn deadlines(
             v.push(mk(end, DeadlineKind::CountingPeriodEnd));
         }
     }
-    // The plan and the summary are due at the start of each year (31 January here).
-    let report = NaiveDate::from_ymd_opt(today.year(), 1, 31)
+    // The plan of a year (and last year's summary) are due on the
+    // rulebook's day early in the year (`reporting.plan_due`).
+    let plan_due = |y| crate::rules::month_day(&rulebook.reporting.plan_due, y);
+    let report = plan_due(today.year())
         .filter(|d| *d >= today)
-        .or_else(|| NaiveDate::from_ymd_opt(today.year() + 1, 1, 31));
+        .or_else(|| plan_due(today.year() + 1));
     if let Some(d) = report {
         v.push(mk(d, DeadlineKind::AnnualReport));
     }

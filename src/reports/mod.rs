@@ -243,7 +243,7 @@ pub fn resubmit(
 
 /// Tell the base its record was returned, with the reason.
 fn tell_returned(db: &mut Db, settings: &Settings, s: &Submission) -> AppResult<()> {
-    let Some(base) = db::bases::all(db)?.into_iter().find(|b| b.id == s.base_id) else {
+    let Some(base) = db::bases::find_in_scope_by_id(db, s.base_id, db::Scope::All)? else {
         return Ok(());
     };
     let notice = crate::mail::Notice::Decision(crate::mail::Decision {
@@ -277,4 +277,39 @@ fn tell_returned(db: &mut Db, settings: &Settings, s: &Submission) -> AppResult<
         &notice,
     )?;
     Ok(())
+}
+
+/// Attach a file (PDF, image, DOCX, XLSX) to a record the base entered, as
+/// its evidence: while it waits for review or was returned.
+pub fn attach(
+    db: &mut Db,
+    settings: &Settings,
+    s: &Submission,
+    filename: &str,
+    bytes: &[u8],
+) -> AppResult<db::submissions::Attachment> {
+    if s.review == Review::Approved {
+        return Err(AppError::Conflict(
+            "该记录已审核通过，不能再更换附件 (the record is approved)".into(),
+        ));
+    }
+    if bytes.is_empty() {
+        return Err(AppError::Invalid(
+            "上传的文件是空的 (the file is empty)".into(),
+        ));
+    }
+    let filename = crate::documents::clean_filename(filename, "佐证材料.pdf");
+    let content_type = crate::documents::content_type(&filename, bytes)?;
+    db.transaction(|db| {
+        let digest = crate::documents::store(db, settings, bytes)?;
+        let a = db::submissions::Attachment {
+            submission_id: s.id,
+            digest,
+            filename: filename.clone(),
+            content_type: content_type.to_string(),
+            size: bytes.len() as i64,
+        };
+        db::submissions::attach(db, &a)?;
+        Ok(a)
+    })
 }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::domain::{BaseType, Indicator};
@@ -104,6 +105,40 @@ impl Default for Lifecycle {
     }
 }
 
+/// 第十四条(三)(四): what bases report, and when it is due.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reporting {
+    /// Only records the unit (or staff) approved count; records imported by
+    /// staff count as approved. `false`: a record counts once entered.
+    pub count_only_approved: bool,
+    /// The annual plan (年度计划) of year Y is due on this day of Y (`MM-DD`).
+    pub plan_due: String,
+    /// The work summary (工作总结) of year Y is due on this day of Y + 1.
+    pub summary_due: String,
+}
+
+impl Default for Reporting {
+    fn default() -> Reporting {
+        Reporting {
+            count_only_approved: true,
+            plan_due: "01-31".into(),
+            summary_due: "01-31".into(),
+        }
+    }
+}
+
+/// `MM-DD` of `year` (29 February: the 28th in a common year).
+pub fn month_day(md: &str, year: i32) -> Option<NaiveDate> {
+    let (m, d) = md.trim().split_once('-')?;
+    let (m, d): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+    NaiveDate::from_ymd_opt(year, m, d).or_else(|| {
+        (m == 2 && d == 29)
+            .then(|| NaiveDate::from_ymd_opt(year, 2, 28))
+            .flatten()
+    })
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reading {
@@ -134,6 +169,8 @@ struct RawRulebook {
     readings: Vec<Reading>,
     #[serde(default)]
     lifecycle: Lifecycle,
+    #[serde(default)]
+    reporting: Reporting,
 }
 
 /// A validated rulebook.
@@ -155,6 +192,7 @@ pub struct Rulebook {
     pub application: Vec<Condition>,
     pub readings: Vec<Reading>,
     pub lifecycle: Lifecycle,
+    pub reporting: Reporting,
 }
 
 impl Rulebook {
@@ -230,6 +268,17 @@ impl Rulebook {
                 "lifecycle.acceptance_window_days",
                 "应为 1 到 365 天 (days between 1 and 365)".into(),
             ));
+        }
+        for (key, md) in [
+            ("reporting.plan_due", &raw.reporting.plan_due),
+            ("reporting.summary_due", &raw.reporting.summary_due),
+        ] {
+            if month_day(md, 2024).is_none() {
+                return Err(err(
+                    key,
+                    format!("应为“月-日”，例如 01-31，而不是“{md}” (a MM-DD day)"),
+                ));
+            }
         }
         let f = raw.pace.catch_up_factor;
         if !(f.is_finite() && f >= 1.0) {
@@ -334,6 +383,7 @@ impl Rulebook {
             application: raw.application,
             readings: raw.readings,
             lifecycle: raw.lifecycle,
+            reporting: raw.reporting,
         })
     }
 

@@ -277,8 +277,17 @@ pub async fn scoped_chart(
 }
 
 pub fn xlsx_response(bytes: Vec<u8>, file: &str) -> HttpResponse {
+    file_response(
+        bytes,
+        file,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+}
+
+/// A download: `bytes` as an attachment named `file` (UTF-8, RFC 5987).
+pub fn file_response(bytes: Vec<u8>, file: &str, content_type: &str) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .content_type(content_type.to_string())
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename*=UTF-8''{}", url(file)),

@@ -25,6 +25,7 @@ use crate::db;
 use crate::domain::{BaseType, City};
 use crate::error::AppError;
 
+mod documents;
 pub(super) mod lifecycle;
 mod records;
 
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tokens/{id}", web::delete().to(revoke_token))
         .configure(lifecycle::routes)
         .configure(records::routes)
+        .configure(documents::routes)
         .default_service(web::to(super::not_found));
 }
 
@@ -69,7 +71,7 @@ fn page_json(pager: &Pager) -> serde_json::Value {
     })
 }
 
-fn with_paging(mut v: serde_json::Value, pager: &Pager) -> serde_json::Value {
+pub(super) fn with_paging(mut v: serde_json::Value, pager: &Pager) -> serde_json::Value {
     if let (Some(o), serde_json::Value::Object(p)) = (v.as_object_mut(), page_json(pager)) {
         o.extend(p);
     }

@@ -1,0 +1,3 @@
+DROP TABLE record_attachments;
+DROP TABLE documents;
+DROP TABLE stored_files;
