@@ -462,6 +462,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 by,
                 today: basewatch::today(),
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                own: None,
             };
             let mut refused = 0;
             for f in &files {

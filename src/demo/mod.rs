@@ -82,6 +82,7 @@ pub fn load(db: &mut Db, settings: &Settings, dir: &Path, today: NaiveDate) -> A
         by: "demo".into(),
         today,
         progress: false,
+        own: None,
     };
     for f in &files {
         let report = ingest::import_file(db, settings, f, &opts)?;

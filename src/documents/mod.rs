@@ -373,6 +373,46 @@ pub fn standings(
     Ok(out)
 }
 
+/// What is overdue among `bases` on `today`: this year's plan, last
+/// year's summary, and the rectification reports of open orders.
+pub fn overdue(
+    db: &mut Db,
+    settings: &Settings,
+    bases: &[Base],
+    today: NaiveDate,
+) -> AppResult<Vec<Standing>> {
+    let y = today.year();
+    let mut out = Vec::new();
+    for (kind, year) in [
+        (DocumentKind::Plan, y),
+        (DocumentKind::Summary, y - 1),
+        (DocumentKind::RectificationReport, y - 1),
+        (DocumentKind::RectificationReport, y),
+    ] {
+        out.extend(
+            standings(db, settings, bases, kind, year, today)?
+                .into_iter()
+                .filter(|s| s.overdue),
+        );
+    }
+    Ok(out)
+}
+
+impl Standing {
+    /// One line for an email: who, what, since when.
+    pub fn line(&self) -> String {
+        format!(
+            "{}（{}）{}（{} 年度）：应于 {} 前报送，{}",
+            self.base_name,
+            self.base_code,
+            self.kind.name_zh(),
+            self.year,
+            self.due.map(|d| d.to_string()).unwrap_or_default(),
+            self.status_zh
+        )
+    }
+}
+
 /// Whether `base` has submitted (or had approved) its `kind` of `year`.
 pub fn has_submitted(db: &mut Db, base_id: i64, kind: DocumentKind, year: i32) -> AppResult<bool> {
     Ok(db::documents::history(db, base_id, year, kind)?

@@ -38,6 +38,18 @@ pub struct Options {
     pub today: NaiveDate,
     /// Show a progress bar on a terminal.
     pub progress: bool,
+    /// Set when a base imports its own records (第十四条(三)).
+    pub own: Option<OwnRecords>,
+}
+
+/// A base importing its own activity records: only a 活动明细, only rows of
+/// its own base; with `pending`, the rows wait for its unit's review as
+/// entered records do (the rulebook's `count_only_approved`).
+#[derive(Debug, Clone)]
+pub struct OwnRecords {
+    pub base_id: i64,
+    pub code: String,
+    pub pending: bool,
 }
 
 enum TxError {

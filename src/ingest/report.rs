@@ -84,6 +84,9 @@ pub struct Report {
     pub records_inserted: u64,
     pub records_updated: u64,
     pub records_unchanged: u64,
+    /// Rows a base uploaded that wait for its unit's review (待审核).
+    #[serde(default)]
+    pub records_pending: u64,
     pub problems: Vec<Problem>,
     pub problem_total: u64,
     pub stored_path: Option<String>,
@@ -108,6 +111,7 @@ impl Report {
             records_inserted: 0,
             records_updated: 0,
             records_unchanged: 0,
+            records_pending: 0,
             problems: Vec::new(),
             problem_total: 0,
             stored_path: None,
@@ -177,6 +181,12 @@ impl Report {
                 self.records_updated,
                 self.records_unchanged
             ));
+            if self.records_pending > 0 {
+                s.push_str(&format!(
+                    "待审核：{} 条（推荐单位审核通过后计入考核）\n",
+                    self.records_pending
+                ));
+            }
         }
         if self.problem_total > 0 {
             s.push_str(&format!("问题 (problems)：共 {} 处\n", self.problem_total));

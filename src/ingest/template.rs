@@ -480,6 +480,7 @@ mod tests {
             by: "t".into(),
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
             progress: false,
+            own: None,
         };
         // The register first: the other two refer to its base.
         for t in TEMPLATES {

@@ -200,6 +200,7 @@ fn import_inbox(db: &mut Db, settings: &Settings, today: NaiveDate) -> AppResult
         by: "import-inbox".into(),
         today,
         progress: false,
+        own: None,
     };
     for path in files {
         let working = move_into(&path, &processing)?;
@@ -454,6 +455,12 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
             .filter(|m| m.base_id.is_some_and(|b| ids.contains(&b)))
             .map(|m| format!("{} → {}：{}", m.subject, m.recipients, m.last_error))
             .collect();
+        let owned: Vec<db::bases::Base> = mine.iter().map(|b| (*b).clone()).collect();
+        let overdue_documents: Vec<String> =
+            crate::documents::overdue(db, settings, &owned, as_of)?
+                .iter()
+                .map(|s| s.line())
+                .collect();
         let week_key = as_of.format("%G-W%V").to_string();
         let notice = Notice::Digest(mail::Digest {
             scope_name: name.clone(),
@@ -465,6 +472,7 @@ fn digest(db: &mut Db, settings: &Settings, as_of: NaiveDate) -> AppResult<RunRe
             risks,
             deadlines: soon,
             undelivered,
+            overdue_documents,
             link: settings
                 .public_url
                 .as_ref()

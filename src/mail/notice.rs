@@ -152,6 +152,8 @@ pub struct Digest {
     pub risks: Vec<String>,
     pub deadlines: Vec<String>,
     pub undelivered: Vec<String>,
+    /// Plans, summaries and rectification reports past their due date (第十四条(四)).
+    pub overdue_documents: Vec<String>,
     /// The recipient's overview under `public_url`, empty when not configured.
     pub link: String,
 }
@@ -180,6 +182,9 @@ impl Digest {
     }
     fn undelivered_text(&self) -> String {
         bullets(&self.undelivered)
+    }
+    fn overdue_documents_text(&self) -> String {
+        bullets(&self.overdue_documents)
     }
 }
 
@@ -542,6 +547,9 @@ mod tests {
             risks: Vec::new(),
             deadlines: vec!["2026-12-31 年度统计期截止：郑州某基地".into()],
             undelivered: Vec::new(),
+            overdue_documents: vec![
+                "郑州某基地（ZZ-001）年度计划（2026 年度）：应于 2026-01-31 前报送，未报送".into(),
+            ],
             link: "https://bw.example.org/overview".into(),
         });
         insta::assert_snapshot!(shown(&n));

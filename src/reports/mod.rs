@@ -155,7 +155,9 @@ fn write_record(db: &mut Db, s: &Submission, by: &str) -> AppResult<i64> {
 }
 
 /// A base (or staff for it) enters a record. A base's record waits for
-/// review; one entered by province staff is approved at once.
+/// review when the rulebook says only approved records count (its
+/// `[reporting] count_only_approved`, the default); one entered by province
+/// staff is approved at once.
 pub fn submit(
     db: &mut Db,
     settings: &Settings,
@@ -168,7 +170,7 @@ pub fn submit(
     let e = parse_entry(settings, base, input, today)?;
     open_year(db, e.occurred_on.year())?;
     let s = db::submissions::insert(db, base.id, &e, by)?;
-    if by_staff {
+    if by_staff || !settings.rulebook.reporting.count_only_approved {
         let id = write_record(db, &s, by)?;
         db::submissions::review(db, s.id, Review::Approved, "", by, Some(id))?;
     }

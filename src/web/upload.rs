@@ -13,27 +13,43 @@ pub struct UploadQuery {
     pub filename: Option<String>,
 }
 
-/// Save an uploaded body to a temporary file and import it; (status, report).
+/// Who uploads: province staff (the whole province) or a base (its own
+/// activity records only, 第十四条(三)).
+pub fn uploader(caller: &crate::access::Caller) -> Option<Option<i64>> {
+    match (caller.role, caller.scope) {
+        (crate::access::Role::Province, _) => Some(None),
+        (crate::access::Role::Base, crate::db::Scope::Base(id)) => Some(Some(id)),
+        _ => None,
+    }
+}
+
+/// Save an uploaded body to a temporary file and import it; (status,
+/// report). With `own_base`, a base imports rows of its own only, which
+/// wait for its unit's review when the rulebook says only approved
+/// records count.
 pub async fn import_upload(
     state: &web::Data<AppState>,
     by: String,
+    own_base: Option<i64>,
     filename: Option<String>,
     body: web::Bytes,
 ) -> Result<(actix_web::http::StatusCode, crate::ingest::Report), WebError> {
-    let name: String = filename
-        .unwrap_or_else(|| "upload".into())
-        .chars()
-        .filter(|c| !matches!(c, '/' | '\\' | '\0') && !c.is_control())
-        .take(120)
-        .collect();
-    let name = if name.trim_matches('.').is_empty() {
-        "upload".to_string()
-    } else {
-        name
-    };
+    let name = crate::documents::clean_filename(filename.as_deref().unwrap_or(""), "upload");
     let st = state.clone();
     let today = state.today();
     let report = blocking(state, move |db| {
+        let own = match own_base {
+            None => None,
+            Some(id) => {
+                let b = crate::db::bases::find_in_scope_by_id(db, id, crate::db::Scope::Base(id))?
+                    .ok_or_else(|| AppError::NotFound(id.to_string()))?;
+                Some(crate::ingest::OwnRecords {
+                    base_id: b.id,
+                    code: b.code,
+                    pending: st.settings.rulebook.reporting.count_only_approved,
+                })
+            }
+        };
         let dir = st.settings.data_dir.join("uploads");
         std::fs::create_dir_all(&dir).map_err(|e| AppError::io(&dir, e))?;
         remove_stale_uploads(&dir);
@@ -47,6 +63,7 @@ pub async fn import_upload(
             by,
             today,
             progress: false,
+            own,
         };
         crate::ingest::import_file(db, &st.settings, &path, &opts)
     })

@@ -130,6 +130,7 @@ pub fn options() -> ingest::Options {
         by: "tester".into(),
         today: today(),
         progress: false,
+        own: None,
     }
 }
 

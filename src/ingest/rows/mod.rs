@@ -102,6 +102,8 @@ pub(super) struct Processor<'s, 'a> {
     confirmed_years: Arc<[i32]>,
     counts: Vec<db::counts::Declaration>,
     records: Vec<db::records::NewRecord>,
+    /// A base's own rows waiting for review, written at the end.
+    entries: Vec<db::submissions::Entry>,
     record_rows: Vec<u64>,
     /// (base, record key) → row, for the records of the pending batch.
     batch_keys: HashMap<(i64, String), u64>,
@@ -158,6 +160,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             confirmed_years,
             counts: Vec::new(),
             records: Vec::new(),
+            entries: Vec::new(),
             record_rows: Vec::new(),
             batch_keys: HashMap::new(),
             writer: db::records::Writer::default(),
@@ -172,6 +175,7 @@ impl<'s, 'a> Processor<'s, 'a> {
         self.flush_records();
         self.settle();
         self.write_totals();
+        self.write_entries();
         self.bar.finish_and_clear();
         match self.failure {
             Some(e) => Err(e),
@@ -298,6 +302,22 @@ impl<'s, 'a> Processor<'s, 'a> {
         }));
     }
 
+    /// A base's own rows, as entries waiting for its unit's review.
+    fn write_entries(&mut self) {
+        let (Some(own), true) = (self.opts.own.as_ref(), self.writing()) else {
+            return;
+        };
+        let (base_id, by) = (own.base_id, self.opts.by.clone());
+        let entries = std::mem::take(&mut self.entries);
+        let Some(db) = self.db() else { return };
+        for e in &entries {
+            if let Err(e) = db::submissions::insert(db, base_id, e, &by) {
+                return self.fail(e);
+            }
+        }
+        self.report.records_pending += entries.len() as u64;
+    }
+
     /// Add the records' totals gathered so far to `record_totals`.
     fn write_totals(&mut self) {
         if !self.writing() {
@@ -369,6 +389,14 @@ impl Sink for Processor<'_, '_> {
             rows: 0,
         });
         let header_row = (row > 0).then_some(row);
+        if self.opts.own.is_some() && template.is_some_and(|t| t != Template::ActivityRecords) {
+            self.problem(
+                header_row,
+                None,
+                "基地账号只能上传活动明细；基地名册和年度指标表由省科协导入 (a base uploads activity records only)".into(),
+            );
+            return;
+        }
         let Some(t) = template else {
             self.problem(
                 header_row,

@@ -4,6 +4,22 @@ use super::*;
 
 impl Processor<'_, '_> {
     pub(super) fn records_row(&mut self, row: u64, cells: &[String]) {
+        if let Some(own) = &self.opts.own {
+            let given = self.cell(cells, Field::BaseCode);
+            let other = given.and_then(|(c, header)| match BaseCode::parse(c) {
+                Ok(code) if code.as_str() != own.code => Some((code, header)),
+                _ => None,
+            });
+            if let Some((code, header)) = other {
+                let reason = format!(
+                    "基地编号“{}”不是贵基地（{}）：基地账号只能填报本基地的活动 (only your own base's rows)",
+                    code.as_str(),
+                    own.code
+                );
+                self.problem(Some(row), Some(header), reason);
+                return;
+            }
+        }
         let base = self.base(row, cells);
         let indicator = self.req(row, cells, Field::Indicator, Indicator::parse);
         let today = self.opts.today;
@@ -92,6 +108,17 @@ impl Processor<'_, '_> {
                 None,
                 format!("与第 {first} 行是同一活动（外部编号或内容相同），不能重复计数 (repeats row {first})"),
             );
+            return;
+        }
+        if self.opts.own.as_ref().is_some_and(|o| o.pending) {
+            self.entries.push(db::submissions::Entry {
+                indicator: ind,
+                occurred_on: date,
+                quantity,
+                title,
+                evidence_url: url,
+                partner: String::new(),
+            });
             return;
         }
         self.records.push(db::records::NewRecord {

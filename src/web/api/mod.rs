@@ -16,9 +16,8 @@ use super::scope::{
     base_card, scoped, scoped_card, scoped_chart, xlsx_response, year_of, BaseFilter, Outcome,
     YearQuery,
 };
-use super::upload::{import_upload, upload_body, UploadQuery};
+use super::upload::{import_upload, upload_body, uploader, UploadQuery};
 use super::{blocking, AppState, WebError};
-use crate::access::Role;
 use crate::charts::Format;
 use crate::compliance::output;
 use crate::db;
@@ -280,14 +279,15 @@ async fn imports(
 ) -> Result<HttpResponse, WebError> {
     // The caller is known before a byte of the body is read, so an
     // unauthenticated upload costs the server nothing but its headers.
-    // Imports write the whole province's data: province staff only.
-    if caller.role != Role::Province {
+    // Province staff import anything; a base, its own activity records.
+    let Some(own_base) = uploader(&caller) else {
         return Err(WebError::NotFound);
-    }
+    };
     let body = upload_body(&req, &state, payload).await?;
     let (status, report) = import_upload(
         &state,
         caller.username.clone(),
+        own_base,
         q.into_inner().filename,
         body,
     )

@@ -91,9 +91,9 @@ pub(super) async fn upload(
     let Some(s) = session(&req, &state).await? else {
         return Err(WebError::Unauthorized);
     };
-    if s.caller.role != Role::Province {
+    let Some(own_base) = uploader(&s.caller) else {
         return Err(WebError::NotFound);
-    }
+    };
     check_csrf(
         &s,
         req.headers()
@@ -104,6 +104,7 @@ pub(super) async fn upload(
     let (status, report) = import_upload(
         &state,
         s.caller.username.clone(),
+        own_base,
         q.into_inner().filename,
         body,
     )
