@@ -31,6 +31,9 @@ pub struct Rectification {
     pub extended_from: Option<NaiveDate>,
     /// Staff's reason for the decision or the extension.
     pub decision_reason: String,
+    /// For an order on documents not submitted (第十四条(四)): their kinds,
+    /// comma-separated; empty for a failed year's indicators.
+    pub missing_documents: String,
 }
 
 impl Rectification {
@@ -49,6 +52,7 @@ pub struct NewOrder<'a> {
     pub by: &'a str,
     pub shortfalls: &'a str,
     pub reason: &'a str,
+    pub missing_documents: &'a str,
 }
 
 /// Record an order; false if this base was already ordered for this year.
@@ -64,6 +68,7 @@ pub fn create(db: &mut Db, o: &NewOrder) -> AppResult<bool> {
             t::decided_by.eq(""),
             t::shortfalls.eq(o.shortfalls),
             t::reason.eq(o.reason),
+            t::missing_documents.eq(o.missing_documents),
         ))
         .on_conflict((t::base_id, t::year))
         .do_nothing()

@@ -231,6 +231,7 @@ diesel::table! {
         proposal -> Nullable<Text>,
         extended_from -> Nullable<Date>,
         decision_reason -> Text,
+        missing_documents -> Text,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::cycle_end;
+use super::{cycle_end, Grounds};
 use crate::compliance::{self, output};
 use crate::config::Settings;
 use crate::db::{self, bases::Base, rectifications::Rectification, Db};
@@ -44,12 +44,16 @@ fn reason_text(reason: &str, what: &str) -> AppResult<String> {
     Ok(r.to_string())
 }
 
-/// 责令限期整改 of one base (the API's route): for the latest confirmed year
-/// it failed, while it is 建设中. The order names each shortfall.
+/// 责令限期整改 of one base (the API's route), while it is 建设中. On a
+/// failed year (第十条): the latest confirmed year it failed, the order
+/// naming each shortfall. On a document (第十四条(四)): the `year`'s
+/// document of that kind, which must be overdue (未报送 or 退回 after its due date).
 pub fn order(
     db: &mut Db,
     settings: &Settings,
     base: &Base,
+    grounds: Grounds,
+    year: Option<i32>,
     reason: &str,
     today: NaiveDate,
     by: &str,
@@ -61,7 +65,44 @@ pub fn order(
             base.status.name_zh()
         )));
     }
-    let mut failed = None;
+    let year = match grounds {
+        Grounds::Indicators => failed_year(db, settings, base, today)?,
+        Grounds::Document(kind) => {
+            let year = year.ok_or_else(|| {
+                AppError::Invalid(
+                    "因未报送材料责令整改须给出 year (the document's year is required)".into(),
+                )
+            })?;
+            let standing = crate::documents::standings(
+                db,
+                settings,
+                std::slice::from_ref(base),
+                kind,
+                year,
+                today,
+            )?;
+            if !standing.first().is_some_and(|s| s.overdue) {
+                return Err(conflict(format!(
+                    "基地 {} 的{}（{year} 年度）没有逾期未报送，不能因此责令整改 (the document is not overdue)",
+                    base.code,
+                    kind.name_zh()
+                )));
+            }
+            year
+        }
+    };
+    if !super::order_rectification_with(db, settings, base, year, grounds, today, reason, by)? {
+        return Err(conflict(format!(
+            "基地 {} 已有 {year} 年度的整改通知 (already ordered for {year})",
+            base.code
+        )));
+    }
+    db::rectifications::pending_for_base(db, base.id)?
+        .ok_or_else(|| AppError::Compute("the order just made is gone".into()))
+}
+
+/// The latest confirmed year the base failed.
+fn failed_year(db: &mut Db, settings: &Settings, base: &Base, today: NaiveDate) -> AppResult<i32> {
     for y in db::years::confirmed(db)?.iter().rev() {
         if y.status != YearStatus::Confirmed {
             continue;
@@ -75,24 +116,13 @@ pub fn order(
             std::slice::from_ref(base),
         )?;
         if card.rows.first().is_some_and(|r| !r.base_pass) {
-            failed = Some(y.year);
-            break;
+            return Ok(y.year);
         }
     }
-    let Some(year) = failed else {
-        return Err(conflict(format!(
-            "基地 {} 没有未达标的已定稿年度，不能责令整改 (the base failed no confirmed year)",
-            base.code
-        )));
-    };
-    if !super::order_rectification_with(db, settings, base, year, today, reason, by)? {
-        return Err(conflict(format!(
-            "基地 {} 已因 {year} 年度未达标被责令整改 (already ordered for {year})",
-            base.code
-        )));
-    }
-    db::rectifications::pending_for_base(db, base.id)?
-        .ok_or_else(|| AppError::Compute("the order just made is gone".into()))
+    Err(conflict(format!(
+        "基地 {} 没有未达标的已定稿年度，不能责令整改 (the base failed no confirmed year)",
+        base.code
+    )))
 }
 
 /// Whether the rectification period has made up the failed year's
@@ -104,6 +134,14 @@ pub fn still_short(
     o: &Rectification,
     today: NaiveDate,
 ) -> AppResult<Vec<String>> {
+    if let Grounds::Document(kind) = Grounds::of(o) {
+        let done = crate::documents::has_submitted(db, base.id, kind, o.year)?;
+        return Ok(if done {
+            Vec::new()
+        } else {
+            vec![format!("尚未报送{}（{} 年度）", kind.name_zh(), o.year)]
+        });
+    }
     let missing = super::shortfalls(db, settings, base, o.year, today)?;
     if !settings
         .rulebook

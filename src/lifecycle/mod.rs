@@ -123,28 +123,64 @@ pub(crate) fn shortfalls(
     Ok(card.rows.into_iter().filter(|r| !r.met).collect())
 }
 
-/// Queue a rectification email (notice or reminder) for one base.
+/// What an order is for: the tasks of a failed year (第十条), or a document
+/// not submitted by its due date (第十四条(四)), of the order's year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grounds {
+    Indicators,
+    Document(crate::domain::DocumentKind),
+}
+
+impl Grounds {
+    /// The grounds of a stored order.
+    pub fn of(o: &db::rectifications::Rectification) -> Grounds {
+        o.missing_documents
+            .split(',')
+            .find_map(<crate::domain::DocumentKind as crate::domain::Coded>::from_code)
+            .map_or(Grounds::Indicators, Grounds::Document)
+    }
+
+    fn heading(self, year: i32) -> String {
+        match self {
+            Grounds::Indicators => format!("贵基地 {year} 年度考核未完成的任务（第十条）"),
+            Grounds::Document(_) => "贵基地未按期报送的材料（第十四条第（四）项）".to_string(),
+        }
+    }
+}
+
+/// What a document order names: the document, its year and due date.
+fn document_shortfall(settings: &Settings, kind: crate::domain::DocumentKind, year: i32) -> String {
+    match crate::documents::due(settings, kind, year) {
+        Some(d) => format!(
+            "未按期报送{}（{year} 年度，应于 {d} 前报送）",
+            kind.name_zh()
+        ),
+        None => format!("未按期报送{}（{year} 年度）", kind.name_zh()),
+    }
+}
+
+/// Queue a rectification email (notice or reminder) for one base, naming
+/// what the order named.
 #[allow(clippy::too_many_arguments)]
 fn rectification_mail(
     db: &mut Db,
     settings: &Settings,
     base: &Base,
     year: i32,
+    grounds: Grounds,
+    items: Vec<String>,
     deadline: NaiveDate,
     today: NaiveDate,
     key: &mail::DedupeKey,
     headline: &str,
 ) -> AppResult<bool> {
-    let items: Vec<String> = shortfalls(db, settings, base, year, today)?
-        .iter()
-        .map(output::formal)
-        .collect();
     let cc = db::users::emails_for_unit(db, base.unit_id)?;
     let notice = mail::Notice::Rectification(mail::Rectification {
         base_name: base.name.clone(),
         base_code: base.code.clone(),
         headline: headline.to_string(),
         year,
+        grounds: grounds.heading(year),
         items,
         deadline,
         days_left: (deadline - today).num_days().max(0),
@@ -171,21 +207,35 @@ pub fn order_rectification(
     by: &str,
 ) -> AppResult<bool> {
     let deadline = today + chrono::Days::new(u64::from(days));
-    order(db, settings, base, year, today, deadline, "", by)
+    order(
+        db,
+        settings,
+        base,
+        year,
+        Grounds::Indicators,
+        today,
+        deadline,
+        "",
+        by,
+    )
 }
 
 /// An order with the configured number of days and staff's reason.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn order_rectification_with(
     db: &mut Db,
     settings: &Settings,
     base: &Base,
     year: i32,
+    grounds: Grounds,
     today: NaiveDate,
     reason: &str,
     by: &str,
 ) -> AppResult<bool> {
     let deadline = today + chrono::Days::new(u64::from(settings.rectification_days));
-    order(db, settings, base, year, today, deadline, reason, by)
+    order(
+        db, settings, base, year, grounds, today, deadline, reason, by,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -194,16 +244,24 @@ fn order(
     settings: &Settings,
     base: &Base,
     year: i32,
+    grounds: Grounds,
     today: NaiveDate,
     deadline: NaiveDate,
     reason: &str,
     by: &str,
 ) -> AppResult<bool> {
-    // The order names each shortfall, in the words of 第十条.
-    let shortfalls: Vec<String> = shortfalls(db, settings, base, year, today)?
-        .iter()
-        .map(output::formal)
-        .collect();
+    // The order names each shortfall, in the words of 第十条, or the
+    // document not submitted.
+    let (shortfalls, missing_documents): (Vec<String>, &str) = match grounds {
+        Grounds::Indicators => (
+            shortfalls(db, settings, base, year, today)?
+                .iter()
+                .map(output::formal)
+                .collect(),
+            "",
+        ),
+        Grounds::Document(kind) => (vec![document_shortfall(settings, kind, year)], kind.id()),
+    };
     let created = db.transaction(|db| {
         let new = db::rectifications::NewOrder {
             base_id: base.id,
@@ -213,6 +271,7 @@ fn order(
             by,
             shortfalls: &shortfalls.join("\n"),
             reason: reason.trim(),
+            missing_documents,
         };
         if !db::rectifications::create(db, &new)? {
             return Ok::<bool, crate::error::AppError>(false);
@@ -222,22 +281,27 @@ fn order(
             base.id,
             Status::Rectifying,
             today,
-            &format!("{year} 年度考核未达标，责令限期整改，期限至 {deadline}"),
+            &match grounds {
+                Grounds::Indicators => {
+                    format!("{year} 年度考核未达标，责令限期整改，期限至 {deadline}")
+                }
+                Grounds::Document(kind) => format!(
+                    "未按期报送 {year} 年度{}，责令限期整改，期限至 {deadline}",
+                    kind.name_zh()
+                ),
+            },
             by,
         )?;
         Ok(true)
     })?;
     if created {
         let key = mail::DedupeKey::RectificationNotice { base, year };
+        let headline = match grounds {
+            Grounds::Indicators => format!("责令限期整改通知（{year} 年度考核未达标）"),
+            Grounds::Document(kind) => format!("责令限期整改通知（未按期报送{}）", kind.name_zh()),
+        };
         rectification_mail(
-            db,
-            settings,
-            base,
-            year,
-            deadline,
-            today,
-            &key,
-            &format!("责令限期整改通知（{year} 年度考核未达标）"),
+            db, settings, base, year, grounds, shortfalls, deadline, today, &key, &headline,
         )?;
     }
     Ok(created)
@@ -272,11 +336,14 @@ pub fn remind_rectifications(
             year: o.year,
             stage,
         };
+        let items = o.shortfalls.lines().map(str::to_string).collect();
         if rectification_mail(
             db,
             settings,
             &base,
             o.year,
+            Grounds::of(&o),
+            items,
             o.deadline,
             today,
             &key,

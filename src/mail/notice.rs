@@ -92,6 +92,9 @@ pub struct Rectification {
     pub base_code: String,
     pub headline: String,
     pub year: i32,
+    /// What the order is for, as the heading of `items`: a failed year's
+    /// tasks (第十条) or documents not submitted (第十四条(四)).
+    pub grounds: String,
     /// What the base fell short of, in the words of 第十条.
     pub items: Vec<String>,
     pub deadline: NaiveDate,
@@ -486,6 +489,7 @@ mod tests {
             base_code: "KF-003".into(),
             headline: "责令限期整改通知（2025 年度考核未达标）".into(),
             year: 2025,
+            grounds: "贵基地 2025 年度考核未完成的任务（第十条）".into(),
             items: vec![
                 "孵化科技创新创业项目不少于 3 项（第十条第（二）项）：已完成 1 项，尚差 2 项"
                     .into(),

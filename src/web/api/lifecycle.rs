@@ -65,6 +65,39 @@ struct Reason {
     reason: String,
 }
 
+/// An order: on a failed year (the default), or `"kind": "document"` with
+/// the `document` (plan, summary, rectification_report) and its `year`.
+#[derive(Deserialize)]
+struct OrderBody {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    document: Option<String>,
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+fn grounds_of(body: &OrderBody) -> Result<lifecycle::Grounds, WebError> {
+    match body.kind.as_deref() {
+        None | Some("indicators") => Ok(lifecycle::Grounds::Indicators),
+        Some("document") => {
+            let given = body.document.as_deref().unwrap_or("");
+            let kind = <crate::domain::DocumentKind as crate::domain::Coded>::from_code(given)
+                .ok_or_else(|| {
+                    WebError::BadRequest(format!(
+                        "document 应为 plan、summary 或 rectification_report，而不是“{given}” (unknown document kind)"
+                    ))
+                })?;
+            Ok(lifecycle::Grounds::Document(kind))
+        }
+        Some(other) => Err(WebError::BadRequest(format!(
+            "kind 应为 indicators 或 document (unknown kind): {other}"
+        ))),
+    }
+}
+
 async fn reopen(
     ApiCaller(caller): ApiCaller,
     req: HttpRequest,
@@ -151,10 +184,20 @@ async fn rectification(
 ) -> Result<HttpResponse, WebError> {
     let b = base_in_scope(&state, &caller, path.into_inner()).await?;
     staff_only(&caller, "责令整改")?;
-    let body: Reason = json_body(&req, payload).await?;
+    let body: OrderBody = json_body(&req, payload).await?;
+    let grounds = grounds_of(&body)?;
     let by = caller.username.clone();
     let order = on_base(&state, move |db, settings, today| {
-        decisions::order(db, settings, &b, &body.reason, today, &by)
+        decisions::order(
+            db,
+            settings,
+            &b,
+            grounds,
+            body.year,
+            &body.reason,
+            today,
+            &by,
+        )
     })
     .await?;
     Ok(HttpResponse::Ok().json(order))

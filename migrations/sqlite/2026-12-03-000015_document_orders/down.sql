@@ -1,0 +1,1 @@
+ALTER TABLE rectifications DROP COLUMN missing_documents;
