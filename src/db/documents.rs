@@ -17,7 +17,6 @@ pub struct Document {
     pub base_id: i64,
     pub year: i32,
     pub kind: DocumentKind,
-    #[serde(skip)]
     pub digest: String,
     pub filename: String,
     pub content_type: String,

@@ -79,7 +79,11 @@ pub fn import_file(
     let format = source::sniff(&head, &file_name);
     let mut report = Report::new(&file_name, &digest, format);
 
-    if let Some(earlier) = db::imports::find_accepted_by_digest(db, &digest)? {
+    // The same file again changes nothing; a base's upload is the same
+    // only if that base (its account) imported it.
+    let earlier = db::imports::find_accepted_by_digest(db, &digest)?
+        .filter(|e| opts.own.is_none() || e.imported_by == opts.by);
+    if let Some(earlier) = earlier {
         report.outcome = Outcome::AlreadyImported;
         report.import_id = Some(earlier.id);
         return Ok(report);

@@ -8,6 +8,7 @@ mod abuse;
 mod browser;
 mod cli;
 mod demo;
+mod documents;
 mod evaluate;
 mod import_bad_input;
 mod import_formats;
