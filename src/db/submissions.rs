@@ -215,3 +215,16 @@ pub fn attachment(db: &mut Db, submission_id: i64) -> AppResult<Option<Attachmen
         .first(c)
         .optional())?)
 }
+
+/// The attachments of the entries `ids` (at most a page of them).
+pub fn attachments_of(
+    db: &mut Db,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Attachment>> {
+    use super::schema::record_attachments as ra;
+    let found: Vec<Attachment> = with_conn!(db, c => ra::table
+        .filter(ra::submission_id.eq_any(ids))
+        .select(Attachment::as_select())
+        .load(c))?;
+    Ok(found.into_iter().map(|a| (a.submission_id, a)).collect())
+}

@@ -53,6 +53,7 @@ impl Layout {
                     ("/overview", "概览"),
                     ("/at-risk", "风险基地"),
                     ("/reviews", "记录审核"),
+                    ("/documents", "报送情况"),
                 ]);
             }
             links.push(("/bases", "基地列表"));

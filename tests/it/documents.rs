@@ -764,6 +764,134 @@ fn a_record_carries_an_attached_file_its_base_and_unit_can_read(t: &TestDb) {
     assert_eq!(upload(&app, "base", &path, &png).status, 409);
 }
 
+fn the_pages_show_and_take_what_a_base_reports(t: &TestDb) {
+    use crate::helpers::{unescape, Browser};
+    let app = spawn_app(t);
+    let mut base = Browser::new(&app);
+    assert_eq!(base.login("base", PASSWORD).status, 303);
+    let page = unescape(&base.get("/bases/SAMPLE-002?year=2026").text());
+    assert!(page.contains("2026 年度报送材料"), "{page}");
+    assert!(page.contains("上传年度计划"));
+    assert!(page.contains("上传本基地的活动明细"));
+    // The upload of the page: the CSRF token in the header, or refused.
+    let path = "/bases/SAMPLE-002/documents?kind=plan&year=2026&filename=计划.pdf";
+    assert_eq!(base.post(path, &[], &pdf("p")).status, 400);
+    let csrf = base.csrf();
+    let r = base.post(path, &[("X-CSRF-Token", &csrf)], &pdf("p"));
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(json(&r)["text"]
+        .as_str()
+        .unwrap()
+        .contains("已报送年度计划"));
+    let id = json(&r)["document"]["id"].as_i64().unwrap();
+    // Another base's page upload: 404.
+    let r = base.post(
+        "/bases/SAMPLE-001/documents?kind=plan&year=2026&filename=a.pdf",
+        &[("X-CSRF-Token", &csrf)],
+        &pdf("x"),
+    );
+    assert_eq!(r.status, 404);
+    let page = unescape(&base.get("/bases/SAMPLE-002?year=2026").text());
+    assert!(
+        page.contains(&format!("/documents/{id}")),
+        "the file is linked"
+    );
+    let r = base.get(&format!("/documents/{id}"));
+    assert_eq!(r.status, 200);
+    assert!(r
+        .header("Content-Disposition")
+        .unwrap()
+        .starts_with("attachment"));
+    // The base has no 报送情况 page of the province.
+    assert_eq!(base.get("/documents").status, 404);
+
+    // Staff see it, review it with the form, and order for an overdue base.
+    let mut staff = Browser::new(&app);
+    assert_eq!(staff.login("province", PASSWORD).status, 303);
+    let list = unescape(&staff.get("/documents?year=2026&kind=plan").text());
+    assert!(list.contains("2026 年度年度计划报送情况"), "{list}");
+    assert!(list.contains("SAMPLE-002") && list.contains("计划.pdf"));
+    assert!(list.contains("未报送（逾期）"));
+    let csrf = staff.csrf();
+    let form = format!("csrf={csrf}&decision=returned&reason=%E8%AF%B7%E8%A1%A5%E5%85%85&back=year%3D2026%26kind%3Dplan");
+    let r = staff.post(
+        &format!("/documents/{id}/review"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = staff.post(
+        "/documents/order",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("csrf={csrf}&code=SAMPLE-001&kind=plan&year=2026&reason=x").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let b = json(&call(
+        &app,
+        "province",
+        "GET",
+        "/api/v1/bases/SAMPLE-001",
+        None,
+    ));
+    assert_eq!(b["status"], "rectifying");
+    let page = unescape(&base.get("/bases/SAMPLE-002?year=2026").text());
+    assert!(page.contains("请补充"), "the base sees why");
+
+    // The unit sees only its bases.
+    let mut unit = Browser::new(&app);
+    assert_eq!(unit.login("unit", PASSWORD).status, 303);
+    let list = unescape(&unit.get("/documents?year=2026&kind=plan").text());
+    assert!(
+        list.contains("SAMPLE-005") && !list.contains("SAMPLE-002"),
+        "{list}"
+    );
+    assert_eq!(unit.get(&format!("/documents/{id}")).status, 404);
+
+    // A returned record is corrected on the scorecard and waits again.
+    let r = call(
+        &app,
+        "base",
+        "POST",
+        "/api/v1/bases/SAMPLE-002/records",
+        Some(r#"{"indicator":"platform_uploads","date":"2026-06-01","title":"错的标题"}"#),
+    );
+    let rec = json(&r)["id"].as_i64().unwrap();
+    call(
+        &app,
+        "province",
+        "POST",
+        &format!("/api/v1/records/{rec}/review"),
+        Some(r#"{"decision":"returned","reason":"标题有误"}"#),
+    );
+    let page = unescape(&base.get("/bases/SAMPLE-002?year=2026").text());
+    assert!(
+        page.contains("修改后重新提交") && page.contains("标题有误"),
+        "{page}"
+    );
+    let csrf = base.csrf();
+    let r = base.post(
+        &format!("/records/{rec}"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("csrf={csrf}&indicator=platform_uploads&date=2026-06-01&quantity=1&title=%E5%AF%B9%E7%9A%84%E6%A0%87%E9%A2%98").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let list = json(&call(
+        &app,
+        "base",
+        "GET",
+        "/api/v1/bases/SAMPLE-002/records?year=2026",
+        None,
+    ));
+    let again = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == rec && i["source"] == "entered")
+        .unwrap();
+    assert_eq!(again["review"], "pending");
+    assert_eq!(again["title"], "对的标题");
+}
+
 on_both_backends!(
     a_base_submits_its_documents_and_reads_nobody_elses,
     a_unit_reviews_its_bases_documents_and_a_returned_one_is_submitted_again,
@@ -774,4 +902,5 @@ on_both_backends!(
     a_base_uploads_its_own_activity_records_and_nobody_elses,
     records_count_at_once_when_the_rulebook_says_so,
     a_record_carries_an_attached_file_its_base_and_unit_can_read,
+    the_pages_show_and_take_what_a_base_reports,
 );

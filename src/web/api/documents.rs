@@ -29,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A document's or attachment's body, read after the access check within
 /// `max_document_bytes` (413 in Chinese above it).
-pub async fn document_body(
+pub(in crate::web) async fn document_body(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     payload: web::Payload,
@@ -38,7 +38,7 @@ pub async fn document_body(
     super::super::body::read(req, payload, limit, super::super::body::UPLOAD_TIME).await
 }
 
-fn kind_of(p: &Params) -> Result<DocumentKind, WebError> {
+pub(in crate::web) fn kind_of(p: &Params) -> Result<DocumentKind, WebError> {
     p.coded::<DocumentKind>("kind")?.ok_or_else(|| {
         WebError::BadRequest(
             "缺少 kind：plan、summary 或 rectification_report (kind is required)".into(),
@@ -63,21 +63,33 @@ async fn upload(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let b = base_in_scope(&state, &caller, path.into_inner()).await?;
-    may_submit(&caller)?;
+    let d = submit_as(&caller, &req, &state, path.into_inner(), payload).await?;
+    Ok(HttpResponse::Created().json(d))
+}
+
+/// A document submitted by `caller` for the base `code` (the API's route
+/// and the scorecard page's upload): the base in scope, then the body.
+pub(in crate::web) async fn submit_as(
+    caller: &Caller,
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    code: String,
+    payload: web::Payload,
+) -> Result<Document, WebError> {
+    let b = base_in_scope(state, caller, code).await?;
+    may_submit(caller)?;
     let p = Params::parse(req.query_string());
     let kind = kind_of(&p)?;
     let year = p
         .year()?
         .ok_or_else(|| WebError::BadRequest("缺少 year (year is required)".into()))?;
     let filename = p.text("filename").unwrap_or_default();
-    let body = document_body(&req, &state, payload).await?;
+    let body = document_body(req, state, payload).await?;
     let by = caller.username.clone();
-    let d = on_base(&state, move |db, settings, _today| {
+    on_base(state, move |db, settings, _today| {
         documents::submit(db, settings, &b, kind, year, &filename, &body, &by)
     })
-    .await?;
-    Ok(HttpResponse::Created().json(d))
+    .await
 }
 
 async fn list(
@@ -88,15 +100,50 @@ async fn list(
     let p = Params::parse(req.query_string());
     let year = year_of(p.year()?, state.today());
     let kind = kind_of(&p)?;
-    let only = p.one_of(
-        "status",
-        &["missing", "submitted", "returned", "approved", "overdue"],
-    )?;
+    let only = p.one_of("status", &STATUSES)?;
     let paging = Paging::from(&p, &["overdue"], "overdue")?;
+    let (list, total, overdue) =
+        standings_page(&state, &caller, kind, year, only.clone(), &paging).await?;
+    let mut keep = vec![("year", year.to_string()), ("kind", kind.id().to_string())];
+    if let Some(x) = &only {
+        keep.push(("status", x.clone()));
+    }
+    let pager = Pager {
+        path: "/api/v1/documents",
+        keep,
+        paging: &paging,
+        total,
+    };
+    Ok(HttpResponse::Ok().json(with_paging(
+        serde_json::json!({
+            "year": year,
+            "kind": kind,
+            "overdue": overdue,
+            "items": list,
+        }),
+        &pager,
+    )))
+}
+
+/// The statuses a 报送情况 list filters on.
+pub(in crate::web) const STATUSES: [&str; 5] =
+    ["missing", "submitted", "returned", "approved", "overdue"];
+
+/// One page of 报送情况 in the caller's scope, filtered by `only` (a status,
+/// or `overdue`); with the number that match and how many of them are overdue.
+pub(in crate::web) async fn standings_page(
+    state: &web::Data<AppState>,
+    caller: &Caller,
+    kind: DocumentKind,
+    year: i32,
+    only: Option<String>,
+    paging: &Paging,
+) -> Result<(Vec<documents::Standing>, usize, usize), WebError> {
     let today = state.today();
     let st = state.clone();
     let scope = caller.scope;
-    let body = blocking(&state, move |db| {
+    let paging = paging.clone();
+    blocking(state, move |db| {
         let bases = db::bases::in_scope(db, scope)?;
         let all = documents::standings(db, &st.settings, &bases, kind, year, today)?;
         let list: Vec<_> = all
@@ -107,29 +154,11 @@ async fn list(
                 Some(x) => s.status == x,
             })
             .collect();
-        let mut keep = vec![("year", year.to_string()), ("kind", kind.id().to_string())];
-        if let Some(x) = &only {
-            keep.push(("status", x.clone()));
-        }
-        let pager = Pager {
-            path: "/api/v1/documents",
-            keep,
-            paging: &paging,
-            total: list.len(),
-        };
         let overdue = list.iter().filter(|s| s.overdue).count();
-        Ok(with_paging(
-            serde_json::json!({
-                "year": year,
-                "kind": kind,
-                "overdue": overdue,
-                "items": paging.slice(&list),
-            }),
-            &pager,
-        ))
+        let total = list.len();
+        Ok((paging.slice(&list).to_vec(), total, overdue))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }
 
 /// A document and its base, if the caller may see that base (else 404).
@@ -153,12 +182,19 @@ async fn download(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let (d, _) = document_in_scope(&state, &caller, path.into_inner()).await?;
+    download_as(&caller, &state, path.into_inner()).await
+}
+
+/// The file of a document in the caller's scope, as an attachment.
+pub(in crate::web) async fn download_as(
+    caller: &Caller,
+    state: &web::Data<AppState>,
+    id: i64,
+) -> Result<HttpResponse, WebError> {
+    let (d, _) = document_in_scope(state, caller, id).await?;
     let st = state.clone();
     let digest = d.digest.clone();
-    let bytes = web::block(move || documents::read(&st.settings, &digest))
-        .await
-        .map_err(|e| WebError::from(AppError::Compute(e.to_string())))??;
+    let bytes = blocking(state, move |_db| documents::read(&st.settings, &digest)).await?;
     Ok(file_response(bytes, &d.filename, &d.content_type))
 }
 
@@ -176,14 +212,29 @@ async fn review(
     path: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (d, b) = document_in_scope(&state, &caller, path.into_inner()).await?;
+    let id = path.into_inner();
+    // Scope first: a document outside it is a 404 whatever the body says.
+    document_in_scope(&state, &caller, id).await?;
+    let body: ReviewBody = json_body(&req, payload).await?;
+    let d = review_as(&caller, &state, id, &body.decision, body.reason).await?;
+    Ok(HttpResponse::Ok().json(d))
+}
+
+/// The unit's or staff's review of a document (`approved` or `returned`).
+pub(in crate::web) async fn review_as(
+    caller: &Caller,
+    state: &web::Data<AppState>,
+    id: i64,
+    decision: &str,
+    reason: String,
+) -> Result<Document, WebError> {
+    let (d, b) = document_in_scope(state, caller, id).await?;
     if caller.role == Role::Base {
         return Err(WebError::Forbidden(
             "由推荐单位或省科协审核 (the unit or province staff review)".into(),
         ));
     }
-    let body: ReviewBody = json_body(&req, payload).await?;
-    let approve = match body.decision.as_str() {
+    let approve = match decision {
         "approved" => true,
         "returned" => false,
         other => {
@@ -193,11 +244,10 @@ async fn review(
         }
     };
     let by = caller.username.clone();
-    let d = on_base(&state, move |db, settings, _today| {
-        documents::review(db, settings, &d, &b, approve, &body.reason, &by)
+    on_base(state, move |db, settings, _today| {
+        documents::review(db, settings, &d, &b, approve, &reason, &by)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(d))
+    .await
 }
 
 async fn attach(
@@ -207,17 +257,28 @@ async fn attach(
     path: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (s, _) = entry_in_scope(&state, &caller, path.into_inner()).await?;
-    may_submit(&caller)?;
+    let a = attach_as(&caller, &req, &state, path.into_inner(), payload).await?;
+    Ok(HttpResponse::Created().json(a))
+}
+
+/// A file attached to an entered record, by its base (or staff).
+pub(in crate::web) async fn attach_as(
+    caller: &Caller,
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    id: i64,
+    payload: web::Payload,
+) -> Result<db::submissions::Attachment, WebError> {
+    let (s, _) = entry_in_scope(state, caller, id).await?;
+    may_submit(caller)?;
     let filename = Params::parse(req.query_string())
         .text("filename")
         .unwrap_or_default();
-    let body = document_body(&req, &state, payload).await?;
-    let a = on_base(&state, move |db, settings, _today| {
+    let body = document_body(req, state, payload).await?;
+    on_base(state, move |db, settings, _today| {
         crate::reports::attach(db, settings, &s, &filename, &body)
     })
-    .await?;
-    Ok(HttpResponse::Created().json(a))
+    .await
 }
 
 async fn attachment(
@@ -225,9 +286,18 @@ async fn attachment(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let (s, _) = entry_in_scope(&state, &caller, path.into_inner()).await?;
+    attachment_as(&caller, &state, path.into_inner()).await
+}
+
+/// The file attached to an entered record in the caller's scope.
+pub(in crate::web) async fn attachment_as(
+    caller: &Caller,
+    state: &web::Data<AppState>,
+    id: i64,
+) -> Result<HttpResponse, WebError> {
+    let (s, _) = entry_in_scope(state, caller, id).await?;
     let st = state.clone();
-    let (a, bytes) = blocking(&state, move |db| {
+    let (a, bytes) = blocking(state, move |db| {
         let a = db::submissions::attachment(db, s.id)?
             .ok_or_else(|| AppError::NotFound(format!("record {} attachment", s.id)))?;
         let bytes = documents::read(&st.settings, &a.digest)?;

@@ -24,7 +24,7 @@ use crate::db;
 use crate::domain::{BaseType, City};
 use crate::error::AppError;
 
-mod documents;
+pub(super) mod documents;
 pub(super) mod lifecycle;
 mod records;
 

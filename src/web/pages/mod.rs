@@ -9,6 +9,7 @@
 
 mod admin;
 mod bases;
+mod documents;
 mod imports;
 mod overview;
 mod readings;
@@ -85,6 +86,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reviews", web::get().to(reviews::reviews_page))
         .route("/records/{id}/review", web::post().to(reviews::review))
         .route("/bases/{code}/records", web::post().to(reviews::add_record))
+        .route("/documents", web::get().to(documents::documents_page))
+        .route(
+            "/documents/order",
+            web::post().to(documents::order_for_document),
+        )
+        .route(
+            "/documents/{id}",
+            web::get().to(documents::download_document),
+        )
+        .route(
+            "/documents/{id}/review",
+            web::post().to(documents::review_document),
+        )
+        .route(
+            "/bases/{code}/documents",
+            web::post().to(documents::upload_document),
+        )
+        .route(
+            "/records/{id}/attachment",
+            web::post().to(documents::upload_attachment),
+        )
+        .route(
+            "/records/{id}/attachment",
+            web::get().to(documents::download_attachment),
+        )
+        .route("/records/{id}", web::post().to(reviews::resubmit))
         .route("/readings", web::get().to(readings::readings_page))
         .route("/readings/{topic}", web::post().to(readings::mark_reading))
         .route("/years/{year}/confirm", web::post().to(years::confirm))

@@ -131,6 +131,63 @@ pub struct RecordForm {
     partner: Option<String>,
 }
 
+impl RecordForm {
+    fn input(self) -> Result<EntryInput, WebError> {
+        let quantity = match self.quantity.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(q) => Some(q.parse::<i64>().map_err(|_| {
+                WebError::BadRequest(format!(
+                    "数量应为正整数 (quantity must be a whole number): {q}"
+                ))
+            })?),
+        };
+        Ok(EntryInput {
+            indicator: self.indicator,
+            date: self.date,
+            quantity,
+            title: self.title,
+            evidence_url: self.evidence_url,
+            partner: self.partner,
+        })
+    }
+}
+
+/// Back to the scorecard of the record's year, where it is listed.
+fn to_scorecard(code: &str, e: &crate::db::submissions::Submission) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!(
+                "/bases/{}?year={}",
+                url(code),
+                chrono::Datelike::year(&e.occurred_on)
+            ),
+        ))
+        .finish()
+}
+
+/// The base corrects a returned record on its scorecard and submits it again.
+pub(super) async fn resubmit(
+    SignedIn(s): SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<RecordForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&s, form.csrf.as_deref())?;
+    if s.caller.role == Role::Recommender {
+        return Err(WebError::NotFound);
+    }
+    let (e, base) = entry_in_scope(&state, &s.caller, path.into_inner()).await?;
+    let input = form.into_inner().input()?;
+    let by = s.caller.username.clone();
+    let code = base.code.clone();
+    let entry = on_base(&state, move |db, settings, today| {
+        reports::resubmit(db, settings, &base, &e, &input, &by, today)
+    })
+    .await?;
+    Ok(to_scorecard(&code, &entry))
+}
+
 /// A base (or staff for it) adds a record from the scorecard page.
 pub(super) async fn add_record(
     SignedIn(s): SignedIn,
@@ -143,23 +200,7 @@ pub(super) async fn add_record(
         return Err(WebError::NotFound);
     }
     let base = base_in_scope(&state, &s.caller, path.into_inner()).await?;
-    let form = form.into_inner();
-    let quantity = match form.quantity.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(q) => Some(q.parse::<i64>().map_err(|_| {
-            WebError::BadRequest(format!(
-                "数量应为正整数 (quantity must be a whole number): {q}"
-            ))
-        })?),
-    };
-    let input = EntryInput {
-        indicator: form.indicator,
-        date: form.date,
-        quantity,
-        title: form.title,
-        evidence_url: form.evidence_url,
-        partner: form.partner,
-    };
+    let input = form.into_inner().input()?;
     let staff = s.caller.role == Role::Province;
     let by = s.caller.username.clone();
     let code = base.code.clone();
@@ -167,15 +208,5 @@ pub(super) async fn add_record(
         reports::submit(db, settings, &base, &input, staff, &by, today)
     })
     .await?;
-    // Back to the scorecard of the record's year, where it is listed as waiting.
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            "Location",
-            format!(
-                "/bases/{}?year={}",
-                url(&code),
-                chrono::Datelike::year(&entry.occurred_on)
-            ),
-        ))
-        .finish())
+    Ok(to_scorecard(&code, &entry))
 }

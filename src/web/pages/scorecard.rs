@@ -98,7 +98,8 @@ pub(super) async fn scorecard(
     let code_for_form = code.clone();
     let scope = s.caller.scope;
     let st = state.clone();
-    let (title, body, may_apply, indicators) = blocking(&state, move |db| {
+    let role = s.caller.role;
+    let (title, body, may_apply, indicators, work) = blocking(&state, move |db| {
         st.cache.sync(db, today)?;
         let base = visible_base(&st, db, &code, scope)?;
         let title = format!("{} · 记分卡", base.name);
@@ -112,12 +113,13 @@ pub(super) async fn scorecard(
             .iter()
             .map(|(i, _)| (i.id(), i.name_zh()))
             .collect();
+        let work = own_work(&st, db, &base, year, today, role)?;
         let key = format!("base|{}|{year}", base.id);
         let body = st.cache.page(key, || {
             let d = load_base_data(&st, db, base, year, today)?;
             Ok(scorecard_body(&st, &d))
         })?;
-        Ok((title, body, may_apply, indicators))
+        Ok((title, body, may_apply, indicators, work))
     })
     .await?;
     // Staff actions are not part of the cached body: other roles share it.
@@ -138,8 +140,134 @@ pub(super) async fn scorecard(
         acceptance,
         apply,
         report,
+        work,
         csrf,
     }))
+}
+
+/// How many of a base's entries of a year the scorecard lists.
+const ENTRIES_SHOWN: usize = 200;
+
+/// What the base reported itself for `year` (第十四条(三)(四)): its
+/// documents and its entered records with their review, with the forms to
+/// upload and correct them (not for its unit, which reviews).
+fn own_work(
+    st: &AppState,
+    db: &mut db::Db,
+    base: &Base,
+    year: i32,
+    today: chrono::NaiveDate,
+    role: Role,
+) -> AppResult<OwnWork> {
+    use crate::domain::{DocumentKind, DocumentStatus, Review};
+    let may_submit = role != Role::Recommender && !base.status.is_ended();
+    let mut documents = Vec::new();
+    for kind in DocumentKind::ALL.iter().copied() {
+        for s in crate::documents::standings(
+            db,
+            &st.settings,
+            std::slice::from_ref(base),
+            kind,
+            year,
+            today,
+        )? {
+            let approved = s
+                .document
+                .as_ref()
+                .is_some_and(|d| d.status == DocumentStatus::Approved);
+            documents.push(OwnDocument {
+                kind: kind.id(),
+                kind_zh: kind.name_zh(),
+                status: Badge::new(
+                    match (s.document.as_ref().map(|d| d.status), s.overdue) {
+                        (_, true) => Tone::Bad,
+                        (Some(DocumentStatus::Approved), _) => Tone::Ok,
+                        (Some(DocumentStatus::Returned), _) => Tone::Warn,
+                        _ => Tone::Muted,
+                    },
+                    if s.overdue {
+                        format!("{}（逾期）", s.status_zh)
+                    } else {
+                        s.status_zh.to_string()
+                    },
+                ),
+                due: s.due.map(|d| d.to_string()).unwrap_or_default(),
+                file: s.document.as_ref().map(|d| (d.id, d.filename.clone())),
+                reason: s
+                    .document
+                    .as_ref()
+                    .map(|d| d.review_reason.clone())
+                    .unwrap_or_default(),
+                upload: may_submit && !approved,
+            });
+        }
+    }
+    let mut entries = db::submissions::for_base(db, base.id, year)?;
+    let more = entries.len().saturating_sub(ENTRIES_SHOWN);
+    entries.truncate(ENTRIES_SHOWN);
+    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+    let attachments = db::submissions::attachments_of(db, &ids)?;
+    let entries = entries
+        .into_iter()
+        .map(|e| OwnEntry {
+            status: Badge::new(
+                match e.review {
+                    Review::Approved => Tone::Ok,
+                    Review::Pending => Tone::Muted,
+                    Review::Returned => Tone::Warn,
+                },
+                e.review.name_zh(),
+            ),
+            returned: may_submit && e.review == Review::Returned,
+            attach: may_submit && e.review != Review::Approved,
+            attachment: attachments.get(&e.id).map(|a| a.filename.clone()),
+            indicator: e.indicator.id(),
+            indicator_zh: e.indicator.name_zh(),
+            e,
+        })
+        .collect();
+    Ok(OwnWork {
+        code_path: url(&base.code),
+        year,
+        documents,
+        entries,
+        more,
+        import: role == Role::Base && !base.status.is_ended(),
+    })
+}
+
+/// The base's own reporting on its scorecard (not cached: it changes with
+/// every upload and review, and holds forms).
+struct OwnWork {
+    code_path: String,
+    year: i32,
+    documents: Vec<OwnDocument>,
+    entries: Vec<OwnEntry>,
+    /// Entries of the year not listed.
+    more: usize,
+    /// The base may upload a 活动明细 of its own.
+    import: bool,
+}
+
+struct OwnDocument {
+    kind: &'static str,
+    kind_zh: &'static str,
+    status: Badge,
+    due: String,
+    file: Option<(i64, String)>,
+    reason: String,
+    upload: bool,
+}
+
+struct OwnEntry {
+    e: db::submissions::Submission,
+    indicator: &'static str,
+    indicator_zh: &'static str,
+    status: Badge,
+    /// Returned, and the caller may correct it.
+    returned: bool,
+    attach: bool,
+    attachment: Option<String>,
 }
 
 #[derive(Template)]
@@ -154,6 +282,8 @@ struct ScorecardPage {
     apply: Option<String>,
     /// The form to report an activity (the base, or staff for it).
     report: Option<ReportForm>,
+    /// What the base reported itself, and its documents.
+    work: OwnWork,
     csrf: String,
 }
 

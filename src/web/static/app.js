@@ -12,9 +12,14 @@ document.querySelectorAll('table.sortable').forEach(function(t){
 document.querySelectorAll('select[data-autosubmit]').forEach(function(sel){
   sel.addEventListener('change',function(){sel.form.submit();});
 });
-// The import page: upload the chosen file and show the report.
-var up=document.getElementById('upload');
-if(up){up.addEventListener('submit',function(e){e.preventDefault();
-  var f=document.getElementById('file').files[0];if(!f)return;var out=document.getElementById('report');out.hidden=false;out.textContent='导入中……';
-  fetch('/imports/upload?filename='+encodeURIComponent(f.name),{method:'POST',body:f,headers:{'X-CSRF-Token':up.dataset.csrf}})
-  .then(function(r){return r.json();}).then(function(j){out.textContent=j.text||j.error;}).catch(function(err){out.textContent='上传失败：'+err;});});}
+// Uploads of a file as the request body (imports, documents, attachments):
+// a form with data-upload (the address) and data-csrf; its hidden fields
+// and the file's name go in the query; the reply's text is shown beside it.
+document.querySelectorAll('form[data-upload]').forEach(function(f){f.addEventListener('submit',function(e){e.preventDefault();
+  var file=f.querySelector('input[type=file]').files[0];if(!file)return;var out=f.querySelector('.report');
+  var q=new URLSearchParams();f.querySelectorAll('input[type=hidden][name]').forEach(function(h){q.set(h.name,h.value);});q.set('filename',file.name);
+  if(out){out.hidden=false;out.textContent='上传中……';}
+  fetch(f.dataset.upload+'?'+q.toString(),{method:'POST',body:file,headers:{'X-CSRF-Token':f.dataset.csrf}})
+  .then(function(r){return r.json().then(function(j){var t=j.text||j.error||(r.ok?'已上传':'上传失败');
+    if(out)out.textContent=t;if(r.ok&&f.dataset.reload)setTimeout(function(){location.reload();},600);});})
+  .catch(function(err){if(out)out.textContent='上传失败：'+err;});});});
