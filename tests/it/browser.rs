@@ -70,6 +70,12 @@ fn a_base_reports_a_record_and_its_unit_approves_it_in_a_browser() {
     s.wait_for_text("body", "另有 1 条待审核");
     s.screenshot(&artifacts, "base1-reported", false);
     assert_eq!(stored(&mut db), before, "pending: not counted");
+    // Its 2024 plan, uploaded from the scorecard through the page's script.
+    let plan = t.write("2024年度工作计划.pdf", b"%PDF-1.7\n% plan\n%%EOF\n");
+    s.choose_file("#own-work form[data-upload] input[type=file]", &plan);
+    s.click("#own-work form[data-upload] button[type=submit]");
+    s.wait_for_text("#own-work", "2024年度工作计划.pdf");
+    s.wait_for_text("#own-work", "已报送");
     s.click("header form button[type=submit]");
     s.wait_for_path("/login");
     s.login(&app.addr, "unit", "/overview");
@@ -440,6 +446,16 @@ impl Session<'_> {
             "POST",
             &format!("/element/{e}/value"),
             Some(json!({ "text": text })),
+        );
+    }
+
+    /// Choose a file in a file input, as a person picking it would.
+    fn choose_file(&self, css: &str, path: &Path) {
+        let e = self.find(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": path.display().to_string() })),
         );
     }
 
