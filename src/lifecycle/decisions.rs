@@ -48,6 +48,7 @@ fn reason_text(reason: &str, what: &str) -> AppResult<String> {
 /// failed year (第十条): the latest confirmed year it failed, the order
 /// naming each shortfall. On a document (第十四条(四)): the `year`'s
 /// document of that kind, which must be overdue (未报送 or 退回 after its due date).
+#[allow(clippy::too_many_arguments)]
 pub fn order(
     db: &mut Db,
     settings: &Settings,
