@@ -18,7 +18,7 @@ use crate::db::{self, bases::Base, Db};
 /// Up to this many bases, an evaluation reads only their rows; above it,
 /// the whole year in one scan is cheaper than a long `IN` list.
 const FEW_BASES: usize = 500;
-use crate::domain::{BaseType, City, Coded, Indicator, YearStatus};
+use crate::domain::{BaseType, City, Indicator, YearStatus};
 use crate::error::{AppError, AppResult};
 use crate::rules::{indicator_position, Rulebook, SourcePolicy};
 
@@ -256,11 +256,13 @@ pub fn compute_bases(
         SourcePolicy::DeclaredThenRecords => ("declared", "recorded"),
         SourcePolicy::RecordsThenDeclared => ("recorded", "declared"),
     };
-    let source_name = |c: &str| {
+    // Codes in the frame are positions in the domain's `ALL` arrays: joins
+    // and conditions on small integers, no strings per row.
+    let source_code = |c: &str| {
         if c == "declared" {
-            "declared"
+            code_of(&Source::ALL, Source::Declared)
         } else {
-            "records"
+            code_of(&Source::ALL, Source::Records)
         }
     };
     let keys = [col("base_id"), col("indicator")];
@@ -292,10 +294,10 @@ pub fn compute_bases(
                 .otherwise(col(second))
                 .alias("actual"),
             when(col(first).is_not_null())
-                .then(lit(source_name(first)))
+                .then(lit(source_code(first)))
                 .when(col(second).is_not_null())
-                .then(lit(source_name(second)))
-                .otherwise(lit("none"))
+                .then(lit(source_code(second)))
+                .otherwise(lit(code_of(&Source::ALL, Source::None)))
                 .alias("source"),
             (col("declared")
                 .is_not_null()
@@ -326,18 +328,19 @@ pub fn compute_bases(
     if running {
         let target = col("target").cast(DataType::Float64);
         let actual = col("actual").cast(DataType::Float64);
+        let pace = |p: Pace| lit(code_of(&Pace::ALL, p));
         lf = lf.with_columns([when(col("met"))
-            .then(lit("on_track"))
+            .then(pace(Pace::OnTrack))
             .when(col("actual").is_null())
-            .then(lit("not_reported"))
+            .then(pace(Pace::NotReported))
             .when((col("actual") + col("capacity")).lt(col("target")))
-            .then(lit("unable"))
+            .then(pace(Pace::Unable))
             .when(actual.gt_eq(target * lit(elapsed)))
-            .then(lit("on_track"))
-            .otherwise(lit("behind"))
+            .then(pace(Pace::OnTrack))
+            .otherwise(pace(Pace::Behind))
             .alias("pace")]);
     } else {
-        lf = lf.with_columns([lit(NULL).cast(DataType::String).alias("pace")]);
+        lf = lf.with_columns([lit(NULL).cast(DataType::Int32).alias("pace")]);
     }
     let mut df = lf.collect()?;
     // One chunk per column, so reading row k is an index, not a search.
@@ -466,7 +469,7 @@ fn bases_frame(all: &[Base], rulebook: &Rulebook, year: i32) -> AppResult<DataFr
         let b = &all[k as usize];
         idx.push(k);
         id.push(b.id);
-        ty.push(b.base_type.id());
+        ty.push(code_of(&BaseType::ALL, b.base_type));
     }
     Ok(DataFrame::new_infer_height(vec![
         Column::new("base_idx".into(), idx),
@@ -492,8 +495,8 @@ fn targets_frame(rulebook: &Rulebook, share_left: f64) -> AppResult<DataFrame> {
         let mut targets: Vec<_> = rulebook.targets(t).iter().collect();
         targets.sort_by_key(|(i, _)| indicator_position(*i));
         for (i, n) in targets {
-            ty.push(t.id());
-            ind.push(i.id());
+            ty.push(code_of(&BaseType::ALL, t));
+            ind.push(code_of(&Indicator::ALL, *i));
             target.push(i64::from(*n));
             order.push(indicator_position(*i) as i32);
             capacity.push((f64::from(*n) * share_left.max(0.0)).ceil() as i64);
@@ -517,7 +520,7 @@ fn pairs_frame(rows: Vec<(i64, Indicator, i64)>, value: &str) -> AppResult<DataF
     );
     for (b, i, x) in &rows {
         id.push(*b);
-        ind.push(i.id());
+        ind.push(code_of(&Indicator::ALL, *i));
         v.push(*x);
     }
     Ok(DataFrame::new_infer_height(vec![
@@ -527,8 +530,21 @@ fn pairs_frame(rows: Vec<(i64, Indicator, i64)>, value: &str) -> AppResult<DataF
     ])?)
 }
 
+/// A value's code in the frame: its position in `all`.
+fn code_of<T: PartialEq>(all: &[T], v: T) -> i32 {
+    all.iter()
+        .position(|x| *x == v)
+        .and_then(|p| i32::try_from(p).ok())
+        .unwrap_or(-1)
+}
+
+/// The value of a frame code.
+fn from_code<T: Copy>(all: &[T], c: i32) -> Option<T> {
+    usize::try_from(c).ok().and_then(|k| all.get(k)).copied()
+}
+
 fn rows_from_frame(df: &DataFrame, year: i32, bases: &[Base]) -> AppResult<Vec<ScorecardRow>> {
-    let s = |name: &str| -> AppResult<&StringChunked> { Ok(df.column(name)?.str()?) };
+    let s = |name: &str| -> AppResult<&Int32Chunked> { Ok(df.column(name)?.i32()?) };
     let i = |name: &str| -> AppResult<&Int64Chunked> { Ok(df.column(name)?.i64()?) };
     let b = |name: &str| -> AppResult<&BooleanChunked> { Ok(df.column(name)?.bool()?) };
     let idx = df.column("base_idx")?.u32()?;
@@ -552,17 +568,17 @@ fn rows_from_frame(df: &DataFrame, year: i32, bases: &[Base]) -> AppResult<Vec<S
             year,
             indicator: ind
                 .get(k)
-                .and_then(Indicator::from_code)
+                .and_then(|c| from_code(&Indicator::ALL, c))
                 .ok_or_else(|| bad("indicator"))?,
             actual: actual.get(k),
             target: target.get(k).unwrap_or_default(),
             gap: gap.get(k).unwrap_or_default(),
             met: met.get(k).unwrap_or(false),
             base_pass: pass.get(k).unwrap_or(false),
-            pace: pace.get(k).and_then(Pace::from_code),
+            pace: pace.get(k).and_then(|c| from_code(&Pace::ALL, c)),
             source: source
                 .get(k)
-                .and_then(Source::from_code)
+                .and_then(|c| from_code(&Source::ALL, c))
                 .unwrap_or(Source::None),
             disagreement: dis.get(k).unwrap_or(false),
         });
