@@ -486,15 +486,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if as_of.is_some() && year.start() != year.end() {
                 anyhow::bail!("--as-of 只能用于单个年度 (--as-of takes a single year)");
             }
-            // One read of the register serves every year of the range.
-            let bases = basewatch::db::bases::all(&mut db)?;
-            let cards = compliance::evaluate_years(
+            // One read of the register serves every year of the range, read
+            // while the years' inputs are.
+            let (_bases, cards) = compliance::evaluate_years(
                 &settings.database_url,
                 &settings.rulebook,
                 year,
                 as_of,
                 basewatch::today(),
-                &bases,
+                || basewatch::db::bases::all(&mut db),
             )?;
             for card in &cards {
                 compliance::store(&mut db, card)?;

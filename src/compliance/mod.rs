@@ -230,7 +230,49 @@ pub fn compute_bases(
     today: NaiveDate,
     bases: &[Base],
 ) -> AppResult<Scorecard> {
+    let only = (bases.len() <= FEW_BASES).then(|| bases.iter().map(|b| b.id).collect::<Vec<_>>());
+    let inputs = read_inputs(db, year, as_of, today, only.as_deref())?;
+    compute_from(rulebook, inputs, bases)
+}
+
+/// What an evaluation of a year reads from the database: declared counts
+/// and record totals (of `only` these bases, or all), as of its date.
+pub struct Inputs {
+    year: i32,
+    as_of: NaiveDate,
+    declared: DataFrame,
+    recorded: DataFrame,
+}
+
+/// Read the inputs of `year`; they need no base, so they can be read while
+/// the register is loaded.
+pub fn read_inputs(
+    db: &mut Db,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+    only: Option<&[i64]>,
+) -> AppResult<Inputs> {
     let as_of = effective_as_of(year, as_of, today)?;
+    Ok(Inputs {
+        year,
+        as_of,
+        declared: pairs_frame(db::counts::for_year(db, year, as_of, only)?, "declared")?,
+        recorded: pairs_frame(
+            db::records::totals_for_year(db, year, as_of, only)?,
+            "recorded",
+        )?,
+    })
+}
+
+/// The scorecard of `bases` from the inputs read for them.
+pub fn compute_from(rulebook: &Rulebook, inputs: Inputs, bases: &[Base]) -> AppResult<Scorecard> {
+    let Inputs {
+        year,
+        as_of,
+        declared,
+        recorded,
+    } = inputs;
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
     let running = as_of < year_end;
 
@@ -240,17 +282,8 @@ pub fn compute_bases(
         365.0
     };
     let elapsed = f64::from(as_of.ordinal()) / days;
-    let only = (bases.len() <= FEW_BASES).then(|| bases.iter().map(|b| b.id).collect::<Vec<_>>());
     let frame = bases_frame(bases, rulebook, year)?;
     let targets = targets_frame(rulebook, rulebook.pace.catch_up_factor * (1.0 - elapsed))?;
-    let declared = pairs_frame(
-        db::counts::for_year(db, year, as_of, only.as_deref())?,
-        "declared",
-    )?;
-    let recorded = pairs_frame(
-        db::records::totals_for_year(db, year, as_of, only.as_deref())?,
-        "recorded",
-    )?;
 
     let (first, second) = match rulebook.counting.source {
         SourcePolicy::DeclaredThenRecords => ("declared", "recorded"),
@@ -356,23 +389,42 @@ pub fn compute_bases(
     })
 }
 
-/// Evaluate each year of `years` for `bases`, in order. Years are
-/// independent, so they are computed side by side on up to one connection
-/// per core (each worker opens its own to `database_url`).
+/// Evaluate each year of `years` for every base `load_bases` gives, in
+/// order; the bases and the scorecards. Years are independent, so they are
+/// computed side by side on up to one connection per core (each worker
+/// opens its own to `database_url`), and each reads its year's inputs while
+/// the register is still being loaded (on this thread, by `load_bases`).
 pub fn evaluate_years(
     database_url: &str,
     rulebook: &Rulebook,
     years: std::ops::RangeInclusive<i32>,
     as_of: Option<NaiveDate>,
     today: NaiveDate,
-    bases: &[Base],
-) -> AppResult<Vec<Scorecard>> {
+    load_bases: impl FnOnce() -> AppResult<Vec<Base>>,
+) -> AppResult<(std::sync::Arc<Vec<Base>>, Vec<Scorecard>)> {
+    use std::sync::{Arc, Condvar, Mutex};
+    type Loaded = Option<Result<Arc<Vec<Base>>, String>>;
     let years: Vec<i32> = years.collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = cores.min(years.len()).max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let done: std::sync::Mutex<Vec<(usize, Scorecard)>> = std::sync::Mutex::default();
-    std::thread::scope(|s| {
+    let done: Mutex<Vec<(usize, Scorecard)>> = Mutex::default();
+    let register: (Mutex<Loaded>, Condvar) = (Mutex::new(None), Condvar::new());
+    let wait = || -> AppResult<Arc<Vec<Base>>> {
+        let (lock, ready) = &register;
+        let mut got = lock
+            .lock()
+            .map_err(|_| AppError::Compute("register lock poisoned".into()))?;
+        loop {
+            if let Some(r) = got.as_ref() {
+                return r.clone().map_err(AppError::Compute);
+            }
+            got = ready
+                .wait(got)
+                .map_err(|_| AppError::Compute("register lock poisoned".into()))?;
+        }
+    };
+    let bases = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| -> AppResult<()> {
@@ -382,7 +434,21 @@ pub fn evaluate_years(
                         let Some(&y) = years.get(k) else {
                             return Ok(());
                         };
-                        let card = evaluate_bases(&mut db, rulebook, y, as_of, today, bases)?;
+                        let at_end = NaiveDate::from_ymd_opt(y, 12, 31)
+                            == Some(effective_as_of(y, as_of, today)?);
+                        let confirmed = at_end
+                            && db::years::get(&mut db, y)?
+                                .is_some_and(|r| r.status == YearStatus::Confirmed);
+                        let inputs = if confirmed || rulebook.applies_from.is_some_and(|f| y < f) {
+                            None
+                        } else {
+                            Some(read_inputs(&mut db, y, as_of, today, None)?)
+                        };
+                        let bases = wait()?;
+                        let card = match inputs {
+                            Some(i) => compute_from(rulebook, i, &bases)?,
+                            None => evaluate_bases(&mut db, rulebook, y, as_of, today, &bases)?,
+                        };
                         if let Ok(mut d) = done.lock() {
                             d.push((k, card));
                         }
@@ -390,17 +456,25 @@ pub fn evaluate_years(
                 })
             })
             .collect();
+        let loaded = load_bases().map(Arc::new);
+        {
+            let (lock, ready) = &register;
+            if let Ok(mut slot) = lock.lock() {
+                *slot = Some(loaded.as_ref().map(Arc::clone).map_err(|e| e.to_string()));
+            }
+            ready.notify_all();
+        }
         for h in handles {
             h.join()
                 .map_err(|_| AppError::Compute("evaluation thread panicked".into()))??;
         }
-        Ok::<(), AppError>(())
+        loaded
     })?;
     let mut done = done
         .into_inner()
         .map_err(|_| AppError::Compute("evaluation results lost".into()))?;
     done.sort_by_key(|(k, _)| *k);
-    Ok(done.into_iter().map(|(_, c)| c).collect())
+    Ok((bases, done.into_iter().map(|(_, c)| c).collect()))
 }
 
 /// Store a scorecard as an evaluation; returns its id. A scorecard identical
