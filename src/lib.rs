@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod lifecycle;
 pub mod mail;
+pub mod recognition;
 pub mod reports;
 pub mod rules;
 pub mod web;

@@ -59,6 +59,17 @@ pub struct Pace {
     pub catch_up_factor: f64,
 }
 
+impl Condition {
+    /// The condition's value for a base type, if the type has it.
+    pub fn value_for(&self, ty: crate::domain::BaseType) -> Option<&toml::Value> {
+        match ty {
+            crate::domain::BaseType::Iar => self.iar.as_ref(),
+            crate::domain::BaseType::Incubation => self.incubation.as_ref(),
+            crate::domain::BaseType::International => self.international.as_ref(),
+        }
+    }
+}
+
 /// One application condition (第四–六条), with its value per base type.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,10 +86,19 @@ pub struct Condition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionKind {
+    /// At least the value (a count, an area).
     Min,
+    /// At least the value, a fraction.
     ShareMin,
+    /// More than the value, a fraction.
     ShareOver,
+    /// Declared yes.
     Required,
+    /// At least this many years between the host's registration date and
+    /// the check (a date comparison, never a declaration).
+    YearsSince,
+    /// A judgement the experts make (初评和考察): listed, never decided by the program.
+    Judgement,
 }
 
 /// Readings of 第十六–十七条 that another office may take otherwise.
@@ -353,8 +373,10 @@ impl Rulebook {
             ] {
                 let Some(v) = v else { continue };
                 let ok = match c.kind {
-                    ConditionKind::Required => v.is_bool(),
-                    ConditionKind::Min => v.as_integer().is_some_and(|n| n >= 0),
+                    ConditionKind::Required | ConditionKind::Judgement => v.is_bool(),
+                    ConditionKind::Min | ConditionKind::YearsSince => {
+                        v.as_integer().is_some_and(|n| n >= 0)
+                    }
                     ConditionKind::ShareMin | ConditionKind::ShareOver => {
                         v.as_float().is_some_and(|x| (0.0..=1.0).contains(&x))
                     }
