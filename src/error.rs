@@ -35,6 +35,9 @@ pub enum AppError {
     /// given a new cycle, a decision taken twice).
     #[error("{0}")]
     Conflict(String),
+    /// The caller's role may not take this step (a unit filing under another's name).
+    #[error("{0}")]
+    Forbidden(String),
     /// A file could not be read or written.
     #[error("文件读写失败 (file I/O failed): {path}: {source}")]
     Io {

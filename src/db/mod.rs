@@ -13,6 +13,7 @@ pub mod imports;
 pub mod jobs;
 pub mod outbox;
 pub mod readings;
+pub mod recognition;
 pub mod records;
 pub mod rectifications;
 pub mod schema;

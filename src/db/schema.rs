@@ -235,6 +235,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recognition_rounds (year) {
+        year -> Integer,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> BigInt,
+        year -> Integer,
+        host -> Text,
+        credit_code -> Text,
+        base_type -> Text,
+        channel -> Text,
+        unit_id -> BigInt,
+        city -> Text,
+        registered_on -> Nullable<Date>,
+        figures -> Text,
+        stage -> Text,
+        outcome -> Text,
+        base_code -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_steps (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        stage -> Text,
+        decision -> Text,
+        reason -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(bases -> recommending_units (unit_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -336,6 +376,9 @@ diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
 diesel::joinable!(evaluation_rows -> bases (base_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    recognition_rounds,
+    applications,
+    application_steps,
     recommending_units,
     imports,
     bases,

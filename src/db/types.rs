@@ -66,6 +66,8 @@ stored_as_code!(
     crate::domain::Review,
     crate::domain::DocumentKind,
     crate::domain::DocumentStatus,
+    crate::domain::Stage,
+    crate::domain::ApplicationOutcome,
 );
 
 #[cfg(test)]

@@ -26,8 +26,8 @@ pub use error::DomainError;
 pub use indicator::Indicator;
 pub use net::Net;
 pub use outcome::{
-    DocumentKind, DocumentStatus, ImportOutcome, MailStatus, Pace, Proposal, ReadingStatus,
-    RectificationOutcome, Review, RunOutcome, Source, YearAction, YearStatus,
+    ApplicationOutcome, DocumentKind, DocumentStatus, ImportOutcome, MailStatus, Pace, Proposal,
+    ReadingStatus, RectificationOutcome, Review, RunOutcome, Source, Stage, YearAction, YearStatus,
 };
 pub use role::Role;
 pub use status::Status;

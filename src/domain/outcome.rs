@@ -232,3 +232,34 @@ outcome!(
         Approved => "approved", "已审核";
     }
 );
+
+outcome!(
+    /// The stages of the yearly recognition round (第九条), in order; an
+    /// application's stage is the last it passed.
+    Stage, "认定阶段 (recognition stage)" {
+        /// Filed by its recommending unit, not yet reviewed.
+        Submitted => "submitted", "已申请";
+        FormalReview => "formal_review", "形式审查";
+        ExpertReview => "expert_review", "初评和考察";
+        FinalReview => "final_review", "终评";
+        Publicity => "publicity", "公示";
+        Naming => "naming", "公布和命名";
+    }
+);
+
+impl Stage {
+    /// The stage that comes after this one.
+    pub fn next(self) -> Option<Stage> {
+        let k = Stage::ALL.iter().position(|s| *s == self)?;
+        Stage::ALL.get(k + 1).copied()
+    }
+}
+
+outcome!(
+    /// How an application ended: still open, rejected at a stage, or named a base.
+    ApplicationOutcome, "申请结果 (application outcome)" {
+        Open => "open", "进行中";
+        Rejected => "rejected", "未通过";
+        Named => "named", "已认定";
+    }
+);

@@ -4,9 +4,15 @@
 //! needs the experts' judgement is never decided here.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::BaseType;
+use crate::access::{Caller, Role};
+use crate::config::Settings;
+use crate::db::{self, recognition::Application, Db, Scope};
+use crate::domain::{
+    text, ApplicationOutcome, BaseCode, BaseType, Channel, City, CreditCode, Stage,
+};
+use crate::error::{AppError, AppResult};
 use crate::rules::{Condition, ConditionKind, Rulebook};
 
 /// How one condition stands.
@@ -191,6 +197,339 @@ fn shown(v: &serde_json::Value) -> String {
         serde_json::Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
         other => other.to_string().chars().take(200).collect(),
     }
+}
+
+/// An application as a unit files it (`POST /api/v1/applications`).
+#[derive(Debug, Deserialize)]
+pub struct ApplicationInput {
+    /// The round; this year's by default.
+    #[serde(default)]
+    pub year: Option<i32>,
+    pub host: String,
+    pub credit_code: String,
+    pub base_type: String,
+    pub channel: String,
+    pub unit: String,
+    pub city: String,
+    #[serde(default)]
+    pub registered_on: Option<String>,
+    #[serde(default)]
+    pub figures: serde_json::Map<String, serde_json::Value>,
+    /// Staff's reason to accept a city association recommending outside its city.
+    #[serde(default)]
+    pub reach_override: Option<String>,
+}
+
+fn invalid(m: String) -> AppError {
+    AppError::Invalid(m)
+}
+
+fn conflict(m: String) -> AppError {
+    AppError::Conflict(m)
+}
+
+/// Whether a city association recommends within its own city (第八条:
+/// 市域内): its name starts with the city's ("郑州市科协", 郑州市).
+fn within_reach(unit_name: &str, channel: Channel, city: City) -> bool {
+    channel != Channel::City || unit_name.starts_with(city.as_str())
+}
+
+/// A unit (for itself) or staff file an application in the open round.
+/// Refused: 403 for a base or for a unit filing under another's name; 409
+/// with no open round, a channel that is not the unit's, a city outside a
+/// city association's reach (unless staff override it with a reason), a
+/// host already recognised for that type, or a second application of the
+/// host for the type in the round (第八条: one channel).
+pub fn file(
+    db: &mut Db,
+    caller: &Caller,
+    input: &ApplicationInput,
+    today: NaiveDate,
+) -> AppResult<Application> {
+    if caller.role == Role::Base {
+        return Err(AppError::Forbidden(
+            "由推荐单位或省科协提交认定申请 (a recommending unit files applications)".into(),
+        ));
+    }
+    let year = input.year.unwrap_or(today.year());
+    let host = text::tidy(&input.host);
+    if host.is_empty() || host.chars().count() > 100 {
+        return Err(invalid(
+            "依托单位名称不能为空，且不超过 100 字 (host: 1 to 100 characters)".into(),
+        ));
+    }
+    let credit = CreditCode::parse(&input.credit_code)
+        .map_err(|e| invalid(format!("统一社会信用代码 (credit_code)：{e}")))?;
+    let base_type = BaseType::parse(&input.base_type)
+        .map_err(|e| invalid(format!("基地类型 (base_type)：{e}")))?;
+    let channel =
+        Channel::parse(&input.channel).map_err(|e| invalid(format!("推荐渠道 (channel)：{e}")))?;
+    let city = City::parse(&input.city).map_err(|e| invalid(format!("所在地市 (city)：{e}")))?;
+    let registered_on = match input.registered_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(
+            crate::domain::parse_date(d)
+                .map_err(|e| invalid(format!("注册日期 (registered_on)：{e}")))?,
+        ),
+    };
+    let figures = serde_json::to_string(&input.figures).unwrap_or_else(|_| "{}".into());
+    if input.figures.len() > 100 || figures.len() > 64 * 1024 {
+        return Err(invalid(
+            "figures 过多或过长 (figures: at most 100 keys, 64 KiB)".into(),
+        ));
+    }
+    let unit_name = text::tidy(&input.unit);
+    let unit = db::units::all(db)?
+        .into_iter()
+        .find(|u| u.name == unit_name)
+        .ok_or_else(|| {
+            invalid(format!(
+                "推荐单位“{unit_name}”未登记 (unknown recommending unit)"
+            ))
+        })?;
+    if caller.role == Role::Recommender && caller.scope != Scope::Unit(unit.id) {
+        return Err(AppError::Forbidden(
+            "推荐单位只能以本单位名义推荐 (a unit files under its own name only)".into(),
+        ));
+    }
+    if unit.channel != channel {
+        return Err(conflict(format!(
+            "推荐单位“{}”属于“{}”渠道，不能通过“{}”渠道推荐 (the unit's channel is another)",
+            unit.name,
+            unit.channel.name_zh(),
+            channel.name_zh()
+        )));
+    }
+    if !within_reach(&unit.name, channel, city) {
+        let overridden = caller.role == Role::Province
+            && input
+                .reach_override
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty());
+        if !overridden {
+            return Err(conflict(format!(
+                "“{}”只能推荐本市域内的创新基地，不能推荐{}的依托单位（第八条；省科协可注明理由后准予）(outside the unit's reach)",
+                unit.name,
+                city.as_str()
+            )));
+        }
+    }
+    if db::recognition::round(db, year)?.is_none() {
+        return Err(conflict(format!(
+            "{year} 年度认定工作尚未开放 (no recognition round open for {year})"
+        )));
+    }
+    let recognised = db::bases::all(db)?.into_iter().any(|b| {
+        b.credit_code == credit.as_str() && b.base_type == base_type && !b.status.is_ended()
+    });
+    if recognised {
+        return Err(conflict(format!(
+            "该依托单位已是{}创新基地，不能重复申请 (already recognised for this type)",
+            base_type.name_zh()
+        )));
+    }
+    let id = db::recognition::insert(
+        db,
+        &db::recognition::NewApplication {
+            year,
+            host: &host,
+            credit_code: credit.as_str(),
+            base_type,
+            channel,
+            unit_id: unit.id,
+            city,
+            registered_on,
+            figures: &figures,
+            by: &caller.username,
+        },
+    )?
+    .ok_or_else(|| {
+        conflict(format!(
+            "该依托单位 {year} 年度已申请{}创新基地：同一创新基地只能选择一个渠道推荐（第八条）(one application per host and type per round)",
+            base_type.name_zh()
+        ))
+    })?;
+    db::recognition::find(db, id)?
+        .ok_or_else(|| AppError::Compute("the application is gone".into()))
+}
+
+/// The application, if the caller may see it: staff all, a unit its own.
+pub fn in_scope(db: &mut Db, caller: &Caller, id: i64) -> AppResult<Application> {
+    let a = db::recognition::find(db, id)?.ok_or_else(|| AppError::NotFound(id.to_string()))?;
+    match caller.scope {
+        Scope::All => Ok(a),
+        Scope::Unit(u) if a.unit_id == u => Ok(a),
+        _ => Err(AppError::NotFound(id.to_string())),
+    }
+}
+
+/// 形式审查 of a filed application, on `on`.
+pub fn check_application(settings: &Settings, a: &Application, on: NaiveDate) -> Vec<Checked> {
+    let figures: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&a.figures).unwrap_or_default();
+    check(
+        &settings.rulebook,
+        a.base_type,
+        &Given {
+            figures: &figures,
+            registered_on: a.registered_on,
+        },
+        on,
+    )
+}
+
+/// What naming needs (公布和命名): the new base's code, name and address;
+/// the 认定文号 and date are the step's record.
+#[derive(Debug, Default, Deserialize)]
+pub struct Naming {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub document_no: Option<String>,
+    #[serde(default)]
+    pub named_on: Option<String>,
+}
+
+/// Staff pass or reject an application at `stage`, which must be the next
+/// one (a skipped stage is a 409). 形式审查 passes only with no condition
+/// 不符合; a rejection keeps its reason; naming creates the base, whose
+/// cycle starts on the naming date.
+#[allow(clippy::too_many_arguments)]
+pub fn advance(
+    db: &mut Db,
+    a: &Application,
+    stage: Stage,
+    pass: bool,
+    reason: &str,
+    naming: &Naming,
+    settings: &Settings,
+    by: &str,
+    today: NaiveDate,
+) -> AppResult<Application> {
+    if a.outcome != ApplicationOutcome::Open {
+        return Err(conflict(format!(
+            "该申请已{}，不能再推进 (the application has ended)",
+            a.outcome.name_zh()
+        )));
+    }
+    let next = a
+        .stage
+        .next()
+        .ok_or_else(|| conflict("该申请已完成全部阶段 (no stage left)".into()))?;
+    if stage != next {
+        return Err(conflict(format!(
+            "应先完成“{}”，不能直接进行“{}”（第九条）(stages go in order)",
+            next.name_zh(),
+            stage.name_zh()
+        )));
+    }
+    let reason = text::tidy(reason);
+    if !pass && reason.is_empty() {
+        return Err(invalid(
+            "不予通过须写明理由 (a reason is required to reject)".into(),
+        ));
+    }
+    if pass && stage == Stage::FormalReview {
+        let failed: Vec<String> = check_application(settings, a, today)
+            .into_iter()
+            .filter(|c| c.result == Verdict::NotMet)
+            .map(|c| format!("{}（{}）", c.text, c.article))
+            .collect();
+        if !failed.is_empty() {
+            return Err(conflict(format!(
+                "形式审查有不符合的条件，不能通过：{} (conditions not met)",
+                failed.join("；")
+            )));
+        }
+    }
+    db.transaction(|db| {
+        if !pass {
+            db::recognition::step(
+                db,
+                a.id,
+                stage,
+                false,
+                &reason,
+                by,
+                ApplicationOutcome::Rejected,
+                None,
+            )?;
+            return Ok(());
+        }
+        if stage != Stage::Naming {
+            db::recognition::step(
+                db,
+                a.id,
+                stage,
+                true,
+                &reason,
+                by,
+                ApplicationOutcome::Open,
+                None,
+            )?;
+            return Ok(());
+        }
+        let named_on = match naming.named_on.as_deref() {
+            None | Some("") => today,
+            Some(d) => crate::domain::parse_date(d)
+                .map_err(|e| invalid(format!("命名日期 (named_on)：{e}")))?,
+        };
+        let code = match naming.code.as_deref() {
+            Some(c) if !c.trim().is_empty() => BaseCode::parse(c)
+                .map_err(|e| invalid(format!("基地编号 (code)：{e}")))?
+                .as_str()
+                .to_string(),
+            _ => format!("KCZY-{}-{:04}", a.year, a.id),
+        };
+        if db::bases::find_by_code(db, &code)?.is_some() {
+            return Err(conflict(format!(
+                "基地编号 {code} 已被使用 (the code is taken)"
+            )));
+        }
+        let name = naming
+            .name
+            .as_deref()
+            .map(text::tidy)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("{}{}创新基地", a.host, a.base_type.name_zh()));
+        db::bases::upsert(
+            db,
+            &db::bases::BaseInput {
+                code: code.clone(),
+                name,
+                base_type: a.base_type,
+                host_unit: a.host.clone(),
+                credit_code: a.credit_code.clone(),
+                channel: a.channel,
+                unit_id: a.unit_id,
+                city: a.city,
+                recognised_on: named_on,
+                email: naming.email.clone().unwrap_or_default(),
+            },
+            by,
+        )?;
+        let record = match naming.document_no.as_deref().map(text::tidy) {
+            Some(no) if !no.is_empty() => format!("认定文号 {no}，{named_on} 命名。{reason}"),
+            _ => format!("{named_on} 命名。{reason}"),
+        };
+        db::recognition::step(
+            db,
+            a.id,
+            stage,
+            true,
+            record.trim(),
+            by,
+            ApplicationOutcome::Named,
+            Some(&code),
+        )?;
+        Ok(())
+    })?;
+    db::recognition::find(db, a.id)?
+        .ok_or_else(|| AppError::Compute("the application is gone".into()))
 }
 
 #[cfg(test)]

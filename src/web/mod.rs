@@ -203,6 +203,7 @@ impl From<AppError> for WebError {
             AppError::NotFound(_) => WebError::NotFound,
             AppError::Invalid(m) => WebError::BadRequest(m),
             AppError::Conflict(m) => WebError::Conflict(m),
+            AppError::Forbidden(m) => WebError::Forbidden(m),
             other => {
                 // The cause goes to the log; people get a short message.
                 tracing::error!("{other}");

@@ -16,6 +16,7 @@ mod jobs;
 mod lifecycle;
 mod paging;
 mod pool;
+mod recognition;
 mod reimport;
 mod reports;
 mod sample;

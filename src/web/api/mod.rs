@@ -26,6 +26,7 @@ use crate::error::AppError;
 
 pub(super) mod documents;
 pub(super) mod lifecycle;
+mod recognition;
 mod records;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(lifecycle::routes)
         .configure(records::routes)
         .configure(documents::routes)
+        .configure(recognition::routes)
         .default_service(web::to(super::not_found));
 }
 

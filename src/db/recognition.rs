@@ -1,0 +1,158 @@
+//! The yearly recognition round (第九条): rounds, applications and every
+//! step each application passed or failed.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{application_steps as st, applications as a, recognition_rounds as r};
+use super::{with_conn, Db};
+use crate::domain::{ApplicationOutcome, BaseType, Channel, City, Stage};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = r)]
+pub struct Round {
+    pub year: i32,
+    pub opened_by: String,
+    pub opened_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = a)]
+pub struct Application {
+    pub id: i64,
+    pub year: i32,
+    pub host: String,
+    pub credit_code: String,
+    pub base_type: BaseType,
+    pub channel: Channel,
+    pub unit_id: i64,
+    pub city: City,
+    pub registered_on: Option<NaiveDate>,
+    /// The figures as given, a JSON object keyed by condition id.
+    #[serde(skip)]
+    pub figures: String,
+    pub stage: Stage,
+    pub outcome: ApplicationOutcome,
+    pub base_code: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = st)]
+pub struct Step {
+    pub id: i64,
+    pub application_id: i64,
+    pub stage: Stage,
+    pub decision: String,
+    pub reason: String,
+    pub decided_by: String,
+    pub decided_at: NaiveDateTime,
+}
+
+/// Open the round of `year`; false if it is open already.
+pub fn open_round(db: &mut Db, year: i32, by: &str) -> AppResult<bool> {
+    let n = with_conn!(db, c => diesel::insert_into(r::table)
+        .values((r::year.eq(year), r::opened_by.eq(by), r::opened_at.eq(super::now())))
+        .on_conflict(r::year)
+        .do_nothing()
+        .execute(c))?;
+    Ok(n == 1)
+}
+
+pub fn round(db: &mut Db, year: i32) -> AppResult<Option<Round>> {
+    Ok(with_conn!(db, c => r::table.find(year).select(Round::as_select()).first(c).optional())?)
+}
+
+/// What a unit files.
+pub struct NewApplication<'a> {
+    pub year: i32,
+    pub host: &'a str,
+    pub credit_code: &'a str,
+    pub base_type: BaseType,
+    pub channel: Channel,
+    pub unit_id: i64,
+    pub city: City,
+    pub registered_on: Option<NaiveDate>,
+    pub figures: &'a str,
+    pub by: &'a str,
+}
+
+/// File an application; `None` if this host already applied for this type
+/// in this round (第八条: one channel).
+pub fn insert(db: &mut Db, n: &NewApplication) -> AppResult<Option<i64>> {
+    let id: Option<i64> = with_conn!(db, c => diesel::insert_into(a::table)
+        .values((
+            a::year.eq(n.year),
+            a::host.eq(n.host),
+            a::credit_code.eq(n.credit_code),
+            a::base_type.eq(n.base_type),
+            a::channel.eq(n.channel),
+            a::unit_id.eq(n.unit_id),
+            a::city.eq(n.city),
+            a::registered_on.eq(n.registered_on),
+            a::figures.eq(n.figures),
+            a::stage.eq(Stage::Submitted),
+            a::outcome.eq(ApplicationOutcome::Open),
+            a::created_by.eq(n.by),
+            a::created_at.eq(super::now()),
+        ))
+        .on_conflict((a::year, a::credit_code, a::base_type))
+        .do_nothing()
+        .returning(a::id)
+        .get_result(c)
+        .optional())?;
+    Ok(id)
+}
+
+pub fn find(db: &mut Db, id: i64) -> AppResult<Option<Application>> {
+    Ok(with_conn!(db, c => a::table.find(id).select(Application::as_select()).first(c).optional())?)
+}
+
+/// The applications of a round, in the order they were filed; of one unit's only if given.
+pub fn of_round(db: &mut Db, year: i32, unit: Option<i64>) -> AppResult<Vec<Application>> {
+    Ok(with_conn!(db, c => {
+        let mut q = a::table.filter(a::year.eq(year)).order(a::id).select(Application::as_select()).into_boxed();
+        if let Some(u) = unit {
+            q = q.filter(a::unit_id.eq(u));
+        }
+        q.load(c)
+    })?)
+}
+
+/// Record a step and where the application now stands.
+#[allow(clippy::too_many_arguments)]
+pub fn step(
+    db: &mut Db,
+    id: i64,
+    stage: Stage,
+    pass: bool,
+    reason: &str,
+    by: &str,
+    outcome: ApplicationOutcome,
+    base_code: Option<&str>,
+) -> AppResult<()> {
+    with_conn!(db, c => diesel::insert_into(st::table)
+        .values((
+            st::application_id.eq(id),
+            st::stage.eq(stage),
+            st::decision.eq(if pass { "pass" } else { "reject" }),
+            st::reason.eq(reason),
+            st::decided_by.eq(by),
+            st::decided_at.eq(super::now()),
+        ))
+        .execute(c))?;
+    with_conn!(db, c => diesel::update(a::table.find(id))
+        .set((a::stage.eq(stage), a::outcome.eq(outcome), a::base_code.eq(base_code)))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn steps(db: &mut Db, id: i64) -> AppResult<Vec<Step>> {
+    Ok(with_conn!(db, c => st::table
+        .filter(st::application_id.eq(id))
+        .order(st::id)
+        .select(Step::as_select())
+        .load(c))?)
+}

@@ -1,0 +1,316 @@
+//! The yearly recognition round (第九条) through the API, on both backends:
+//! applications checked against the rulebook, 第八条's one channel and
+//! reach, the stages in order, and naming that creates a base.
+
+use crate::helpers::{call_as as call, json_of as json, on_both_backends, spawn_app, TestDb};
+
+/// An incubation base's application from 郑州市科协 that meets every condition.
+fn application(credit: &str, city: &str, unit: &str, staff: u32) -> String {
+    serde_json::json!({
+        "host": "郑州某科技园发展有限公司",
+        "credit_code": credit,
+        "base_type": "incubation",
+        "channel": "city",
+        "unit": unit,
+        "city": city,
+        "registered_on": "2020-05-01",
+        "figures": {
+            "typical_incubation_cases": 3,
+            "cooperation_kczg": true,
+            "qualified_firm_share": 0.62,
+            "incubation_area_m2": 8000,
+            "incubation_operator": true,
+            "incubation_service_staff": staff,
+            "investment_fund": true,
+            "legal_person": true,
+            "no_major_incident": true,
+            "incubation_services": "提供知识产权、法律、金融等服务"
+        }
+    })
+    .to_string()
+}
+
+/// SAMPLE-001's host (an 产学研协作类 base): free to apply for another type.
+const CREDIT: &str = "1241000052601815X0";
+
+fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
+    let app = spawn_app(t);
+    let body = application(CREDIT, "郑州市", "郑州市科协", 30);
+    let r = call(&app, "unit", "POST", "/api/v1/applications", Some(&body));
+    assert_eq!(r.status, 409, "no round yet: {}", r.text());
+    assert_eq!(
+        call(
+            &app,
+            "unit",
+            "POST",
+            "/api/v1/rounds",
+            Some(r#"{"year":2026}"#)
+        )
+        .status,
+        403
+    );
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/rounds",
+        Some(r#"{"year":2026}"#),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(
+        call(
+            &app,
+            "province",
+            "POST",
+            "/api/v1/rounds",
+            Some(r#"{"year":2026}"#)
+        )
+        .status,
+        409
+    );
+    // A base files nothing; a unit files only under its own name.
+    assert_eq!(
+        call(&app, "base", "POST", "/api/v1/applications", Some(&body)).status,
+        403
+    );
+    let other = application(CREDIT, "新乡市", "新乡市科协", 30);
+    assert_eq!(
+        call(&app, "unit", "POST", "/api/v1/applications", Some(&other)).status,
+        403
+    );
+    let r = call(&app, "unit", "POST", "/api/v1/applications", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = json(&r)["id"].as_i64().unwrap();
+    // 第八条: the same host and type once per round, whatever the channel.
+    let again = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/applications",
+        Some(&body),
+    );
+    assert_eq!(again.status, 409, "{}", again.text());
+    assert!(again.text().contains("一个渠道"), "{}", again.text());
+    // A host already recognised for the type cannot apply for it again.
+    let twice = body.replace("\"incubation\"", "\"iar\"");
+    assert_eq!(
+        call(&app, "unit", "POST", "/api/v1/applications", Some(&twice)).status,
+        409
+    );
+
+    // 形式审查: every condition with the figure behind it.
+    let c = json(&call(
+        &app,
+        "unit",
+        "GET",
+        &format!("/api/v1/applications/{id}/check"),
+        None,
+    ));
+    let conditions = c["conditions"].as_array().unwrap();
+    assert_eq!(conditions.len(), 11, "{c}");
+    let by_id = |k: &str| conditions.iter().find(|x| x["id"] == k).unwrap().clone();
+    assert_eq!(by_id("incubation_area_m2")["result"], "met");
+    assert_eq!(by_id("incubation_area_m2")["given"], "8000");
+    assert_eq!(by_id("incubation_services")["result"], "judgement");
+    assert_eq!(by_id("registered_on")["result"], "met");
+    assert!(by_id("qualified_firm_share")["required"]
+        .as_str()
+        .unwrap()
+        .contains("50%"));
+    assert_eq!(
+        call(
+            &app,
+            "base",
+            "GET",
+            &format!("/api/v1/applications/{id}/check"),
+            None
+        )
+        .status,
+        404
+    );
+
+    // The stages in order, by staff only; a skipped stage is a 409.
+    let advance = |who: &str, body: &str| {
+        call(
+            &app,
+            who,
+            "POST",
+            &format!("/api/v1/applications/{id}/advance"),
+            Some(body),
+        )
+    };
+    assert_eq!(
+        advance("unit", r#"{"stage":"formal_review","decision":"pass"}"#).status,
+        403
+    );
+    let skipped = advance("province", r#"{"stage":"expert_review","decision":"pass"}"#);
+    assert_eq!(skipped.status, 409, "{}", skipped.text());
+    assert!(
+        skipped.text().contains("应先完成“形式审查”"),
+        "{}",
+        skipped.text()
+    );
+    for stage in [
+        "formal_review",
+        "expert_review",
+        "final_review",
+        "publicity",
+    ] {
+        let r = advance(
+            "province",
+            &format!(r#"{{"stage":"{stage}","decision":"pass","reason":"符合要求"}}"#),
+        );
+        assert_eq!(r.status, 200, "{stage}: {}", r.text());
+        assert_eq!(json(&r)["stage"], stage);
+    }
+    let r = advance(
+        "province",
+        r#"{"stage":"naming","decision":"pass","code":"ZZ-NEW-01","document_no":"豫科协发〔2026〕12号"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(json(&r)["outcome"], "named");
+    assert_eq!(json(&r)["base_code"], "ZZ-NEW-01");
+    let b = json(&call(
+        &app,
+        "province",
+        "GET",
+        "/api/v1/bases/ZZ-NEW-01",
+        None,
+    ));
+    assert_eq!(b["status"], "building", "{b}");
+    assert_eq!(b["cycle_start"], crate::helpers::today().to_string());
+    let list = call(&app, "unit", "GET", "/api/v1/bases?per_page=200", None);
+    assert!(
+        list.text().contains("ZZ-NEW-01"),
+        "the unit sees its new base"
+    );
+    assert_eq!(
+        advance("province", r#"{"stage":"naming","decision":"pass"}"#).status,
+        409,
+        "nothing after naming"
+    );
+    // The round and each step, with who and why; a base sees none of it.
+    let round = json(&call(&app, "unit", "GET", "/api/v1/rounds/2026", None));
+    let a = &round["applications"][0];
+    assert_eq!(a["steps"].as_array().unwrap().len(), 5, "{round}");
+    assert!(a["steps"][4]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("豫科协发〔2026〕12号"));
+    assert_eq!(
+        call(&app, "base", "GET", "/api/v1/rounds/2026", None).status,
+        404
+    );
+}
+
+fn a_unit_outside_its_reach_and_a_failed_condition_are_refused(t: &TestDb) {
+    let app = spawn_app(t);
+    call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/rounds",
+        Some(r#"{"year":2026}"#),
+    );
+    // 郑州市科协 recommends within 郑州市 only; staff may accept with a reason.
+    let far = application(CREDIT, "洛阳市", "郑州市科协", 30);
+    let r = call(&app, "unit", "POST", "/api/v1/applications", Some(&far));
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("市域内"), "{}", r.text());
+    let with_reason = far.replacen('{', r#"{"reach_override":"依托单位总部在郑州","#, 1);
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/applications",
+        Some(&with_reason),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    // A channel that is not the unit's.
+    let society = application("91410300908301663A", "郑州市", "郑州市科协", 30)
+        .replace("\"channel\":\"city\"", "\"channel\":\"society\"");
+    assert_eq!(
+        call(&app, "unit", "POST", "/api/v1/applications", Some(&society)).status,
+        409
+    );
+    // 29 service staff of 30: 形式审查 cannot pass; rejected with its reason.
+    let short = application("91410300908301663A", "郑州市", "郑州市科协", 29);
+    let r = call(&app, "unit", "POST", "/api/v1/applications", Some(&short));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = json(&r)["id"].as_i64().unwrap();
+    let c = json(&call(
+        &app,
+        "unit",
+        "GET",
+        &format!("/api/v1/applications/{id}/check"),
+        None,
+    ));
+    let staff = c["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "incubation_service_staff")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (staff["result"].as_str(), staff["given"].as_str()),
+        (Some("not_met"), Some("29"))
+    );
+    let path = format!("/api/v1/applications/{id}/advance");
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        &path,
+        Some(r#"{"stage":"formal_review","decision":"pass"}"#),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("创新创业服务人员"), "{}", r.text());
+    assert_eq!(
+        call(
+            &app,
+            "province",
+            "POST",
+            &path,
+            Some(r#"{"stage":"formal_review","decision":"reject"}"#)
+        )
+        .status,
+        400,
+        "a rejection needs its reason"
+    );
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        &path,
+        Some(r#"{"stage":"formal_review","decision":"reject","reason":"服务人员不足 30 名"}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(json(&r)["outcome"], "rejected");
+    let round = json(&call(&app, "province", "GET", "/api/v1/rounds/2026", None));
+    let rejected = round["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(rejected["steps"][0]["reason"], "服务人员不足 30 名");
+    assert_eq!(
+        call(
+            &app,
+            "province",
+            "POST",
+            &path,
+            Some(r#"{"stage":"expert_review","decision":"pass"}"#)
+        )
+        .status,
+        409,
+        "a rejected application goes no further"
+    );
+}
+
+on_both_backends!(
+    a_round_runs_from_an_application_to_a_named_base,
+    a_unit_outside_its_reach_and_a_failed_condition_are_refused,
+);
