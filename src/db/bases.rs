@@ -265,3 +265,34 @@ pub fn start_new_cycle(db: &mut Db, base_id: i64, on: NaiveDate) -> AppResult<()
         .execute(c))?;
     Ok(())
 }
+
+/// code → the name of its recommending unit, for every base: what a
+/// register import compares its rows with.
+pub fn homes(db: &mut Db) -> AppResult<HashMap<String, String>> {
+    use super::schema::recommending_units as u;
+    let rows: Vec<(String, String)> = with_conn!(db, c => t::table
+        .inner_join(u::table)
+        .select((t::code, u::name))
+        .load(c))?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A recorded transfer (第八条): the base moves to another recommending
+/// unit (and its channel), with a row in its history saying from where,
+/// to where and why. The only way a base's unit changes.
+pub fn transfer(
+    db: &mut Db,
+    base: &Base,
+    unit_id: i64,
+    channel: crate::domain::Channel,
+    on: NaiveDate,
+    reason: &str,
+    by: &str,
+) -> AppResult<()> {
+    db.transaction(|db| {
+        with_conn!(db, c => diesel::update(t::table.find(base.id))
+            .set((t::unit_id.eq(unit_id), t::channel.eq(channel), t::updated_at.eq(now())))
+            .execute(c))?;
+        record_status(db, base.id, base.status, on, reason, by)
+    })
+}

@@ -532,5 +532,57 @@ pub fn advance(
         .ok_or_else(|| AppError::Compute("the application is gone".into()))
 }
 
+/// 第八条: staff move a base to another recommending unit (and its
+/// channel), with a reason; recorded in the base's history. A register
+/// import never does this.
+pub fn transfer(
+    db: &mut Db,
+    base: &db::bases::Base,
+    unit_name: &str,
+    reason: &str,
+    by: &str,
+    today: NaiveDate,
+) -> AppResult<db::bases::Base> {
+    let reason = text::tidy(reason);
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(invalid(
+            "转移须写明理由（不超过 500 字）(a reason is required)".into(),
+        ));
+    }
+    let name = text::tidy(unit_name);
+    let units = db::units::all(db)?;
+    let to = units.iter().find(|u| u.name == name).ok_or_else(|| {
+        invalid(format!(
+            "推荐单位“{name}”未登记 (unknown recommending unit)"
+        ))
+    })?;
+    if to.id == base.unit_id {
+        return Err(conflict(format!(
+            "基地 {} 已由“{name}”推荐 (already there)",
+            base.code
+        )));
+    }
+    if base.status.is_ended() {
+        return Err(conflict(format!(
+            "基地 {} 已{}，不能转移 (the base has ended)",
+            base.code,
+            base.status.name_zh()
+        )));
+    }
+    let from = units
+        .iter()
+        .find(|u| u.id == base.unit_id)
+        .map_or("?", |u| u.name.as_str());
+    let record = format!(
+        "转移推荐单位：由“{from}”（{}）转至“{}”（{}）。理由：{reason}",
+        base.channel.name_zh(),
+        to.name,
+        to.channel.name_zh()
+    );
+    db::bases::transfer(db, base, to.id, to.channel, today, &record, by)?;
+    db::bases::find_by_code(db, &base.code)?
+        .ok_or_else(|| AppError::Compute("the base is gone".into()))
+}
+
 #[cfg(test)]
 mod tests;

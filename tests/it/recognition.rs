@@ -310,7 +310,82 @@ fn a_unit_outside_its_reach_and_a_failed_condition_are_refused(t: &TestDb) {
     );
 }
 
+fn a_base_moves_to_another_unit_only_by_a_recorded_transfer(t: &TestDb) {
+    let app = spawn_app(t);
+    let mut db = t.db();
+    let before = crate::helpers::snapshot(t, &mut db);
+    // A register that silently moves SAMPLE-001 from 郑州市科协 to 开封市科协.
+    let register = std::fs::read_to_string(crate::helpers::sample("bases_register.csv")).unwrap();
+    let moved = register.replacen(
+        "SAMPLE-001,郑州大学智能制造产学研协作基地,产学研协作类,郑州大学,1241000052601815X0,省辖市科协,郑州市科协",
+        "SAMPLE-001,郑州大学智能制造产学研协作基地,产学研协作类,郑州大学,1241000052601815X0,省辖市科协,开封市科协",
+        1,
+    );
+    assert_ne!(moved, register);
+    let path = t.write("名册-改单位.csv", moved);
+    let rep = t.import(&mut db, &path);
+    assert_eq!(
+        rep.outcome,
+        basewatch::ingest::Outcome::Rejected,
+        "{}",
+        rep.to_text()
+    );
+    let p = &rep.problems[0];
+    assert_eq!(
+        (p.row, p.column.as_deref()),
+        (Some(2), Some("推荐单位")),
+        "{p:?}"
+    );
+    assert!(p.reason.contains("转移"), "{p:?}");
+    assert_eq!(
+        crate::helpers::snapshot(t, &mut db),
+        before,
+        "nothing changed"
+    );
+
+    // Staff transfer it, with a reason; the old unit loses sight of it.
+    let r = call(
+        &app,
+        "unit",
+        "POST",
+        "/api/v1/bases/SAMPLE-001/transfer",
+        Some(r#"{"unit":"新乡市科协","reason":"x"}"#),
+    );
+    assert_eq!(r.status, 403);
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/bases/SAMPLE-001/transfer",
+        Some(r#"{"unit":"新乡市科协"}"#),
+    );
+    assert_eq!(r.status, 400, "a reason is required");
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/bases/SAMPLE-001/transfer",
+        Some(r#"{"unit":"新乡市科协","reason":"依托单位迁址，经两市科协商定"}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        call(&app, "unit", "GET", "/api/v1/bases/SAMPLE-001", None).status,
+        404,
+        "the old unit no longer sees it"
+    );
+    let b = json(&call(
+        &app,
+        "province",
+        "GET",
+        "/api/v1/bases/SAMPLE-001",
+        None,
+    ));
+    assert!(b.to_string().contains("转移推荐单位"), "{b}");
+    assert!(b.to_string().contains("依托单位迁址"), "{b}");
+}
+
 on_both_backends!(
     a_round_runs_from_an_application_to_a_named_base,
     a_unit_outside_its_reach_and_a_failed_condition_are_refused,
+    a_base_moves_to_another_unit_only_by_a_recorded_transfer,
 );

@@ -88,6 +88,15 @@ impl Processor<'_, '_> {
                 return;
             }
         }
+        if let Some(home) = self.homes.get(code.as_str()).filter(|h| **h != unit) {
+            // 第八条: one channel; a move is a recorded transfer by staff.
+            let header = self.cell(cells, Field::Unit).map(|c| c.1);
+            let reason = format!(
+                "基地 {code} 由“{home}”推荐，导入不能将其改为“{unit}”；变更推荐单位须由省科协办理转移（POST /api/v1/bases/{code}/transfer）(an import cannot move a base to another unit)"
+            );
+            self.problem(Some(row), header, reason);
+            return;
+        }
         if !self.writing() {
             // Keep validating later rows against this file's own register.
             self.bases

@@ -5,7 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::super::actions::json_body;
+use super::super::actions::{base_in_scope, json_body, on_base, staff_only};
 use super::super::extract::ApiCaller;
 use super::super::{blocking, AppState, WebError};
 use crate::access::Role;
@@ -19,17 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/applications/{id}/check", web::get().to(check))
         .route("/applications/{id}/advance", web::post().to(advance))
         .route("/rounds", web::post().to(open_round))
-        .route("/rounds/{year}", web::get().to(round));
-}
-
-fn staff_only(role: Role, what: &str) -> Result<(), WebError> {
-    if role == Role::Province {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden(format!(
-            "{what}由省科协进行 (province staff only)"
-        )))
-    }
+        .route("/rounds/{year}", web::get().to(round))
+        .route("/bases/{code}/transfer", web::post().to(transfer));
 }
 
 async fn file(
@@ -92,7 +83,7 @@ async fn advance(
         recognition::in_scope(db, &scope_caller, id)
     })
     .await?;
-    staff_only(caller.role, "认定各阶段的决定")?;
+    staff_only(&caller, "作出认定各阶段的决定")?;
     let body: AdvanceBody = json_body(&req, payload).await?;
     let stage = Stage::from_code(&body.stage)
         .filter(|s| *s != Stage::Submitted)
@@ -144,7 +135,7 @@ async fn open_round(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    staff_only(caller.role, "开放年度认定")?;
+    staff_only(&caller, "开放年度认定")?;
     let body: RoundBody = json_body(&req, payload).await?;
     let year = body.year;
     if !(2000..=2100).contains(&year) {
@@ -196,4 +187,30 @@ async fn round(
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+struct TransferBody {
+    unit: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 第八条: staff move a base to another unit, recorded with the reason.
+async fn transfer(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let b = base_in_scope(&state, &caller, path.into_inner()).await?;
+    staff_only(&caller, "办理基地转移")?;
+    let body: TransferBody = json_body(&req, payload).await?;
+    let by = caller.username.clone();
+    let moved = on_base(&state, move |db, _settings, today| {
+        recognition::transfer(db, &b, &body.unit, &body.reason, &by, today)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(moved))
 }
