@@ -4,7 +4,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{application_steps as st, applications as a, recognition_rounds as r};
+use super::schema::{
+    application_objections as o, application_steps as st, applications as a,
+    recognition_rounds as r,
+};
 use super::{with_conn, Db};
 use crate::domain::{ApplicationOutcome, BaseType, Channel, City, Stage};
 use crate::error::AppResult;
@@ -37,6 +40,68 @@ pub struct Application {
     pub base_code: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// When its 公示 began (its 终评 passed).
+    pub publicity_from: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = o)]
+pub struct Objection {
+    pub id: i64,
+    pub application_id: i64,
+    pub objection: String,
+    pub recorded_by: String,
+    pub recorded_on: NaiveDate,
+    pub resolution: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_on: Option<NaiveDate>,
+}
+
+/// Record an objection raised during 公示.
+pub fn object(db: &mut Db, id: i64, text: &str, by: &str, on: NaiveDate) -> AppResult<i64> {
+    Ok(with_conn!(db, c => diesel::insert_into(o::table)
+        .values((
+            o::application_id.eq(id),
+            o::objection.eq(text),
+            o::recorded_by.eq(by),
+            o::recorded_on.eq(on),
+        ))
+        .returning(o::id)
+        .get_result(c))?)
+}
+
+/// Resolve an objection; false if it is not one of the application's or was resolved.
+pub fn resolve(
+    db: &mut Db,
+    id: i64,
+    objection: i64,
+    resolution: &str,
+    by: &str,
+    on: NaiveDate,
+) -> AppResult<bool> {
+    let n = with_conn!(db, c => diesel::update(
+            o::table
+                .filter(o::id.eq(objection))
+                .filter(o::application_id.eq(id))
+                .filter(o::resolution.is_null()),
+        )
+        .set((o::resolution.eq(Some(resolution)), o::resolved_by.eq(Some(by)), o::resolved_on.eq(Some(on))))
+        .execute(c))?;
+    Ok(n == 1)
+}
+
+pub fn objections(db: &mut Db, id: i64) -> AppResult<Vec<Objection>> {
+    Ok(with_conn!(db, c => o::table
+        .filter(o::application_id.eq(id))
+        .order(o::id)
+        .select(Objection::as_select())
+        .load(c))?)
+}
+
+/// The day 公示 began.
+pub fn start_publicity(db: &mut Db, id: i64, on: NaiveDate) -> AppResult<()> {
+    with_conn!(db, c => diesel::update(a::table.find(id)).set(a::publicity_from.eq(Some(on))).execute(c))?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

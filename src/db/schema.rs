@@ -260,6 +260,20 @@ diesel::table! {
         base_code -> Nullable<Text>,
         created_by -> Text,
         created_at -> Timestamp,
+        publicity_from -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    application_objections (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        objection -> Text,
+        recorded_by -> Text,
+        recorded_on -> Date,
+        resolution -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        resolved_on -> Nullable<Date>,
     }
 }
 
@@ -379,6 +393,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recognition_rounds,
     applications,
     application_steps,
+    application_objections,
     recommending_units,
     imports,
     bases,

@@ -446,7 +446,30 @@ pub fn advance(
             )));
         }
     }
+    if pass && stage == Stage::Publicity {
+        // 第九条(三): published for the rulebook's days, every objection resolved.
+        let days = settings.rulebook.recognition.publicity_days;
+        let from = a.publicity_from.unwrap_or(today);
+        let ends = from + chrono::Days::new(u64::from(days));
+        if today < ends {
+            return Err(conflict(format!(
+                "公示期 {days} 天，自 {from} 起至 {ends} 止，期满后方可通过公示 (the publicity period has not ended)"
+            )));
+        }
+        let open = db::recognition::objections(db, a.id)?
+            .into_iter()
+            .filter(|o| o.resolution.is_none())
+            .count();
+        if open > 0 {
+            return Err(conflict(format!(
+                "公示期间有 {open} 项异议尚未处理，处理后方可通过公示 (objections are unresolved)"
+            )));
+        }
+    }
     db.transaction(|db| {
+        if pass && stage == Stage::FinalReview {
+            db::recognition::start_publicity(db, a.id, today)?;
+        }
         if !pass {
             db::recognition::step(
                 db,
@@ -530,6 +553,56 @@ pub fn advance(
     })?;
     db::recognition::find(db, a.id)?
         .ok_or_else(|| AppError::Compute("the application is gone".into()))
+}
+
+/// An objection raised during 公示 (staff record it), or its resolution.
+pub fn object(
+    db: &mut Db,
+    a: &Application,
+    text_given: &str,
+    by: &str,
+    today: NaiveDate,
+) -> AppResult<db::recognition::Objection> {
+    let t = text::tidy(text_given);
+    if t.is_empty() || t.chars().count() > 2000 {
+        return Err(invalid(
+            "异议内容不能为空，且不超过 2000 字 (objection: 1 to 2000 characters)".into(),
+        ));
+    }
+    if a.outcome != ApplicationOutcome::Open || a.stage != Stage::FinalReview {
+        return Err(conflict(
+            "只有公示中的申请可以登记异议 (only an application under 公示 takes objections)".into(),
+        ));
+    }
+    let id = db::recognition::object(db, a.id, &t, by, today)?;
+    db::recognition::objections(db, a.id)?
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or_else(|| AppError::Compute("the objection is gone".into()))
+}
+
+/// Staff resolve an objection with what was found.
+pub fn resolve(
+    db: &mut Db,
+    a: &Application,
+    objection: i64,
+    resolution: &str,
+    by: &str,
+    today: NaiveDate,
+) -> AppResult<db::recognition::Objection> {
+    let r = text::tidy(resolution);
+    if r.is_empty() || r.chars().count() > 2000 {
+        return Err(invalid("须写明处理结果 (a resolution is required)".into()));
+    }
+    if !db::recognition::resolve(db, a.id, objection, &r, by, today)? {
+        return Err(conflict(
+            "该异议不存在或已处理 (no such open objection)".into(),
+        ));
+    }
+    db::recognition::objections(db, a.id)?
+        .into_iter()
+        .find(|o| o.id == objection)
+        .ok_or_else(|| AppError::Compute("the objection is gone".into()))
 }
 
 /// 第八条: staff move a base to another recommending unit (and its

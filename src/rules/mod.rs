@@ -148,6 +148,20 @@ impl Default for Reporting {
     }
 }
 
+/// 第九条: the yearly recognition round.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recognition {
+    /// How long the proposed list is published (公示) before naming, in days.
+    pub publicity_days: u32,
+}
+
+impl Default for Recognition {
+    fn default() -> Recognition {
+        Recognition { publicity_days: 7 }
+    }
+}
+
 /// `MM-DD` of `year` (29 February: the 28th in a common year).
 pub fn month_day(md: &str, year: i32) -> Option<NaiveDate> {
     let (m, d) = md.trim().split_once('-')?;
@@ -191,6 +205,8 @@ struct RawRulebook {
     lifecycle: Lifecycle,
     #[serde(default)]
     reporting: Reporting,
+    #[serde(default)]
+    recognition: Recognition,
 }
 
 /// A validated rulebook.
@@ -213,6 +229,7 @@ pub struct Rulebook {
     pub readings: Vec<Reading>,
     pub lifecycle: Lifecycle,
     pub reporting: Reporting,
+    pub recognition: Recognition,
 }
 
 impl Rulebook {
@@ -406,6 +423,7 @@ impl Rulebook {
             readings: raw.readings,
             lifecycle: raw.lifecycle,
             reporting: raw.reporting,
+            recognition: raw.recognition,
         })
     }
 

@@ -34,7 +34,10 @@ fn application(credit: &str, city: &str, unit: &str, staff: u32) -> String {
 const CREDIT: &str = "1241000052601815X0";
 
 fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
-    let app = spawn_app(t);
+    // 公示 of no days here: its length is tested below, with the rulebook's 7.
+    let mut settings = t.settings();
+    settings.rulebook.recognition.publicity_days = 0;
+    let app = crate::helpers::spawn_app_with(t, settings);
     let body = application(CREDIT, "郑州市", "郑州市科协", 30);
     let r = call(&app, "unit", "POST", "/api/v1/applications", Some(&body));
     assert_eq!(r.status, 409, "no round yet: {}", r.text());
@@ -150,12 +153,7 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
         "{}",
         skipped.text()
     );
-    for stage in [
-        "formal_review",
-        "expert_review",
-        "final_review",
-        "publicity",
-    ] {
+    for stage in ["formal_review", "expert_review", "final_review"] {
         let r = advance(
             "province",
             &format!(r#"{{"stage":"{stage}","decision":"pass","reason":"符合要求"}}"#),
@@ -163,6 +161,41 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
         assert_eq!(r.status, 200, "{stage}: {}", r.text());
         assert_eq!(json(&r)["stage"], stage);
     }
+    // An objection during 公示 holds it until staff resolve it.
+    let objections = format!("/api/v1/applications/{id}/objections");
+    assert_eq!(
+        call(
+            &app,
+            "unit",
+            "POST",
+            &objections,
+            Some(r#"{"objection":"x"}"#)
+        )
+        .status,
+        403
+    );
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        &objections,
+        Some(r#"{"objection":"群众反映场地面积不足"}"#),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let oid = json(&r)["id"].as_i64().unwrap();
+    let held = advance("province", r#"{"stage":"publicity","decision":"pass"}"#);
+    assert_eq!(held.status, 409, "{}", held.text());
+    assert!(held.text().contains("异议"), "{}", held.text());
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        &format!("{objections}/{oid}/resolve"),
+        Some(r#"{"resolution":"经核查面积 8000 平方米，异议不成立"}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = advance("province", r#"{"stage":"publicity","decision":"pass"}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
     let r = advance(
         "province",
         r#"{"stage":"naming","decision":"pass","code":"ZZ-NEW-01","document_no":"豫科协发〔2026〕12号"}"#,
@@ -193,6 +226,7 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
     let round = json(&call(&app, "unit", "GET", "/api/v1/rounds/2026", None));
     let a = &round["applications"][0];
     assert_eq!(a["steps"].as_array().unwrap().len(), 5, "{round}");
+    assert_eq!(a["objections"][0]["resolved_by"], "province", "{round}");
     assert!(a["steps"][4]["reason"]
         .as_str()
         .unwrap()
@@ -307,6 +341,40 @@ fn a_unit_outside_its_reach_and_a_failed_condition_are_refused(t: &TestDb) {
         .status,
         409,
         "a rejected application goes no further"
+    );
+    // 公示 lasts the rulebook's 7 days from the 终评 (SAMPLE-003's host).
+    let ok = application("914107001318609168", "郑州市", "郑州市科协", 30);
+    let id = json(&call(
+        &app,
+        "unit",
+        "POST",
+        "/api/v1/applications",
+        Some(&ok),
+    ))["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/applications/{id}/advance");
+    for stage in ["formal_review", "expert_review", "final_review"] {
+        let body = format!(r#"{{"stage":"{stage}","decision":"pass"}}"#);
+        assert_eq!(
+            call(&app, "province", "POST", &path, Some(&body)).status,
+            200,
+            "{stage}"
+        );
+    }
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        &path,
+        Some(r#"{"stage":"publicity","decision":"pass"}"#),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("公示期 7 天，自 2026-11-28 起至 2026-12-05 止"),
+        "{}",
+        r.text()
     );
 }
 

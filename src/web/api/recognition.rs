@@ -20,6 +20,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/applications/{id}/advance", web::post().to(advance))
         .route("/rounds", web::post().to(open_round))
         .route("/rounds/{year}", web::get().to(round))
+        .route("/applications/{id}/objections", web::post().to(object))
+        .route(
+            "/applications/{id}/objections/{objection}/resolve",
+            web::post().to(resolve),
+        )
         .route("/bases/{code}/transfer", web::post().to(transfer));
 }
 
@@ -176,6 +181,8 @@ async fn round(
             let mut v = serde_json::to_value(&a).unwrap_or_default();
             v["stage_zh"] = a.stage.name_zh().into();
             v["steps"] = serde_json::to_value(&steps).unwrap_or_default();
+            v["objections"] =
+                serde_json::to_value(db::recognition::objections(db, a.id)?).unwrap_or_default();
             items.push(v);
         }
         Ok(serde_json::json!({
@@ -213,4 +220,55 @@ async fn transfer(
     })
     .await?;
     Ok(HttpResponse::Ok().json(moved))
+}
+
+#[derive(Deserialize)]
+struct ObjectionBody {
+    #[serde(default)]
+    objection: String,
+    #[serde(default)]
+    resolution: String,
+}
+
+/// An objection raised during 公示, recorded by staff.
+async fn object(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let c = caller.clone();
+    blocking(&state, move |db| recognition::in_scope(db, &c, id)).await?;
+    staff_only(&caller, "登记公示异议")?;
+    let body: ObjectionBody = json_body(&req, payload).await?;
+    let today = state.today();
+    let o = blocking(&state, move |db| {
+        let a = recognition::in_scope(db, &caller, id)?;
+        recognition::object(db, &a, &body.objection, &caller.username, today)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(o))
+}
+
+async fn resolve(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (id, objection) = path.into_inner();
+    let c = caller.clone();
+    blocking(&state, move |db| recognition::in_scope(db, &c, id)).await?;
+    staff_only(&caller, "处理公示异议")?;
+    let body: ObjectionBody = json_body(&req, payload).await?;
+    let today = state.today();
+    let o = blocking(&state, move |db| {
+        let a = recognition::in_scope(db, &caller, id)?;
+        recognition::resolve(db, &a, objection, &body.resolution, &caller.username, today)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(o))
 }
