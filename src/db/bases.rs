@@ -296,3 +296,14 @@ pub fn transfer(
         record_status(db, base.id, base.status, on, reason, by)
     })
 }
+
+/// Whether a host (统一社会信用代码) is a base of `ty` that has not ended.
+pub fn host_recognised(db: &mut Db, credit_code: &str, ty: BaseType) -> AppResult<bool> {
+    let n: i64 = with_conn!(db, c => t::table
+        .filter(t::credit_code.eq(credit_code))
+        .filter(t::base_type.eq(ty))
+        .filter(t::status.ne_all([Status::Revoked, Status::Lapsed]))
+        .count()
+        .get_result(c))?;
+    Ok(n > 0)
+}

@@ -319,10 +319,7 @@ pub fn file(
             "{year} 年度认定工作尚未开放 (no recognition round open for {year})"
         )));
     }
-    let recognised = db::bases::all(db)?.into_iter().any(|b| {
-        b.credit_code == credit.as_str() && b.base_type == base_type && !b.status.is_ended()
-    });
-    if recognised {
+    if db::bases::host_recognised(db, credit.as_str(), base_type)? {
         return Err(conflict(format!(
             "该依托单位已是{}创新基地，不能重复申请 (already recognised for this type)",
             base_type.name_zh()

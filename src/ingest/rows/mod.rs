@@ -94,8 +94,9 @@ pub(super) struct Processor<'s, 'a> {
     bases: HashMap<String, (i64, BaseType)>,
     /// unit name → (id, channel)
     units: HashMap<String, (i64, Channel)>,
-    /// code → its recommending unit's name, for the bases stored before this file.
-    homes: HashMap<String, String>,
+    /// code → its recommending unit's name, for the bases stored before this
+    /// file; read at the first register row (a file of records needs none).
+    homes: Option<HashMap<String, String>>,
     /// register rows of this file: code → row
     seen_codes: HashMap<String, u64>,
     /// yearly-count rows of this file: (code, year) → row
@@ -127,7 +128,6 @@ impl<'s, 'a> Processor<'s, 'a> {
         size: u64,
     ) -> AppResult<Processor<'s, 'a>> {
         let bases = db::bases::code_index(db)?;
-        let homes = db::bases::homes(db)?;
         let confirmed_years: Arc<[i32]> = db::years::confirmed(db)?
             .into_iter()
             .map(|y| y.year)
@@ -158,7 +158,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             sheet: None,
             bases,
             units,
-            homes,
+            homes: None,
             seen_codes: HashMap::new(),
             seen_years: HashMap::new(),
             confirmed_years,

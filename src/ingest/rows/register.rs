@@ -88,7 +88,15 @@ impl Processor<'_, '_> {
                 return;
             }
         }
-        if let Some(home) = self.homes.get(code.as_str()).filter(|h| **h != unit) {
+        if self.homes.is_none() {
+            let Some(db) = self.db() else { return };
+            match db::bases::homes(db) {
+                Ok(h) => self.homes = Some(h),
+                Err(e) => return self.fail(e),
+            }
+        }
+        let home = self.homes.as_ref().and_then(|h| h.get(code.as_str()));
+        if let Some(home) = home.filter(|h| **h != unit) {
             // 第八条: one channel; a move is a recorded transfer by staff.
             let header = self.cell(cells, Field::Unit).map(|c| c.1);
             let reason = format!(

@@ -162,7 +162,7 @@ pub(in crate::web) async fn standings_page(
 }
 
 /// A document and its base, if the caller may see that base (else 404).
-async fn document_in_scope(
+pub(in crate::web) async fn document_in_scope(
     state: &web::Data<AppState>,
     caller: &Caller,
     id: i64,
@@ -212,23 +212,22 @@ async fn review(
     path: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     // Scope first: a document outside it is a 404 whatever the body says.
-    document_in_scope(&state, &caller, id).await?;
+    let found = document_in_scope(&state, &caller, path.into_inner()).await?;
     let body: ReviewBody = json_body(&req, payload).await?;
-    let d = review_as(&caller, &state, id, &body.decision, body.reason).await?;
+    let d = review_as(&caller, &state, found, &body.decision, body.reason).await?;
     Ok(HttpResponse::Ok().json(d))
 }
 
-/// The unit's or staff's review of a document (`approved` or `returned`).
+/// The unit's or staff's review of a document in their scope (found with
+/// [`document_in_scope`]): `approved` or `returned`.
 pub(in crate::web) async fn review_as(
     caller: &Caller,
     state: &web::Data<AppState>,
-    id: i64,
+    (d, b): (Document, db::bases::Base),
     decision: &str,
     reason: String,
 ) -> Result<Document, WebError> {
-    let (d, b) = document_in_scope(state, caller, id).await?;
     if caller.role == Role::Base {
         return Err(WebError::Forbidden(
             "由推荐单位或省科协审核 (the unit or province staff review)".into(),

@@ -7,7 +7,8 @@
 use super::*;
 use crate::domain::{DocumentKind, DocumentStatus};
 use crate::web::api::documents::{
-    attach_as, attachment_as, download_as, kind_of, review_as, standings_page, submit_as, STATUSES,
+    attach_as, attachment_as, document_in_scope, download_as, kind_of, review_as, standings_page,
+    submit_as, STATUSES,
 };
 
 #[derive(Template)]
@@ -234,14 +235,8 @@ pub(super) async fn review_document(
 ) -> Result<HttpResponse, WebError> {
     check_csrf(&s, form.csrf.as_deref())?;
     let form = form.into_inner();
-    review_as(
-        &s.caller,
-        &state,
-        path.into_inner(),
-        &form.decision,
-        form.reason,
-    )
-    .await?;
+    let found = document_in_scope(&state, &s.caller, path.into_inner()).await?;
+    review_as(&s.caller, &state, found, &form.decision, form.reason).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", back_to(&form.back)))
         .finish())
