@@ -5,11 +5,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{
-    application_objections as o, application_steps as st, applications as a,
-    recognition_rounds as r,
+    application_documents as ad, application_objections as o, application_reviews as rv,
+    application_steps as st, applications as a, recognition_rounds as r,
 };
 use super::{with_conn, Db};
-use crate::domain::{ApplicationOutcome, BaseType, Channel, City, Stage};
+use crate::domain::{ApplicationDocumentKind, ApplicationOutcome, BaseType, Channel, City, Stage};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -18,6 +18,10 @@ pub struct Round {
     pub year: i32,
     pub opened_by: String,
     pub opened_at: NaiveDateTime,
+    /// Applications are taken from this day (第九条).
+    pub opens_on: Option<NaiveDate>,
+    /// … up to and including this one.
+    pub closes_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -116,10 +120,23 @@ pub struct Step {
     pub decided_at: NaiveDateTime,
 }
 
-/// Open the round of `year`; false if it is open already.
-pub fn open_round(db: &mut Db, year: i32, by: &str) -> AppResult<bool> {
+/// Open the round of `year`, taking applications from `opens_on` to
+/// `closes_on`; false if it is open already.
+pub fn open_round(
+    db: &mut Db,
+    year: i32,
+    opens_on: NaiveDate,
+    closes_on: NaiveDate,
+    by: &str,
+) -> AppResult<bool> {
     let n = with_conn!(db, c => diesel::insert_into(r::table)
-        .values((r::year.eq(year), r::opened_by.eq(by), r::opened_at.eq(super::now())))
+        .values((
+            r::year.eq(year),
+            r::opened_by.eq(by),
+            r::opened_at.eq(super::now()),
+            r::opens_on.eq(Some(opens_on)),
+            r::closes_on.eq(Some(closes_on)),
+        ))
         .on_conflict(r::year)
         .do_nothing()
         .execute(c))?;
@@ -128,6 +145,114 @@ pub fn open_round(db: &mut Db, year: i32, by: &str) -> AppResult<bool> {
 
 pub fn round(db: &mut Db, year: i32) -> AppResult<Option<Round>> {
     Ok(with_conn!(db, c => r::table.find(year).select(Round::as_select()).first(c).optional())?)
+}
+
+/// Every round, the newest first.
+pub fn rounds(db: &mut Db) -> AppResult<Vec<Round>> {
+    Ok(with_conn!(db, c => r::table.order(r::year.desc()).select(Round::as_select()).load(c))?)
+}
+
+/// An expert's opinion and score (初评和考察), with the on-site visit if one was made.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = rv)]
+pub struct Review {
+    pub id: i64,
+    pub application_id: i64,
+    pub expert: String,
+    pub score: Option<i32>,
+    pub opinion: String,
+    pub visited_on: Option<NaiveDate>,
+    pub visit_notes: String,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+pub struct NewReview<'a> {
+    pub expert: &'a str,
+    pub score: Option<i32>,
+    pub opinion: &'a str,
+    pub visited_on: Option<NaiveDate>,
+    pub visit_notes: &'a str,
+    pub by: &'a str,
+}
+
+pub fn add_review(db: &mut Db, id: i64, n: &NewReview) -> AppResult<i64> {
+    Ok(with_conn!(db, c => diesel::insert_into(rv::table)
+        .values((
+            rv::application_id.eq(id),
+            rv::expert.eq(n.expert),
+            rv::score.eq(n.score),
+            rv::opinion.eq(n.opinion),
+            rv::visited_on.eq(n.visited_on),
+            rv::visit_notes.eq(n.visit_notes),
+            rv::recorded_by.eq(n.by),
+            rv::recorded_at.eq(super::now()),
+        ))
+        .returning(rv::id)
+        .get_result(c))?)
+}
+
+pub fn reviews(db: &mut Db, id: i64) -> AppResult<Vec<Review>> {
+    Ok(with_conn!(db, c => rv::table
+        .filter(rv::application_id.eq(id))
+        .order(rv::id)
+        .select(Review::as_select())
+        .load(c))?)
+}
+
+/// A file an application carries (第九条(一)).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = ad)]
+pub struct AppDocument {
+    pub id: i64,
+    pub application_id: i64,
+    pub kind: ApplicationDocumentKind,
+    /// The condition a piece of evidence stands for.
+    #[serde(rename = "condition")]
+    pub condition_id: Option<String>,
+    #[serde(skip)]
+    pub digest: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+pub struct NewAppDocument<'a> {
+    pub kind: ApplicationDocumentKind,
+    pub condition: Option<&'a str>,
+    pub digest: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub by: &'a str,
+}
+
+pub fn add_document(db: &mut Db, id: i64, n: &NewAppDocument) -> AppResult<i64> {
+    Ok(with_conn!(db, c => diesel::insert_into(ad::table)
+        .values((
+            ad::application_id.eq(id),
+            ad::kind.eq(n.kind),
+            ad::condition_id.eq(n.condition),
+            ad::digest.eq(n.digest),
+            ad::filename.eq(n.filename),
+            ad::content_type.eq(n.content_type),
+            ad::size.eq(n.size),
+            ad::uploaded_by.eq(n.by),
+            ad::uploaded_at.eq(super::now()),
+        ))
+        .returning(ad::id)
+        .get_result(c))?)
+}
+
+/// The application's files, in the order they came.
+pub fn documents(db: &mut Db, id: i64) -> AppResult<Vec<AppDocument>> {
+    Ok(with_conn!(db, c => ad::table
+        .filter(ad::application_id.eq(id))
+        .order(ad::id)
+        .select(AppDocument::as_select())
+        .load(c))?)
 }
 
 /// What a unit files.
@@ -175,15 +300,30 @@ pub fn find(db: &mut Db, id: i64) -> AppResult<Option<Application>> {
     Ok(with_conn!(db, c => a::table.find(id).select(Application::as_select()).first(c).optional())?)
 }
 
-/// The applications of a round, in the order they were filed; of one unit's only if given.
-pub fn of_round(db: &mut Db, year: i32, unit: Option<i64>) -> AppResult<Vec<Application>> {
-    Ok(with_conn!(db, c => {
+/// One page of a round's applications in the order they were filed (of one
+/// unit's only, if given), and how many there are in all.
+pub fn of_round(
+    db: &mut Db,
+    year: i32,
+    unit: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Application>, i64)> {
+    let list = with_conn!(db, c => {
         let mut q = a::table.filter(a::year.eq(year)).order(a::id).select(Application::as_select()).into_boxed();
         if let Some(u) = unit {
             q = q.filter(a::unit_id.eq(u));
         }
-        q.load(c)
-    })?)
+        q.offset(offset).limit(limit).load(c)
+    })?;
+    let total: i64 = with_conn!(db, c => {
+        let mut q = a::table.filter(a::year.eq(year)).into_boxed();
+        if let Some(u) = unit {
+            q = q.filter(a::unit_id.eq(u));
+        }
+        q.count().get_result(c)
+    })?;
+    Ok((list, total))
 }
 
 /// Record a step and where the application now stands.

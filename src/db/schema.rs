@@ -240,6 +240,37 @@ diesel::table! {
         year -> Integer,
         opened_by -> Text,
         opened_at -> Timestamp,
+        opens_on -> Nullable<Date>,
+        closes_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    application_reviews (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        expert -> Text,
+        score -> Nullable<Integer>,
+        opinion -> Text,
+        visited_on -> Nullable<Date>,
+        visit_notes -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_documents (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        kind -> Text,
+        condition_id -> Nullable<Text>,
+        digest -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
     }
 }
 
@@ -394,6 +425,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     applications,
     application_steps,
     application_objections,
+    application_reviews,
+    application_documents,
     recommending_units,
     imports,
     bases,

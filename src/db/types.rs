@@ -68,6 +68,7 @@ stored_as_code!(
     crate::domain::DocumentStatus,
     crate::domain::Stage,
     crate::domain::ApplicationOutcome,
+    crate::domain::ApplicationDocumentKind,
 );
 
 #[cfg(test)]

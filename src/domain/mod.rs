@@ -26,8 +26,9 @@ pub use error::DomainError;
 pub use indicator::Indicator;
 pub use net::Net;
 pub use outcome::{
-    ApplicationOutcome, DocumentKind, DocumentStatus, ImportOutcome, MailStatus, Pace, Proposal,
-    ReadingStatus, RectificationOutcome, Review, RunOutcome, Source, Stage, YearAction, YearStatus,
+    ApplicationDocumentKind, ApplicationOutcome, DocumentKind, DocumentStatus, ImportOutcome,
+    MailStatus, Pace, Proposal, ReadingStatus, RectificationOutcome, Review, RunOutcome, Source,
+    Stage, YearAction, YearStatus,
 };
 pub use role::Role;
 pub use status::Status;

@@ -256,6 +256,16 @@ impl Stage {
 }
 
 outcome!(
+    /// A file an application carries (第九条(一)): the application form, the
+    /// construction plan, and evidence for a condition.
+    ApplicationDocumentKind, "申请材料类型 (application document kind)" {
+        ApplicationForm => "application_form", "申请书";
+        ConstructionPlan => "construction_plan", "建设方案";
+        Evidence => "evidence", "佐证材料";
+    }
+);
+
+outcome!(
     /// How an application ended: still open, rejected at a stage, or named a base.
     ApplicationOutcome, "申请结果 (application outcome)" {
         Open => "open", "进行中";

@@ -8,9 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{Caller, Role};
 use crate::config::Settings;
-use crate::db::{self, recognition::Application, Db, Scope};
+use crate::db::{
+    self,
+    recognition::{AppDocument, Application},
+    Db, Scope,
+};
 use crate::domain::{
-    text, ApplicationOutcome, BaseCode, BaseType, Channel, City, CreditCode, Stage,
+    text, ApplicationDocumentKind, ApplicationOutcome, BaseCode, BaseType, Channel, City,
+    CreditCode, Stage,
 };
 use crate::error::{AppError, AppResult};
 use crate::rules::{Condition, ConditionKind, Rulebook};
@@ -48,6 +53,16 @@ pub struct Checked {
     /// The figure given, in words ("48", "未填报").
     pub given: String,
     pub result: Verdict,
+    /// The files uploaded as evidence for this condition.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+/// A file behind a condition, as the check lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub document: i64,
+    pub filename: String,
 }
 
 /// What an application gives: the figures keyed by condition id (numbers,
@@ -154,6 +169,7 @@ fn one(c: &Condition, want: &toml::Value, given: &Given, on: NaiveDate) -> Check
         required,
         given: given_text,
         result,
+        evidence: Vec::new(),
     }
 }
 
@@ -314,11 +330,12 @@ pub fn file(
             )));
         }
     }
-    if db::recognition::round(db, year)?.is_none() {
+    let Some(round) = db::recognition::round(db, year)? else {
         return Err(conflict(format!(
             "{year} 年度认定工作尚未开放 (no recognition round open for {year})"
         )));
-    }
+    };
+    taking_applications(&round, today)?;
     if db::bases::host_recognised(db, credit.as_str(), base_type)? {
         return Err(conflict(format!(
             "该依托单位已是{}创新基地，不能重复申请 (already recognised for this type)",
@@ -360,11 +377,70 @@ pub fn in_scope(db: &mut Db, caller: &Caller, id: i64) -> AppResult<Application>
     }
 }
 
-/// 形式审查 of a filed application, on `on`.
-pub fn check_application(settings: &Settings, a: &Application, on: NaiveDate) -> Vec<Checked> {
+/// Whether the round takes applications on `today` (第九条: its dates).
+fn taking_applications(round: &db::recognition::Round, today: NaiveDate) -> AppResult<()> {
+    if round.opens_on.is_some_and(|d| today < d) {
+        return Err(conflict(format!(
+            "{} 年度认定申报自 {} 起受理 (the round does not take applications yet)",
+            round.year,
+            round.opens_on.unwrap_or(today)
+        )));
+    }
+    if let Some(d) = round.closes_on.filter(|d| today > *d) {
+        return Err(conflict(format!(
+            "{} 年度认定申报已于 {d} 截止 (the round closed on {d})",
+            round.year
+        )));
+    }
+    Ok(())
+}
+
+/// Staff open the round of `year`, taking applications from `opens_on`
+/// (today by default) to `closes_on`.
+pub fn open_round(
+    db: &mut Db,
+    year: i32,
+    opens_on: Option<NaiveDate>,
+    closes_on: NaiveDate,
+    by: &str,
+    today: NaiveDate,
+) -> AppResult<db::recognition::Round> {
+    if !(2000..=2100).contains(&year) {
+        return Err(invalid(format!(
+            "年度应在 2000 到 2100 之间，而不是 {year} (year out of range)"
+        )));
+    }
+    let opens_on = opens_on.unwrap_or(today);
+    if closes_on < opens_on {
+        return Err(invalid(format!(
+            "申报截止日期 {closes_on} 早于开始日期 {opens_on} (closes_on before opens_on)"
+        )));
+    }
+    if !db::recognition::open_round(db, year, opens_on, closes_on, by)? {
+        return Err(conflict(format!(
+            "{year} 年度认定已开放 (the round is open already)"
+        )));
+    }
+    db::recognition::round(db, year)?.ok_or_else(|| AppError::Compute("the round is gone".into()))
+}
+
+/// The files 形式审查 asks for besides the conditions (第九条(一)).
+const REQUIRED_DOCUMENTS: [ApplicationDocumentKind; 2] = [
+    ApplicationDocumentKind::ApplicationForm,
+    ApplicationDocumentKind::ConstructionPlan,
+];
+
+/// 形式审查 of a filed application on `on`: every condition of its type, each
+/// with the evidence uploaded for it, then the 申请书 and 建设方案.
+pub fn check_application(
+    settings: &Settings,
+    a: &Application,
+    documents: &[AppDocument],
+    on: NaiveDate,
+) -> Vec<Checked> {
     let figures: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&a.figures).unwrap_or_default();
-    check(
+    let mut list = check(
         &settings.rulebook,
         a.base_type,
         &Given {
@@ -372,7 +448,244 @@ pub fn check_application(settings: &Settings, a: &Application, on: NaiveDate) ->
             registered_on: a.registered_on,
         },
         on,
-    )
+    );
+    for c in &mut list {
+        c.evidence = documents
+            .iter()
+            .filter(|d| d.condition_id.as_deref() == Some(c.id.as_str()))
+            .map(|d| Evidence {
+                document: d.id,
+                filename: d.filename.clone(),
+            })
+            .collect();
+    }
+    for kind in REQUIRED_DOCUMENTS {
+        let files: Vec<Evidence> = documents
+            .iter()
+            .filter(|d| d.kind == kind)
+            .map(|d| Evidence {
+                document: d.id,
+                filename: d.filename.clone(),
+            })
+            .collect();
+        list.push(Checked {
+            id: kind.id().to_string(),
+            article: "第九条（一）".into(),
+            text: format!("提交{}", kind.name_zh()),
+            required: "已上传".into(),
+            given: files
+                .last()
+                .map_or_else(|| "未上传".to_string(), |f| f.filename.clone()),
+            result: verdict(!files.is_empty()),
+            evidence: files,
+        });
+    }
+    list
+}
+
+/// An application with everything recorded on it: its steps, the experts'
+/// opinions, the objections of its 公示 and its files; with the check when
+/// asked for.
+#[derive(Debug, Serialize)]
+pub struct Dossier {
+    #[serde(flatten)]
+    pub application: Application,
+    pub stage_zh: &'static str,
+    pub outcome_zh: &'static str,
+    /// The stage that comes next, if the application is still open.
+    pub next_stage: Option<Stage>,
+    pub steps: Vec<db::recognition::Step>,
+    pub reviews: Vec<db::recognition::Review>,
+    pub objections: Vec<db::recognition::Objection>,
+    pub documents: Vec<AppDocument>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<Checked>>,
+    /// The figures as given, keyed by condition id.
+    pub figures: serde_json::Value,
+}
+
+/// The dossier of `a`; with its 形式审查 on `check_on` if given.
+pub fn dossier(
+    db: &mut Db,
+    settings: &Settings,
+    a: Application,
+    check_on: Option<NaiveDate>,
+) -> AppResult<Dossier> {
+    let documents = db::recognition::documents(db, a.id)?;
+    let conditions = check_on.map(|on| check_application(settings, &a, &documents, on));
+    let next_stage = (a.outcome == ApplicationOutcome::Open)
+        .then(|| a.stage.next())
+        .flatten();
+    Ok(Dossier {
+        stage_zh: a.stage.name_zh(),
+        outcome_zh: a.outcome.name_zh(),
+        next_stage,
+        steps: db::recognition::steps(db, a.id)?,
+        reviews: db::recognition::reviews(db, a.id)?,
+        objections: db::recognition::objections(db, a.id)?,
+        figures: serde_json::from_str(&a.figures).unwrap_or_default(),
+        documents,
+        conditions,
+        application: a,
+    })
+}
+
+/// An expert's opinion as staff record it (初评和考察).
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewInput {
+    #[serde(default)]
+    pub expert: String,
+    #[serde(default)]
+    pub score: Option<i32>,
+    #[serde(default)]
+    pub opinion: String,
+    /// The day of the on-site visit, if one was made.
+    #[serde(default)]
+    pub visited_on: Option<String>,
+    #[serde(default)]
+    pub visit_notes: String,
+}
+
+/// Record an expert's opinion and score on an application that passed
+/// 形式审查 and waits for 初评和考察.
+pub fn add_review(
+    db: &mut Db,
+    a: &Application,
+    input: &ReviewInput,
+    by: &str,
+    today: NaiveDate,
+) -> AppResult<db::recognition::Review> {
+    let expert = text::tidy(&input.expert);
+    if expert.is_empty() || expert.chars().count() > 50 {
+        return Err(invalid(
+            "专家姓名不能为空，且不超过 50 字 (expert: 1 to 50 characters)".into(),
+        ));
+    }
+    let opinion = text::tidy(&input.opinion);
+    if opinion.is_empty() || opinion.chars().count() > 2000 {
+        return Err(invalid(
+            "专家意见不能为空，且不超过 2000 字 (opinion: 1 to 2000 characters)".into(),
+        ));
+    }
+    if input.score.is_some_and(|s| !(0..=100).contains(&s)) {
+        return Err(invalid("评分应在 0 到 100 之间 (score: 0 to 100)".into()));
+    }
+    let visited_on = match input.visited_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => {
+            let d = crate::domain::parse_date(d)
+                .map_err(|e| invalid(format!("考察日期 (visited_on)：{e}")))?;
+            if d > today {
+                return Err(invalid(format!(
+                    "考察日期 {d} 晚于今天 (the visit date is in the future)"
+                )));
+            }
+            Some(d)
+        }
+    };
+    let visit_notes = text::tidy(&input.visit_notes);
+    if visit_notes.chars().count() > 2000 {
+        return Err(invalid(
+            "考察情况不超过 2000 字 (visit_notes: at most 2000 characters)".into(),
+        ));
+    }
+    if a.outcome != ApplicationOutcome::Open || a.stage != Stage::FormalReview {
+        return Err(conflict(
+            "只有通过形式审查、尚在初评和考察中的申请可以登记专家意见 (only an application in 初评和考察 takes opinions)".into(),
+        ));
+    }
+    let id = db::recognition::add_review(
+        db,
+        a.id,
+        &db::recognition::NewReview {
+            expert: &expert,
+            score: input.score,
+            opinion: &opinion,
+            visited_on,
+            visit_notes: &visit_notes,
+            by,
+        },
+    )?;
+    db::recognition::reviews(db, a.id)?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| AppError::Compute("the review is gone".into()))
+}
+
+/// A file for an application: its 申请书, 建设方案, or evidence for one of
+/// its type's conditions; while the application is open and before 终评.
+#[allow(clippy::too_many_arguments)]
+pub fn attach(
+    db: &mut Db,
+    settings: &Settings,
+    a: &Application,
+    kind: ApplicationDocumentKind,
+    condition: Option<&str>,
+    filename: &str,
+    bytes: &[u8],
+    by: &str,
+) -> AppResult<AppDocument> {
+    let condition = condition.map(str::trim).filter(|c| !c.is_empty());
+    match (kind, condition) {
+        (ApplicationDocumentKind::Evidence, None) => {
+            return Err(invalid(
+                "佐证材料须注明对应的条件 (condition is required for evidence)".into(),
+            ))
+        }
+        (ApplicationDocumentKind::Evidence, Some(c)) => {
+            let known = settings
+                .rulebook
+                .application
+                .iter()
+                .any(|x| x.id == c && x.value_for(a.base_type).is_some());
+            if !known {
+                return Err(invalid(format!(
+                    "“{}”不是{}的申请条件 (unknown condition for this type)",
+                    c.chars().take(50).collect::<String>(),
+                    a.base_type.name_zh()
+                )));
+            }
+        }
+        (_, Some(_)) => {
+            return Err(invalid(
+                "只有佐证材料对应条件 (condition is for evidence only)".into(),
+            ))
+        }
+        _ => {}
+    }
+    if a.outcome != ApplicationOutcome::Open
+        || matches!(
+            a.stage,
+            Stage::FinalReview | Stage::Publicity | Stage::Naming
+        )
+    {
+        return Err(conflict(
+            "终评后或已结束的申请不能再补充材料 (the application takes no more files)".into(),
+        ));
+    }
+    if bytes.is_empty() {
+        return Err(invalid("文件为空 (the file is empty)".into()));
+    }
+    let filename = crate::documents::clean_filename(filename, kind.name_zh());
+    let content_type = crate::documents::content_type(&filename, bytes)?;
+    let digest = crate::documents::store(db, settings, bytes)?;
+    let id = db::recognition::add_document(
+        db,
+        a.id,
+        &db::recognition::NewAppDocument {
+            kind,
+            condition,
+            digest: &digest,
+            filename: &filename,
+            content_type,
+            size: bytes.len() as i64,
+            by,
+        },
+    )?;
+    db::recognition::documents(db, a.id)?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| AppError::Compute("the document is gone".into()))
 }
 
 /// What naming needs (公布和命名): the new base's code, name and address;
@@ -430,8 +743,15 @@ pub fn advance(
             "不予通过须写明理由 (a reason is required to reject)".into(),
         ));
     }
+    if pass && stage == Stage::ExpertReview && db::recognition::reviews(db, a.id)?.is_empty() {
+        return Err(conflict(
+            "初评和考察须先登记至少一位专家的意见和评分 (record the experts' opinions first)"
+                .into(),
+        ));
+    }
     if pass && stage == Stage::FormalReview {
-        let failed: Vec<String> = check_application(settings, a, today)
+        let documents = db::recognition::documents(db, a.id)?;
+        let failed: Vec<String> = check_application(settings, a, &documents, today)
             .into_iter()
             .filter(|c| c.result == Verdict::NotMet)
             .map(|c| format!("{}（{}）", c.text, c.article))

@@ -30,6 +30,51 @@ fn application(credit: &str, city: &str, unit: &str, staff: u32) -> String {
     .to_string()
 }
 
+const PDF: &[u8] = b"%PDF-1.4\n% application\n";
+
+/// Upload a file for application `id` as `who`.
+fn upload(
+    app: &crate::helpers::TestApp,
+    who: &str,
+    id: i64,
+    query: &str,
+    bytes: &[u8],
+) -> crate::helpers::Reply {
+    crate::helpers::api(
+        app,
+        "POST",
+        &format!("/api/v1/applications/{id}/documents?{query}"),
+        Some(&app.tokens[who]),
+        Some(bytes),
+    )
+}
+
+/// The 申请书 and 建设方案 that 形式审查 asks for.
+fn file_documents(app: &crate::helpers::TestApp, id: i64) {
+    for kind in ["application_form", "construction_plan"] {
+        let r = upload(
+            app,
+            "unit",
+            id,
+            &format!("kind={kind}&filename={kind}.pdf"),
+            PDF,
+        );
+        assert_eq!(r.status, 201, "{kind}: {}", r.text());
+    }
+}
+
+/// An expert's opinion, which 初评和考察 needs before it passes.
+fn record_review(app: &crate::helpers::TestApp, id: i64) {
+    let r = call(
+        app,
+        "province",
+        "POST",
+        &format!("/api/v1/applications/{id}/reviews"),
+        Some(r#"{"expert":"李教授","score":86,"opinion":"孵化服务体系完整，建议通过"}"#),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
 /// SAMPLE-001's host (an 产学研协作类 base): free to apply for another type.
 const CREDIT: &str = "1241000052601815X0";
 
@@ -110,7 +155,8 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
         None,
     ));
     let conditions = c["conditions"].as_array().unwrap();
-    assert_eq!(conditions.len(), 11, "{c}");
+    // Eleven conditions of the type, then the 申请书 and the 建设方案.
+    assert_eq!(conditions.len(), 13, "{c}");
     let by_id = |k: &str| conditions.iter().find(|x| x["id"] == k).unwrap().clone();
     assert_eq!(by_id("incubation_area_m2")["result"], "met");
     assert_eq!(by_id("incubation_area_m2")["given"], "8000");
@@ -153,7 +199,89 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
         "{}",
         skipped.text()
     );
-    for stage in ["formal_review", "expert_review", "final_review"] {
+    // 形式审查 asks for the 申请书 and the 建设方案.
+    let r = advance("province", r#"{"stage":"formal_review","decision":"pass"}"#);
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("申请书"), "{}", r.text());
+    let r = upload(
+        &app,
+        "unit",
+        id,
+        "kind=application_form&filename=申请书.txt",
+        b"x",
+    );
+    assert_eq!(
+        r.status,
+        400,
+        "PDF, images, DOCX or XLSX only: {}",
+        r.text()
+    );
+    let r = upload(&app, "unit", id, "kind=evidence&filename=a.pdf", PDF);
+    assert_eq!(r.status, 400, "evidence names its condition: {}", r.text());
+    let r = upload(
+        &app,
+        "base",
+        id,
+        "kind=application_form&filename=a.pdf",
+        PDF,
+    );
+    assert_eq!(r.status, 404, "a base sees no application");
+    file_documents(&app, id);
+    let r = upload(
+        &app,
+        "unit",
+        id,
+        "kind=evidence&condition=incubation_area_m2&filename=房产证.pdf",
+        PDF,
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let doc = json(&r)["id"].as_i64().unwrap();
+    let c = json(&call(
+        &app,
+        "unit",
+        "GET",
+        &format!("/api/v1/applications/{id}/check"),
+        None,
+    ));
+    let area = c["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "incubation_area_m2")
+        .unwrap()
+        .clone();
+    assert_eq!(area["evidence"][0]["filename"], "房产证.pdf", "{c}");
+    let got = crate::helpers::api(
+        &app,
+        "GET",
+        &format!("/api/v1/applications/{id}/documents/{doc}"),
+        Some(&app.tokens["unit"]),
+        None,
+    );
+    assert_eq!((got.status, got.body.as_slice()), (200, PDF));
+    let r = advance(
+        "province",
+        r#"{"stage":"formal_review","decision":"pass","reason":"材料齐全"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    // 初评和考察: the experts' opinions and scores, with an on-site visit.
+    let r = advance("province", r#"{"stage":"expert_review","decision":"pass"}"#);
+    assert_eq!(r.status, 409, "no opinion yet: {}", r.text());
+    let reviews = format!("/api/v1/applications/{id}/reviews");
+    let opinion = r#"{"expert":"王研究员","score":91,"opinion":"场地和服务人员与申报一致","visited_on":"2026-11-20","visit_notes":"现场考察孵化场地 8000 平方米"}"#;
+    assert_eq!(
+        call(&app, "unit", "POST", &reviews, Some(opinion)).status,
+        403
+    );
+    let bad = opinion.replace("91", "101");
+    assert_eq!(
+        call(&app, "province", "POST", &reviews, Some(&bad)).status,
+        400
+    );
+    let r = call(&app, "province", "POST", &reviews, Some(opinion));
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(json(&r)["visited_on"], "2026-11-20");
+    for stage in ["expert_review", "final_review"] {
         let r = advance(
             "province",
             &format!(r#"{{"stage":"{stage}","decision":"pass","reason":"符合要求"}}"#),
@@ -161,6 +289,18 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
         assert_eq!(r.status, 200, "{stage}: {}", r.text());
         assert_eq!(json(&r)["stage"], stage);
     }
+    assert_eq!(
+        upload(
+            &app,
+            "unit",
+            id,
+            "kind=application_form&filename=b.pdf",
+            PDF
+        )
+        .status,
+        409,
+        "no more files after 终评"
+    );
     // An objection during 公示 holds it until staff resolve it.
     let objections = format!("/api/v1/applications/{id}/objections");
     assert_eq!(
@@ -226,6 +366,19 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
     let round = json(&call(&app, "unit", "GET", "/api/v1/rounds/2026", None));
     let a = &round["applications"][0];
     assert_eq!(a["steps"].as_array().unwrap().len(), 5, "{round}");
+    assert_eq!(a["reviews"][0]["score"], 91, "{round}");
+    assert_eq!(a["documents"].as_array().unwrap().len(), 3, "{round}");
+    assert_eq!(round["closes_on"], "2026-12-31", "{round}");
+    assert_eq!(round["total"], 1, "{round}");
+    let d = json(&call(
+        &app,
+        "unit",
+        "GET",
+        &format!("/api/v1/applications/{id}"),
+        None,
+    ));
+    assert_eq!(d["outcome_zh"], "已认定", "{d}");
+    assert_eq!(d["conditions"].as_array().unwrap().len(), 13, "{d}");
     assert_eq!(a["objections"][0]["resolved_by"], "province", "{round}");
     assert!(a["steps"][4]["reason"]
         .as_str()
@@ -239,13 +392,37 @@ fn a_round_runs_from_an_application_to_a_named_base(t: &TestDb) {
 
 fn a_unit_outside_its_reach_and_a_failed_condition_are_refused(t: &TestDb) {
     let app = spawn_app(t);
-    call(
+    // A round takes applications between its dates (today is 2026-11-28).
+    let r = call(
         &app,
         "province",
         "POST",
         "/api/v1/rounds",
-        Some(r#"{"year":2026}"#),
+        Some(r#"{"year":2026,"opens_on":"2026-12-01","closes_on":"2026-11-30"}"#),
     );
+    assert_eq!(r.status, 400, "closes before it opens: {}", r.text());
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/rounds",
+        Some(r#"{"year":2025,"opens_on":"2025-03-01","closes_on":"2025-04-30"}"#),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let late = application(CREDIT, "郑州市", "郑州市科协", 30).replacen('{', r#"{"year":2025,"#, 1);
+    let r = call(&app, "unit", "POST", "/api/v1/applications", Some(&late));
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("2025-04-30 截止"), "{}", r.text());
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/rounds",
+        Some(r#"{"year":2026,"opens_on":"2026-11-01","closes_on":"2026-12-15"}"#),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let rounds = json(&call(&app, "unit", "GET", "/api/v1/rounds", None));
+    assert_eq!(rounds["items"][0]["year"], 2026, "{rounds}");
     // 郑州市科协 recommends within 郑州市 only; staff may accept with a reason.
     let far = application(CREDIT, "洛阳市", "郑州市科协", 30);
     let r = call(&app, "unit", "POST", "/api/v1/applications", Some(&far));
@@ -354,7 +531,11 @@ fn a_unit_outside_its_reach_and_a_failed_condition_are_refused(t: &TestDb) {
         .as_i64()
         .unwrap();
     let path = format!("/api/v1/applications/{id}/advance");
+    file_documents(&app, id);
     for stage in ["formal_review", "expert_review", "final_review"] {
+        if stage == "expert_review" {
+            record_review(&app, id);
+        }
         let body = format!(r#"{{"stage":"{stage}","decision":"pass"}}"#);
         assert_eq!(
             call(&app, "province", "POST", &path, Some(&body)).status,
