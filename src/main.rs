@@ -463,6 +463,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 today: basewatch::today(),
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
                 own: None,
+                unit: None,
             };
             let mut refused = 0;
             for f in &files {

@@ -83,6 +83,7 @@ pub fn load(db: &mut Db, settings: &Settings, dir: &Path, today: NaiveDate) -> A
         today,
         progress: false,
         own: None,
+        unit: None,
     };
     for f in &files {
         let report = ingest::import_file(db, settings, f, &opts)?;

@@ -40,6 +40,9 @@ pub struct Options {
     pub progress: bool,
     /// Set when a base imports its own records (第十四条(三)).
     pub own: Option<OwnRecords>,
+    /// Set when a recommending unit imports: only a 认定申请表, only
+    /// applications under its own name (第八条).
+    pub unit: Option<i64>,
 }
 
 /// A base importing its own activity records: only a 活动明细, only rows of

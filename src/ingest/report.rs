@@ -87,6 +87,9 @@ pub struct Report {
     /// Rows a base uploaded that wait for its unit's review (待审核).
     #[serde(default)]
     pub records_pending: u64,
+    /// Applications filed in the recognition round (认定申请表).
+    #[serde(default)]
+    pub applications_filed: u64,
     pub problems: Vec<Problem>,
     pub problem_total: u64,
     pub stored_path: Option<String>,
@@ -112,6 +115,7 @@ impl Report {
             records_updated: 0,
             records_unchanged: 0,
             records_pending: 0,
+            applications_filed: 0,
             problems: Vec::new(),
             problem_total: 0,
             stored_path: None,
@@ -181,6 +185,12 @@ impl Report {
                 self.records_updated,
                 self.records_unchanged
             ));
+            if self.applications_filed > 0 {
+                s.push_str(&format!(
+                    "认定申请：{} 份（待形式审查）\n",
+                    self.applications_filed
+                ));
+            }
             if self.records_pending > 0 {
                 s.push_str(&format!(
                     "待审核：{} 条（推荐单位审核通过后计入考核）\n",

@@ -1,6 +1,9 @@
-//! The three import templates, recognised by their headers.
+//! The import templates, recognised by their headers: the three of the
+//! yearly work, and the 认定申请表 of the recognition round, whose figure
+//! columns are the rulebook's application conditions.
 
 use crate::domain::{text, Indicator};
+use crate::rules::{Condition, ConditionKind, Rulebook};
 
 /// Which template a sheet follows. The order is the order sheets are imported
 /// in: a workbook may carry the register and the data together.
@@ -13,6 +16,8 @@ pub enum Template {
     YearlyCounts,
     /// 活动明细
     ActivityRecords,
+    /// 认定申请表 (第九条): applications a unit files in the round.
+    Applications,
 }
 
 impl Template {
@@ -21,6 +26,7 @@ impl Template {
             Template::Register => "register",
             Template::YearlyCounts => "yearly_counts",
             Template::ActivityRecords => "activity_records",
+            Template::Applications => "applications",
         }
     }
     pub fn name_zh(self) -> &'static str {
@@ -28,9 +34,26 @@ impl Template {
             Template::Register => "基地名册",
             Template::YearlyCounts => "年度指标表",
             Template::ActivityRecords => "活动明细",
+            Template::Applications => "认定申请表",
         }
     }
-    /// The template's columns, in order: (field, Chinese header, required).
+    /// The template's columns with the figure columns of `rulebook`'s
+    /// application conditions (for the 认定申请表; a registration date is
+    /// its own column).
+    pub fn columns_for(self, rulebook: &Rulebook) -> Vec<(Field, String, bool)> {
+        let mut v = self.columns();
+        if self == Template::Applications {
+            v.extend(
+                (0u16..)
+                    .zip(&rulebook.application)
+                    .filter(|(_, c)| c.kind != ConditionKind::YearsSince)
+                    .map(|(i, c)| (Field::Figure(i), c.zh.clone(), false)),
+            );
+        }
+        v
+    }
+
+    /// The template's fixed columns, in order: (field, Chinese header, required).
     pub fn columns(self) -> Vec<(Field, String, bool)> {
         let fixed = |fields: &[Field]| {
             fields
@@ -69,8 +92,32 @@ impl Template {
                 Field::EvidenceUrl,
                 Field::ExternalId,
             ]),
+            Template::Applications => fixed(&[
+                Field::HostUnit,
+                Field::CreditCode,
+                Field::BaseType,
+                Field::Channel,
+                Field::Unit,
+                Field::City,
+                Field::RegisteredOn,
+                Field::Year,
+            ]),
         }
     }
+}
+
+/// The field of a 认定申请表 header that names one of `rulebook`'s
+/// conditions, by its text or its id.
+pub fn figure_field(rulebook: &Rulebook, header: &str) -> Option<Field> {
+    let key = text::compact(header);
+    let key = key.trim_matches('*');
+    (0u16..)
+        .zip(&rulebook.application)
+        .find(|(_, c)| {
+            c.kind != ConditionKind::YearsSince
+                && (text::compact(&c.zh) == key || c.id.eq_ignore_ascii_case(key))
+        })
+        .map(|(i, _)| Field::Figure(i))
 }
 
 /// A column a template knows.
@@ -95,6 +142,10 @@ pub enum Field {
     Title,
     EvidenceUrl,
     ExternalId,
+    /// 注册日期: when an applicant was registered (第四条(七)).
+    RegisteredOn,
+    /// A figure of the 认定申请表: the rulebook's application condition at this index.
+    Figure(u16),
     /// 序号, 备注: columns people add that carry nothing to import.
     Ignored,
 }
@@ -121,6 +172,8 @@ impl Field {
             Field::Title => "标题",
             Field::EvidenceUrl => "佐证链接",
             Field::ExternalId => "外部编号",
+            Field::RegisteredOn => "注册日期",
+            Field::Figure(_) => "",
             Field::Ignored => "",
         }
     }
@@ -146,6 +199,8 @@ impl Field {
             Field::Title => "title",
             Field::EvidenceUrl => "evidence_url",
             Field::ExternalId => "external_id",
+            Field::RegisteredOn => "registered_on",
+            Field::Figure(_) => "",
             Field::Ignored => "",
         }
     }
@@ -162,12 +217,13 @@ impl Field {
                     | Field::Title
                     | Field::EvidenceUrl
             ),
+            Template::Applications => !matches!(self, Field::Year | Field::Figure(_)),
         }
     }
 
     /// The field a header names, in Chinese (with the usual variants) or English.
     pub fn from_header(h: &str) -> Option<Field> {
-        const FIXED: [Field; 18] = [
+        const FIXED: [Field; 19] = [
             Field::BaseCode,
             Field::BaseName,
             Field::BaseType,
@@ -186,6 +242,7 @@ impl Field {
             Field::Title,
             Field::EvidenceUrl,
             Field::ExternalId,
+            Field::RegisteredOn,
         ];
         let key = text::compact(h);
         let key = key.trim_matches('*');
@@ -208,6 +265,8 @@ impl Field {
             "活动日期" => Some(Field::Date),
             "活动名称" | "活动标题" => Some(Field::Title),
             "佐证材料链接" | "佐证" => Some(Field::EvidenceUrl),
+            "注册成立日期" | "成立日期" | "成立时间" => Some(Field::RegisteredOn),
+            "申报年度" | "认定年度" => Some(Field::Year),
             _ => None,
         }
     }
@@ -217,7 +276,9 @@ impl Field {
 pub fn detect(fields: &[Option<Field>]) -> Option<Template> {
     let has = |f: Field| fields.contains(&Some(f));
     let has_value = fields.iter().any(|f| matches!(f, Some(Field::Value(_))));
-    if has(Field::BaseName) || has(Field::CreditCode) || has(Field::RecognisedOn) {
+    if has(Field::RegisteredOn) && has(Field::HostUnit) && !has(Field::BaseCode) {
+        Some(Template::Applications)
+    } else if has(Field::BaseName) || has(Field::CreditCode) || has(Field::RecognisedOn) {
         Some(Template::Register)
     } else if has(Field::Year) && has_value {
         Some(Template::YearlyCounts)
@@ -237,11 +298,36 @@ enum Example {
     Count(u32),
 }
 
-/// The example row's value for a column of `t` (none: the cell stays empty).
-fn example(t: Template, f: Field) -> Option<Example> {
+/// The example row's value for a column of `t` (none: the cell stays
+/// empty); `condition` is the figure column's.
+fn example(t: Template, f: Field, condition: Option<&Condition>) -> Option<Example> {
     use Example::{Count, Text};
     match (t, f) {
         (_, Field::BaseCode) => Some(Text(EXAMPLE_CODE)),
+        (Template::Applications, f) => match f {
+            // An 创新创业孵化类 applicant of 郑州市 that meets every condition.
+            Field::HostUnit => Some(Text("郑州某科技园发展有限公司")),
+            Field::CreditCode => Some(Text("914107001318609168")),
+            Field::BaseType => Some(Text("创新创业孵化类")),
+            Field::Channel => Some(Text("省辖市科协")),
+            Field::Unit => Some(Text("郑州市科协")),
+            Field::City => Some(Text("郑州市")),
+            Field::RegisteredOn => Some(Text("2020-05-01")),
+            Field::Figure(_) => {
+                let c = condition.filter(|c| c.incubation.is_some())?;
+                Some(match (c.kind, c.id.as_str()) {
+                    (ConditionKind::Judgement, _) => {
+                        Text("提供知识产权、工商税务、法律、金融、人才等咨询服务")
+                    }
+                    (ConditionKind::Required, _) => Text("是"),
+                    (ConditionKind::ShareMin | ConditionKind::ShareOver, _) => Text("62%"),
+                    (_, "incubation_area_m2") => Count(8000),
+                    (_, "incubation_service_staff") => Count(30),
+                    _ => Count(3),
+                })
+            }
+            _ => None,
+        },
         (Template::Register, f) => Some(Text(match f {
             Field::BaseName => "郑州大学智能制造产学研协作基地",
             Field::BaseType => "产学研协作类",
@@ -276,9 +362,48 @@ fn example(t: Template, f: Field) -> Option<Example> {
 }
 
 /// What to type in a column, for the note on its header cell.
-fn column_help(t: Template, f: Field) -> String {
+fn column_help(t: Template, f: Field, condition: Option<&Condition>) -> String {
     let date = "格式 2024-03-05，也可写 2024/3/5、2024年3月5日或 Excel 日期";
+    let types = |c: &Condition| {
+        [
+            (c.iar.is_some(), "产学研协作类"),
+            (c.incubation.is_some(), "创新创业孵化类"),
+            (c.international.is_some(), "国际创新合作类"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join("、")
+    };
     match f {
+        Field::Figure(_) => {
+            let Some(c) = condition else {
+                return String::new();
+            };
+            let what = match c.kind {
+                ConditionKind::Min => "填数字（人数、项数或平方米）",
+                ConditionKind::ShareMin | ConditionKind::ShareOver => {
+                    "填比例，如 80% 或 0.8"
+                }
+                ConditionKind::Required => "填“是”或“否”",
+                ConditionKind::Judgement => "简述情况，由专家论证，程序不作判断",
+                ConditionKind::YearsSince => "",
+            };
+            format!(
+                "{}（{}）。{what}。适用于：{}；其他类型请留空。",
+                c.zh,
+                c.article,
+                types(c)
+            )
+        }
+        Field::RegisteredOn => format!("依托单位注册成立日期，{date}；按日期核对是否满一年。"),
+        Field::Year if t == Template::Applications => {
+            "申报年度，如 2026；留空为今年。须是省科协已开放的认定年度。".into()
+        }
+        Field::HostUnit if t == Template::Applications => {
+            "申请单位（依托单位）全称；同一依托单位同一类型每年只能通过一个渠道申请。".into()
+        }
         Field::BaseCode => match t {
             Template::Register => "基地编号，如 SAMPLE-001；每个基地一行，编号不能重复。".into(),
             _ => "基地编号，如 SAMPLE-001；须已在基地名册中登记（先导入基地名册）。".into(),
@@ -323,7 +448,7 @@ fn column_help(t: Template, f: Field) -> String {
 /// importer reads every sheet and refuses one whose header it cannot
 /// recognise. Text columns are formatted as text so that Excel keeps codes
 /// and credit codes as typed.
-pub fn blank_xlsx(t: Template) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn blank_xlsx(t: Template, rulebook: &Rulebook) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Color, Format, FormatAlign, Note, Workbook};
 
     let mut book = Workbook::new();
@@ -344,11 +469,15 @@ pub fn blank_xlsx(t: Template) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     };
     let (required_header, optional_header) = (header(true), header(false));
     let text = Format::new().set_num_format("@");
-    for (c, (field, title, required)) in (0u16..).zip(t.columns()) {
+    for (c, (field, title, required)) in (0u16..).zip(t.columns_for(rulebook)) {
+        let condition = match field {
+            Field::Figure(i) => rulebook.application.get(usize::from(i)),
+            _ => None,
+        };
         let mut help = format!(
             "{}。{}",
             if required { "必填" } else { "选填" },
-            column_help(t, field)
+            column_help(t, field, condition)
         );
         if c == 0 {
             help.push_str(
@@ -370,7 +499,7 @@ pub fn blank_xlsx(t: Template) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         if !is_count {
             sheet.set_column_format(c, &text)?;
         }
-        let value_width = match example(t, field) {
+        let value_width = match example(t, field, condition) {
             Some(Example::Text(v)) => {
                 sheet.write_string_with_format(1, c, v, &text)?;
                 display_width(v)
@@ -460,9 +589,10 @@ mod tests {
 
     #[test]
     fn each_blank_xlsx_template_has_exactly_the_template_headers_and_one_example_row() {
-        for t in TEMPLATES {
-            let (header, height) = header_row(blank_xlsx(t).unwrap(), t.name_zh());
-            let expected: Vec<String> = t.columns().into_iter().map(|c| c.1).collect();
+        let rulebook = crate::rules::Rulebook::henan();
+        for t in TEMPLATES.into_iter().chain([Template::Applications]) {
+            let (header, height) = header_row(blank_xlsx(t, &rulebook).unwrap(), t.name_zh());
+            let expected: Vec<String> = t.columns_for(&rulebook).into_iter().map(|c| c.1).collect();
             assert_eq!(header, expected, "{t:?}");
             assert_eq!(height, 2, "{t:?}: header and one example row");
         }
@@ -481,11 +611,12 @@ mod tests {
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
             progress: false,
             own: None,
+            unit: None,
         };
         // The register first: the other two refer to its base.
         for t in TEMPLATES {
             let path = dir.join(format!("{}.xlsx", t.id()));
-            std::fs::write(&path, blank_xlsx(t).unwrap()).unwrap();
+            std::fs::write(&path, blank_xlsx(t, &settings.rulebook).unwrap()).unwrap();
             let report = import_file(&mut db, &settings, &path, &opts).unwrap();
             assert_eq!(
                 report.outcome,
@@ -503,7 +634,42 @@ mod tests {
                     assert_eq!(report.declared_values_changed, 3);
                 }
                 Template::ActivityRecords => assert_eq!(report.records_inserted, 1),
+                Template::Applications => unreachable!(),
             }
         }
+        // The 认定申请表's example is an application that meets every
+        // condition, once the round is open.
+        let path = dir.join("applications.xlsx");
+        std::fs::write(
+            &path,
+            blank_xlsx(Template::Applications, &settings.rulebook).unwrap(),
+        )
+        .unwrap();
+        let report = import_file(&mut db, &settings, &path, &opts).unwrap();
+        assert_eq!(report.outcome, Outcome::Rejected, "no round yet");
+        assert_eq!(report.problems[0].column.as_deref(), Some("年度"));
+        crate::db::recognition::open_round(&mut db, 2026, opts.today, opts.today, "t").unwrap();
+        let path = dir.join("applications-2.xlsx");
+        std::fs::write(
+            &path,
+            blank_xlsx(Template::Applications, &settings.rulebook).unwrap(),
+        )
+        .unwrap();
+        let report = import_file(&mut db, &settings, &path, &opts).unwrap();
+        assert_eq!(
+            (report.outcome, report.applications_filed),
+            (Outcome::Accepted, 1),
+            "{:#?}",
+            report.problems
+        );
+        let (apps, _) = crate::db::recognition::of_round(&mut db, 2026, None, 0, 10).unwrap();
+        let check = crate::recognition::check_application(&settings, &apps[0], &[], opts.today);
+        assert!(
+            check
+                .iter()
+                .filter(|c| !c.id.ends_with("form") && !c.id.ends_with("plan"))
+                .all(|c| c.result != crate::recognition::Verdict::NotMet),
+            "{check:#?}"
+        );
     }
 }

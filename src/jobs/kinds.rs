@@ -201,6 +201,7 @@ fn import_inbox(db: &mut Db, settings: &Settings, today: NaiveDate) -> AppResult
         today,
         progress: false,
         own: None,
+        unit: None,
     };
     for path in files {
         let working = move_into(&path, &processing)?;

@@ -246,123 +246,232 @@ fn conflict(m: String) -> AppError {
 
 /// Whether a city association recommends within its own city (第八条:
 /// 市域内): its name starts with the city's ("郑州市科协", 郑州市).
-fn within_reach(unit_name: &str, channel: Channel, city: City) -> bool {
+pub fn within_reach(unit_name: &str, channel: Channel, city: City) -> bool {
     channel != Channel::City || unit_name.starts_with(city.as_str())
 }
 
-/// A unit (for itself) or staff file an application in the open round.
-/// Refused: 403 for a base or for a unit filing under another's name; 409
-/// with no open round, a channel that is not the unit's, a city outside a
-/// city association's reach (unless staff override it with a reason), a
-/// host already recognised for that type, or a second application of the
-/// host for the type in the round (第八条: one channel).
+/// An application with its values parsed, from the API's JSON or a row of
+/// the 认定申请表.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    pub year: i32,
+    pub host: String,
+    pub credit: CreditCode,
+    pub base_type: BaseType,
+    pub channel: Channel,
+    pub unit_name: String,
+    pub city: City,
+    pub registered_on: Option<NaiveDate>,
+    pub figures: serde_json::Map<String, serde_json::Value>,
+    /// Staff's reason to accept a recommendation outside the unit's reach.
+    pub reach_override: Option<String>,
+}
+
+/// Who files: a recommending unit for itself, or staff.
+#[derive(Debug, Clone, Copy)]
+pub struct Filer<'a> {
+    /// The unit's id; `None` for province staff.
+    pub unit: Option<i64>,
+    pub by: &'a str,
+}
+
+impl<'a> Filer<'a> {
+    /// The filer a caller is; a base files nothing (403).
+    pub fn of(caller: &'a Caller) -> AppResult<Filer<'a>> {
+        match (caller.role, caller.scope) {
+            (Role::Province, _) => Ok(Filer {
+                unit: None,
+                by: &caller.username,
+            }),
+            (Role::Recommender, Scope::Unit(u)) => Ok(Filer {
+                unit: Some(u),
+                by: &caller.username,
+            }),
+            _ => Err(AppError::Forbidden(
+                "由推荐单位或省科协提交认定申请 (a recommending unit files applications)".into(),
+            )),
+        }
+    }
+}
+
+/// The part of a filing a refusal is about: an import names its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Year,
+    CreditCode,
+    Channel,
+    Unit,
+    City,
+}
+
+/// Why a filing is refused, and where; `Err` of the database as it is.
+pub type Refused = (Option<Part>, AppError);
+
+impl Filing {
+    /// Parse what the API was sent.
+    pub fn parse(input: &ApplicationInput, today: NaiveDate) -> AppResult<Filing> {
+        let host = text::tidy(&input.host);
+        if host.is_empty() || host.chars().count() > 100 {
+            return Err(invalid(
+                "依托单位名称不能为空，且不超过 100 字 (host: 1 to 100 characters)".into(),
+            ));
+        }
+        let credit = CreditCode::parse(&input.credit_code)
+            .map_err(|e| invalid(format!("统一社会信用代码 (credit_code)：{e}")))?;
+        let base_type = BaseType::parse(&input.base_type)
+            .map_err(|e| invalid(format!("基地类型 (base_type)：{e}")))?;
+        let channel = Channel::parse(&input.channel)
+            .map_err(|e| invalid(format!("推荐渠道 (channel)：{e}")))?;
+        let city =
+            City::parse(&input.city).map_err(|e| invalid(format!("所在地市 (city)：{e}")))?;
+        let registered_on = match input.registered_on.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(
+                crate::domain::parse_date(d)
+                    .map_err(|e| invalid(format!("注册日期 (registered_on)：{e}")))?,
+            ),
+        };
+        let size = serde_json::to_string(&input.figures).map_or(usize::MAX, |s| s.len());
+        if input.figures.len() > 100 || size > 64 * 1024 {
+            return Err(invalid(
+                "figures 过多或过长 (figures: at most 100 keys, 64 KiB)".into(),
+            ));
+        }
+        Ok(Filing {
+            year: input.year.unwrap_or(today.year()),
+            host,
+            credit,
+            base_type,
+            channel,
+            unit_name: text::tidy(&input.unit),
+            city,
+            registered_on,
+            figures: input.figures.clone(),
+            reach_override: input
+                .reach_override
+                .as_deref()
+                .map(text::tidy)
+                .filter(|r| !r.is_empty()),
+        })
+    }
+}
+
+/// Whether `f` may be filed by `filer` on `today`: the unit's id, or why
+/// not (403 for a unit filing under another's name; 409 with no round
+/// taking applications, a channel that is not the unit's, a city outside a
+/// city association's reach unless staff override it with a reason, or a
+/// host already recognised for the type). Reads only.
+pub fn admissible(db: &mut Db, filer: Filer, f: &Filing, today: NaiveDate) -> Result<i64, Refused> {
+    let unit = db::units::all(db)
+        .map_err(|e| (None, e))?
+        .into_iter()
+        .find(|u| u.name == f.unit_name)
+        .ok_or_else(|| {
+            (
+                Some(Part::Unit),
+                invalid(format!(
+                    "推荐单位“{}”未登记 (unknown recommending unit)",
+                    f.unit_name
+                )),
+            )
+        })?;
+    if filer.unit.is_some_and(|u| u != unit.id) {
+        return Err((
+            Some(Part::Unit),
+            AppError::Forbidden(
+                "推荐单位只能以本单位名义推荐 (a unit files under its own name only)".into(),
+            ),
+        ));
+    }
+    if unit.channel != f.channel {
+        return Err((
+            Some(Part::Channel),
+            conflict(format!(
+                "推荐单位“{}”属于“{}”渠道，不能通过“{}”渠道推荐 (the unit's channel is another)",
+                unit.name,
+                unit.channel.name_zh(),
+                f.channel.name_zh()
+            )),
+        ));
+    }
+    let overridden = filer.unit.is_none() && f.reach_override.is_some();
+    if !within_reach(&unit.name, f.channel, f.city) && !overridden {
+        return Err((
+            Some(Part::City),
+            conflict(format!(
+                "“{}”只能推荐本市域内的创新基地，不能推荐{}的依托单位（第八条；省科协可注明理由后准予）(outside the unit's reach)",
+                unit.name,
+                f.city.as_str()
+            )),
+        ));
+    }
+    let round = db::recognition::round(db, f.year).map_err(|e| (None, e))?;
+    let Some(round) = round else {
+        return Err((
+            Some(Part::Year),
+            conflict(format!(
+                "{} 年度认定工作尚未开放 (no recognition round open for {})",
+                f.year, f.year
+            )),
+        ));
+    };
+    taking_applications(&round, today).map_err(|e| (Some(Part::Year), e))?;
+    let recognised =
+        db::bases::host_recognised(db, f.credit.as_str(), f.base_type).map_err(|e| (None, e))?;
+    if recognised {
+        return Err((
+            Some(Part::CreditCode),
+            conflict(format!(
+                "该依托单位已是{}创新基地，不能重复申请 (already recognised for this type)",
+                f.base_type.name_zh()
+            )),
+        ));
+    }
+    Ok(unit.id)
+}
+
+/// Write an admissible filing; `None` if the host already applied for the
+/// type in the round (第八条: one channel).
+pub fn insert(db: &mut Db, filer: Filer, f: &Filing, unit_id: i64) -> AppResult<Option<i64>> {
+    let figures = serde_json::to_string(&f.figures).unwrap_or_else(|_| "{}".into());
+    db::recognition::insert(
+        db,
+        &db::recognition::NewApplication {
+            year: f.year,
+            host: &f.host,
+            credit_code: f.credit.as_str(),
+            base_type: f.base_type,
+            channel: f.channel,
+            unit_id,
+            city: f.city,
+            registered_on: f.registered_on,
+            figures: &figures,
+            by: filer.by,
+        },
+    )
+}
+
+/// The refusal of a second application of a host for a type in a round.
+pub fn one_channel(year: i32, base_type: BaseType) -> String {
+    format!(
+        "该依托单位 {year} 年度已申请{}创新基地：同一创新基地只能选择一个渠道推荐（第八条）(one application per host and type per round)",
+        base_type.name_zh()
+    )
+}
+
+/// A unit (for itself) or staff file an application in the open round
+/// (see [`admissible`] for what is refused).
 pub fn file(
     db: &mut Db,
     caller: &Caller,
     input: &ApplicationInput,
     today: NaiveDate,
 ) -> AppResult<Application> {
-    if caller.role == Role::Base {
-        return Err(AppError::Forbidden(
-            "由推荐单位或省科协提交认定申请 (a recommending unit files applications)".into(),
-        ));
-    }
-    let year = input.year.unwrap_or(today.year());
-    let host = text::tidy(&input.host);
-    if host.is_empty() || host.chars().count() > 100 {
-        return Err(invalid(
-            "依托单位名称不能为空，且不超过 100 字 (host: 1 to 100 characters)".into(),
-        ));
-    }
-    let credit = CreditCode::parse(&input.credit_code)
-        .map_err(|e| invalid(format!("统一社会信用代码 (credit_code)：{e}")))?;
-    let base_type = BaseType::parse(&input.base_type)
-        .map_err(|e| invalid(format!("基地类型 (base_type)：{e}")))?;
-    let channel =
-        Channel::parse(&input.channel).map_err(|e| invalid(format!("推荐渠道 (channel)：{e}")))?;
-    let city = City::parse(&input.city).map_err(|e| invalid(format!("所在地市 (city)：{e}")))?;
-    let registered_on = match input.registered_on.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(d) => Some(
-            crate::domain::parse_date(d)
-                .map_err(|e| invalid(format!("注册日期 (registered_on)：{e}")))?,
-        ),
-    };
-    let figures = serde_json::to_string(&input.figures).unwrap_or_else(|_| "{}".into());
-    if input.figures.len() > 100 || figures.len() > 64 * 1024 {
-        return Err(invalid(
-            "figures 过多或过长 (figures: at most 100 keys, 64 KiB)".into(),
-        ));
-    }
-    let unit_name = text::tidy(&input.unit);
-    let unit = db::units::all(db)?
-        .into_iter()
-        .find(|u| u.name == unit_name)
-        .ok_or_else(|| {
-            invalid(format!(
-                "推荐单位“{unit_name}”未登记 (unknown recommending unit)"
-            ))
-        })?;
-    if caller.role == Role::Recommender && caller.scope != Scope::Unit(unit.id) {
-        return Err(AppError::Forbidden(
-            "推荐单位只能以本单位名义推荐 (a unit files under its own name only)".into(),
-        ));
-    }
-    if unit.channel != channel {
-        return Err(conflict(format!(
-            "推荐单位“{}”属于“{}”渠道，不能通过“{}”渠道推荐 (the unit's channel is another)",
-            unit.name,
-            unit.channel.name_zh(),
-            channel.name_zh()
-        )));
-    }
-    if !within_reach(&unit.name, channel, city) {
-        let overridden = caller.role == Role::Province
-            && input
-                .reach_override
-                .as_deref()
-                .is_some_and(|r| !r.trim().is_empty());
-        if !overridden {
-            return Err(conflict(format!(
-                "“{}”只能推荐本市域内的创新基地，不能推荐{}的依托单位（第八条；省科协可注明理由后准予）(outside the unit's reach)",
-                unit.name,
-                city.as_str()
-            )));
-        }
-    }
-    let Some(round) = db::recognition::round(db, year)? else {
-        return Err(conflict(format!(
-            "{year} 年度认定工作尚未开放 (no recognition round open for {year})"
-        )));
-    };
-    taking_applications(&round, today)?;
-    if db::bases::host_recognised(db, credit.as_str(), base_type)? {
-        return Err(conflict(format!(
-            "该依托单位已是{}创新基地，不能重复申请 (already recognised for this type)",
-            base_type.name_zh()
-        )));
-    }
-    let id = db::recognition::insert(
-        db,
-        &db::recognition::NewApplication {
-            year,
-            host: &host,
-            credit_code: credit.as_str(),
-            base_type,
-            channel,
-            unit_id: unit.id,
-            city,
-            registered_on,
-            figures: &figures,
-            by: &caller.username,
-        },
-    )?
-    .ok_or_else(|| {
-        conflict(format!(
-            "该依托单位 {year} 年度已申请{}创新基地：同一创新基地只能选择一个渠道推荐（第八条）(one application per host and type per round)",
-            base_type.name_zh()
-        ))
-    })?;
+    let filer = Filer::of(caller)?;
+    let f = Filing::parse(input, today)?;
+    let unit_id = admissible(db, filer, &f, today).map_err(|(_, e)| e)?;
+    let id = insert(db, filer, &f, unit_id)?
+        .ok_or_else(|| conflict(one_channel(f.year, f.base_type)))?;
     db::recognition::find(db, id)?
         .ok_or_else(|| AppError::Compute("the application is gone".into()))
 }

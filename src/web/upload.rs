@@ -13,24 +13,37 @@ pub struct UploadQuery {
     pub filename: Option<String>,
 }
 
-/// Who uploads: province staff (the whole province) or a base (its own
-/// activity records only, 第十四条(三)).
-pub fn uploader(caller: &crate::access::Caller) -> Option<Option<i64>> {
+/// Who uploads, and so what a file may hold.
+#[derive(Debug, Clone, Copy)]
+pub enum Uploader {
+    /// Province staff: any template, the whole province.
+    Staff,
+    /// A base: its own activity records only (第十四条(三)).
+    Base(i64),
+    /// A recommending unit: its own applications only (认定申请表, 第九条).
+    Unit(i64),
+}
+
+/// The uploader a caller is.
+pub fn uploader(caller: &crate::access::Caller) -> Option<Uploader> {
+    use crate::access::Role;
+    use crate::db::Scope;
     match (caller.role, caller.scope) {
-        (crate::access::Role::Province, _) => Some(None),
-        (crate::access::Role::Base, crate::db::Scope::Base(id)) => Some(Some(id)),
+        (Role::Province, _) => Some(Uploader::Staff),
+        (Role::Base, Scope::Base(id)) => Some(Uploader::Base(id)),
+        (Role::Recommender, Scope::Unit(id)) => Some(Uploader::Unit(id)),
         _ => None,
     }
 }
 
 /// Save an uploaded body to a temporary file and import it; (status,
-/// report). With `own_base`, a base imports rows of its own only, which
-/// wait for its unit's review when the rulebook says only approved
-/// records count.
+/// report). A base imports rows of its own only, which wait for its unit's
+/// review when the rulebook says only approved records count; a unit, its
+/// own applications.
 pub async fn import_upload(
     state: &web::Data<AppState>,
     by: String,
-    own_base: Option<i64>,
+    who: Uploader,
     filename: Option<String>,
     body: web::Bytes,
 ) -> Result<(actix_web::http::StatusCode, crate::ingest::Report), WebError> {
@@ -38,9 +51,8 @@ pub async fn import_upload(
     let st = state.clone();
     let today = state.today();
     let report = blocking(state, move |db| {
-        let own = match own_base {
-            None => None,
-            Some(id) => {
+        let own = match who {
+            Uploader::Base(id) => {
                 let b = crate::db::bases::find_in_scope_by_id(db, id, crate::db::Scope::Base(id))?
                     .ok_or_else(|| AppError::NotFound(id.to_string()))?;
                 Some(crate::ingest::OwnRecords {
@@ -49,6 +61,11 @@ pub async fn import_upload(
                     pending: st.settings.rulebook.reporting.count_only_approved,
                 })
             }
+            _ => None,
+        };
+        let unit = match who {
+            Uploader::Unit(id) => Some(id),
+            _ => None,
         };
         let dir = st.settings.data_dir.join("uploads");
         std::fs::create_dir_all(&dir).map_err(|e| AppError::io(&dir, e))?;
@@ -64,6 +81,7 @@ pub async fn import_upload(
             today,
             progress: false,
             own,
+            unit,
         };
         crate::ingest::import_file(db, &st.settings, &path, &opts)
     })

@@ -131,6 +131,7 @@ pub fn options() -> ingest::Options {
         today: today(),
         progress: false,
         own: None,
+        unit: None,
     }
 }
 

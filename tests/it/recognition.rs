@@ -633,7 +633,160 @@ fn a_base_moves_to_another_unit_only_by_a_recorded_transfer(t: &TestDb) {
     assert!(b.to_string().contains("依托单位迁址"), "{b}");
 }
 
+/// A 认定申请表 as an office sends it: an instructions sheet first, a title
+/// row above the header, percentages as typed; `rows` are the data rows.
+fn applications_workbook(rows: &[[&str; 12]]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let notes = wb.add_worksheet();
+    notes.set_name("填表说明").unwrap();
+    notes
+        .write_string(0, 0, "1. 每个申请单位一行；2. 比例填 80% 或 0.8。")
+        .unwrap();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("认定申请表").unwrap();
+    sheet
+        .write_string(0, 0, "2026 年度科创中原创新基地认定申请汇总表")
+        .unwrap();
+    let header = [
+        "序号",
+        "依托单位",
+        "统一社会信用代码",
+        "基地类型",
+        "推荐渠道",
+        "推荐单位",
+        "所在地市",
+        "注册日期",
+        "申请前一年内典型孵化案例（项）",
+        "专精特新、高新技术及科技型中小企业占入驻企业比例",
+        "固定办公（实验）场所总面积（平方米）",
+        "专兼职创新创业服务人员（名）",
+    ];
+    for (c, h) in (0u16..).zip(header) {
+        sheet.write_string(1, c, h).unwrap();
+    }
+    for (r, row) in (2u32..).zip(rows) {
+        for (c, v) in (0u16..).zip(row) {
+            sheet.write_string(r, c, *v).unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+fn a_unit_files_applications_from_the_template_all_or_nothing(t: &TestDb) {
+    let app = spawn_app(t);
+    call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/rounds",
+        Some(r#"{"year":2026}"#),
+    );
+    let good = [
+        "1",
+        "郑州某科技园发展有限公司",
+        CREDIT,
+        "创新创业孵化类",
+        "省辖市科协",
+        "郑州市科协",
+        "郑州市",
+        "2020-05-01",
+        "3",
+        "62%",
+        "8000",
+        "30",
+    ];
+    let mut far = good;
+    far[0] = "2";
+    far[2] = "914107001318609168";
+    far[6] = "洛阳市";
+    let mut bad = good;
+    bad[0] = "3";
+    bad[2] = "91410300908301663A";
+    bad[9] = "六成";
+    let mut twice = good;
+    twice[0] = "4";
+    let mut db = t.db();
+    let before = crate::helpers::snapshot(t, &mut db);
+    let upload = |who: &str, bytes: &[u8]| {
+        crate::helpers::api(
+            &app,
+            "POST",
+            "/api/v1/imports?filename=认定申请表.xlsx",
+            Some(&app.tokens[who]),
+            Some(bytes),
+        )
+    };
+    let r = upload("unit", &applications_workbook(&[good, far, bad, twice]));
+    assert_eq!(r.status, 422, "{}", r.text());
+    let report = json(&r);
+    let problems = report["problems"].as_array().unwrap();
+    let at = |row: u64, column: &str| {
+        problems
+            .iter()
+            .find(|p| p["row"] == row && p["column"] == column)
+            .unwrap_or_else(|| panic!("row {row} {column}: {report}"))
+            .clone()
+    };
+    assert_eq!(at(4, "所在地市")["sheet"], "认定申请表");
+    assert!(at(4, "所在地市")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("市域内"));
+    assert!(
+        at(5, "专精特新、高新技术及科技型中小企业占入驻企业比例")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("80%")
+    );
+    assert!(at(6, "统一社会信用代码")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("第 3 行"));
+    assert_eq!(report["skipped_sheets"][0]["name"], "填表说明", "{report}");
+    assert_eq!(
+        crate::helpers::snapshot(t, &mut db),
+        before,
+        "refused whole"
+    );
+    let round = json(&call(&app, "province", "GET", "/api/v1/rounds/2026", None));
+    assert_eq!(round["total"], 0, "{round}");
+    // A base uploads no applications; another unit's rows are refused.
+    let r = upload("base", &applications_workbook(&[good]));
+    assert_eq!(r.status, 422, "{}", r.text());
+    let mut other = good;
+    other[5] = "新乡市科协";
+    other[6] = "新乡市";
+    let r = upload("unit", &applications_workbook(&[other]));
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("本单位名义"), "{}", r.text());
+    // The clean file files its rows, checked like any application.
+    let r = upload("unit", &applications_workbook(&[good]));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(json(&r)["applications_filed"], 1, "{}", r.text());
+    let round = json(&call(&app, "unit", "GET", "/api/v1/rounds/2026", None));
+    let id = round["applications"][0]["id"].as_i64().unwrap();
+    let c = json(&call(
+        &app,
+        "unit",
+        "GET",
+        &format!("/api/v1/applications/{id}/check"),
+        None,
+    ));
+    let share = c["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "qualified_firm_share")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (share["given"].as_str(), share["result"].as_str()),
+        (Some("62%"), Some("met"))
+    );
+}
+
 on_both_backends!(
+    a_unit_files_applications_from_the_template_all_or_nothing,
     a_round_runs_from_an_application_to_a_named_base,
     a_unit_outside_its_reach_and_a_failed_condition_are_refused,
     a_base_moves_to_another_unit_only_by_a_recorded_transfer,

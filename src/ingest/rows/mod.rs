@@ -1,6 +1,7 @@
 //! Row by row: parse each cell into domain values, collect every problem,
 //! and write valid rows in batches while the file is still clean.
 
+mod applications;
 mod counts;
 mod records;
 mod register;
@@ -41,6 +42,7 @@ pub fn classify_header(row: &[String]) -> HeaderKind {
         Some(Template::Register) => HeaderKind::Template(0),
         Some(Template::YearlyCounts) => HeaderKind::Template(1),
         Some(Template::ActivityRecords) => HeaderKind::Template(2),
+        Some(Template::Applications) => HeaderKind::Template(3),
         None => {
             let named = fields
                 .iter()
@@ -101,6 +103,8 @@ pub(super) struct Processor<'s, 'a> {
     seen_codes: HashMap<String, u64>,
     /// yearly-count rows of this file: (code, year) → row
     seen_years: HashMap<(String, i32), u64>,
+    /// application rows of this file: (credit code, type, year) → row
+    seen_applications: HashMap<(String, BaseType, i32), u64>,
     /// Years whose result stands (定稿): no row may change them.
     confirmed_years: Arc<[i32]>,
     counts: Vec<db::counts::Declaration>,
@@ -161,6 +165,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             homes: None,
             seen_codes: HashMap::new(),
             seen_years: HashMap::new(),
+            seen_applications: HashMap::new(),
             confirmed_years,
             counts: Vec::new(),
             records: Vec::new(),
@@ -377,8 +382,16 @@ impl Sink for Processor<'_, '_> {
         self.flush_records();
         // Its outcome belongs to the sheet it came from.
         self.settle();
-        let fields: Vec<Option<Field>> = cells.iter().map(|h| Field::from_header(h)).collect();
+        let mut fields: Vec<Option<Field>> = cells.iter().map(|h| Field::from_header(h)).collect();
         let template = detect(&fields);
+        if template == Some(Template::Applications) {
+            // The figure columns are the rulebook's conditions.
+            for (f, h) in fields.iter_mut().zip(cells) {
+                if f.is_none() {
+                    *f = super::template::figure_field(self.rulebook, h);
+                }
+            }
+        }
         let mut index = HashMap::new();
         self.sheet = Some(Sheet {
             name: sheet.to_string(),
@@ -401,6 +414,14 @@ impl Sink for Processor<'_, '_> {
             );
             return;
         }
+        if self.opts.unit.is_some() && template.is_some_and(|t| t != Template::Applications) {
+            self.problem(
+                header_row,
+                None,
+                "推荐单位只能上传认定申请表；基地名册和年度指标表由省科协导入 (a unit uploads applications only)".into(),
+            );
+            return;
+        }
         let Some(t) = template else {
             self.problem(
                 header_row,
@@ -409,7 +430,7 @@ impl Sink for Processor<'_, '_> {
             );
             return;
         };
-        let allowed: Vec<Field> = t.columns().iter().map(|c| c.0).collect();
+        let allowed: Vec<Field> = t.columns_for(self.rulebook).iter().map(|c| c.0).collect();
         for (i, f) in fields.iter().enumerate() {
             let header = cells[i].clone();
             match f {
@@ -469,6 +490,7 @@ impl Sink for Processor<'_, '_> {
             Template::Register => self.register_row(row, cells),
             Template::YearlyCounts => self.counts_row(row, cells),
             Template::ActivityRecords => self.records_row(row, cells),
+            Template::Applications => self.applications_row(row, cells),
         }
     }
 

@@ -282,14 +282,14 @@ async fn imports(
     // The caller is known before a byte of the body is read, so an
     // unauthenticated upload costs the server nothing but its headers.
     // Province staff import anything; a base, its own activity records.
-    let Some(own_base) = uploader(&caller) else {
+    let Some(who) = uploader(&caller) else {
         return Err(WebError::NotFound);
     };
     let body = upload_body(&req, &state, payload).await?;
     let (status, report) = import_upload(
         &state,
         caller.username.clone(),
-        own_base,
+        who,
         q.into_inner().filename,
         body,
     )

@@ -91,7 +91,7 @@ pub(super) async fn upload(
     let Some(s) = session(&req, &state).await? else {
         return Err(WebError::Unauthorized);
     };
-    let Some(own_base) = uploader(&s.caller) else {
+    let Some(who) = uploader(&s.caller) else {
         return Err(WebError::NotFound);
     };
     check_csrf(
@@ -104,7 +104,7 @@ pub(super) async fn upload(
     let (status, report) = import_upload(
         &state,
         s.caller.username.clone(),
-        own_base,
+        who,
         q.into_inner().filename,
         body,
     )
@@ -115,15 +115,18 @@ pub(super) async fn upload(
 
 pub(super) async fn template_download(
     _signed_in: SignedIn,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let (t, file) = match path.as_str() {
         "register.xlsx" => (FileTemplate::Register, "基地名册.xlsx"),
         "yearly_counts.xlsx" => (FileTemplate::YearlyCounts, "年度指标表.xlsx"),
         "activity_records.xlsx" => (FileTemplate::ActivityRecords, "活动明细.xlsx"),
+        "applications.xlsx" => (FileTemplate::Applications, "认定申请表.xlsx"),
         _ => return Err(WebError::NotFound),
     };
-    let bytes = blank_xlsx(t).map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
+    let bytes = blank_xlsx(t, &state.settings.rulebook)
+        .map_err(|e| WebError::from(AppError::Compute(e.to_string())))?;
     Ok(xlsx_response(bytes, file))
 }
 
