@@ -54,6 +54,7 @@ impl Layout {
                     ("/at-risk", "风险基地"),
                     ("/reviews", "记录审核"),
                     ("/documents", "报送情况"),
+                    ("/recognition", "年度认定"),
                 ]);
             }
             links.push(("/bases", "基地列表"));

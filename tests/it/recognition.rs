@@ -664,8 +664,19 @@ fn applications_workbook(rows: &[[&str; 12]]) -> Vec<u8> {
     for (c, h) in (0u16..).zip(header) {
         sheet.write_string(1, c, h).unwrap();
     }
+    // The declarations, 是 on every row.
+    let declared = [
+        "拥有专门的孵化运营管理机构",
+        "组建专门基金对在孵企业投资的能力",
+        "与学会或省辖市科协紧密合作，与“科创中国”平台有效链接",
+        "具有独立法人资格",
+        "申请前一年内未发生重大安全事故、重大负面舆情",
+    ];
+    for (c, h) in (header.len() as u16..).zip(declared) {
+        sheet.write_string(1, c, h).unwrap();
+    }
     for (r, row) in (2u32..).zip(rows) {
-        for (c, v) in (0u16..).zip(row) {
+        for (c, v) in (0u16..).zip(row.iter().chain(["是"; 5].iter())) {
             sheet.write_string(r, c, *v).unwrap();
         }
     }
@@ -785,7 +796,215 @@ fn a_unit_files_applications_from_the_template_all_or_nothing(t: &TestDb) {
     );
 }
 
+/// A form post of the pages, with the session's CSRF token.
+fn form(b: &crate::helpers::Browser, path: &str, fields: &[(&str, &str)]) -> u16 {
+    let mut body = format!("csrf={}", b.csrf());
+    for (k, v) in fields {
+        body.push_str(&format!("&{k}={}", urlencoding(v)));
+    }
+    b.post(
+        path,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    )
+    .status
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.') {
+                (c as char).to_string()
+            } else {
+                format!("%{c:02X}")
+            }
+        })
+        .collect()
+}
+
+fn a_round_runs_from_the_pages(t: &TestDb) {
+    use crate::helpers::{unescape, Browser, PASSWORD};
+    let mut settings = t.settings();
+    settings.rulebook.recognition.publicity_days = 0;
+    let app = crate::helpers::spawn_app_with(t, settings);
+    let mut staff = Browser::new(&app);
+    assert_eq!(staff.login("province", PASSWORD).status, 303);
+    let mut unit = Browser::new(&app);
+    assert_eq!(unit.login("unit", PASSWORD).status, 303);
+    let mut base = Browser::new(&app);
+    assert_eq!(base.login("base", PASSWORD).status, 303);
+    assert_eq!(base.get("/recognition").status, 404);
+    assert_eq!(
+        form(&unit, "/recognition/rounds", &[("year", "2026")]),
+        404,
+        "staff only"
+    );
+    assert_eq!(
+        form(
+            &staff,
+            "/recognition/rounds",
+            &[
+                ("year", "2026"),
+                ("opens_on", ""),
+                ("closes_on", "2026-12-20")
+            ]
+        ),
+        303
+    );
+    let page = unescape(&staff.get("/recognition").text());
+    assert!(page.contains("申报受理 2026-11-28 至 2026-12-20"), "{page}");
+    // The unit uploads its 认定申请表 on the page.
+    let page = unescape(&unit.get("/recognition?year=2026").text());
+    assert!(page.contains("上传本单位的认定申请表"), "{page}");
+    let good = [
+        "1",
+        "郑州某科技园发展有限公司",
+        CREDIT,
+        "创新创业孵化类",
+        "省辖市科协",
+        "郑州市科协",
+        "郑州市",
+        "2020-05-01",
+        "3",
+        "0.62",
+        "8000",
+        "30",
+    ];
+    let csrf = unit.csrf();
+    let r = unit.post(
+        "/imports/upload?filename=申请.xlsx",
+        &[("X-CSRF-Token", &csrf)],
+        &applications_workbook(&[good]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = unescape(&unit.get("/recognition?year=2026").text());
+    let id: i64 = crate::helpers::between(&page, "href=\"/applications/", "\"")
+        .parse()
+        .unwrap();
+    let path = format!("/applications/{id}");
+    // The check, each condition with the figure behind it.
+    let page = unescape(&unit.get(&path).text());
+    assert!(
+        page.contains("固定办公（实验）场所总面积（平方米）"),
+        "{page}"
+    );
+    assert!(page.contains("不少于 5000"), "{page}");
+    assert!(page.contains("需专家判断"), "{page}");
+    assert!(page.contains("上传申请书"), "{page}");
+    assert!(
+        !page.contains("开放年度认定"),
+        "no staff buttons for a unit"
+    );
+    for kind in ["application_form", "construction_plan"] {
+        let r = unit.post(
+            &format!("{path}/documents?kind={kind}&filename={kind}.pdf"),
+            &[("X-CSRF-Token", &csrf)],
+            PDF,
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let advance = format!("{path}/advance");
+    assert_eq!(
+        form(
+            &unit,
+            &advance,
+            &[("stage", "formal_review"), ("decision", "pass")]
+        ),
+        404
+    );
+    let page = unescape(&staff.get(&path).text());
+    assert!(page.contains("形式审查：</strong>"), "{page}");
+    assert_eq!(
+        form(
+            &staff,
+            &advance,
+            &[("stage", "formal_review"), ("decision", "pass")]
+        ),
+        303
+    );
+    assert_eq!(
+        form(
+            &staff,
+            &format!("{path}/reviews"),
+            &[
+                ("expert", "李教授"),
+                ("score", "88"),
+                ("opinion", "建议通过"),
+                ("visited_on", "2026-11-27"),
+                ("visit_notes", "现场核实场地"),
+            ]
+        ),
+        303
+    );
+    for stage in ["expert_review", "final_review"] {
+        assert_eq!(
+            form(&staff, &advance, &[("stage", stage), ("decision", "pass")]),
+            303,
+            "{stage}"
+        );
+    }
+    assert_eq!(
+        form(
+            &staff,
+            &format!("{path}/objections"),
+            &[("objection", "反映场地不足")]
+        ),
+        303
+    );
+    let page = unescape(&staff.get(&path).text());
+    assert!(page.contains("反映场地不足"), "{page}");
+    let skipped = form(
+        &staff,
+        &advance,
+        &[("stage", "naming"), ("decision", "pass")],
+    );
+    assert_eq!(skipped, 409, "公示 comes first");
+    let d = json(&call(
+        &app,
+        "province",
+        "GET",
+        &format!("/api/v1{path}"),
+        None,
+    ));
+    let oid = d["objections"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        form(
+            &staff,
+            &format!("{path}/objections/{oid}/resolve"),
+            &[("resolution", "经核查不成立")]
+        ),
+        303
+    );
+    assert_eq!(
+        form(
+            &staff,
+            &advance,
+            &[("stage", "publicity"), ("decision", "pass")]
+        ),
+        303
+    );
+    assert_eq!(
+        form(
+            &staff,
+            &advance,
+            &[
+                ("stage", "naming"),
+                ("decision", "pass"),
+                ("code", "ZZ-PAGE-01"),
+                ("document_no", "豫科协发〔2026〕30号"),
+            ]
+        ),
+        303
+    );
+    let page = unescape(&staff.get(&path).text());
+    assert!(page.contains("ZZ-PAGE-01"), "{page}");
+    assert!(page.contains("豫科协发〔2026〕30号"), "{page}");
+    assert!(page.contains("李教授"), "{page}");
+    assert_eq!(staff.get("/bases/ZZ-PAGE-01").status, 200);
+}
+
 on_both_backends!(
+    a_round_runs_from_the_pages,
     a_unit_files_applications_from_the_template_all_or_nothing,
     a_round_runs_from_an_application_to_a_named_base,
     a_unit_outside_its_reach_and_a_failed_condition_are_refused,

@@ -26,7 +26,7 @@ use crate::error::AppError;
 
 pub(super) mod documents;
 pub(super) mod lifecycle;
-mod recognition;
+pub(super) mod recognition;
 mod records;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

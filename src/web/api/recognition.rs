@@ -220,13 +220,13 @@ pub(in crate::web) async fn download_as(
 }
 
 #[derive(Deserialize)]
-struct AdvanceBody {
-    stage: String,
-    decision: String,
+pub(in crate::web) struct AdvanceBody {
+    pub stage: String,
+    pub decision: String,
     #[serde(default)]
-    reason: String,
+    pub reason: String,
     #[serde(flatten)]
-    naming: Naming,
+    pub naming: Naming,
 }
 
 async fn advance(
@@ -244,6 +244,18 @@ async fn advance(
     .await?;
     staff_only(&caller, "作出认定各阶段的决定")?;
     let body: AdvanceBody = json_body(&req, payload).await?;
+    let a = advance_as(&caller, &state, id, body).await?;
+    Ok(HttpResponse::Ok().json(a))
+}
+
+/// Staff decide application `id` at a stage.
+pub(in crate::web) async fn advance_as(
+    caller: &Caller,
+    state: &web::Data<AppState>,
+    id: i64,
+    body: AdvanceBody,
+) -> Result<db::recognition::Application, WebError> {
+    staff_only(caller, "作出认定各阶段的决定")?;
     let stage = Stage::from_code(&body.stage)
         .filter(|s| *s != Stage::Submitted)
         .ok_or_else(|| {
@@ -261,10 +273,8 @@ async fn advance(
             )))
         }
     };
-    let today = state.today();
-    let st = state.clone();
-    let by = caller.username.clone();
-    let a = blocking(&state, move |db| {
+    let (caller, st, today) = (caller.clone(), state.clone(), state.today());
+    let a = blocking(state, move |db| {
         let a = recognition::in_scope(db, &caller, id)?;
         recognition::advance(
             db,
@@ -274,13 +284,13 @@ async fn advance(
             &body.reason,
             &body.naming,
             &st.settings,
-            &by,
+            &caller.username,
             today,
         )
     })
     .await?;
     state.cache.invalidate();
-    Ok(HttpResponse::Ok().json(a))
+    Ok(a)
 }
 
 #[derive(Deserialize)]
@@ -421,11 +431,11 @@ async fn transfer(
 }
 
 #[derive(Deserialize)]
-struct ObjectionBody {
+pub(in crate::web) struct ObjectionBody {
     #[serde(default)]
-    objection: String,
+    pub objection: String,
     #[serde(default)]
-    resolution: String,
+    pub resolution: String,
 }
 
 /// An objection raised during 公示, recorded by staff.
@@ -441,12 +451,7 @@ async fn object(
     blocking(&state, move |db| recognition::in_scope(db, &c, id)).await?;
     staff_only(&caller, "登记公示异议")?;
     let body: ObjectionBody = json_body(&req, payload).await?;
-    let today = state.today();
-    let o = blocking(&state, move |db| {
-        let a = recognition::in_scope(db, &caller, id)?;
-        recognition::object(db, &a, &body.objection, &caller.username, today)
-    })
-    .await?;
+    let o = objection_as(&caller, &state, id, None, body).await?;
     Ok(HttpResponse::Created().json(o))
 }
 
@@ -462,11 +467,26 @@ async fn resolve(
     blocking(&state, move |db| recognition::in_scope(db, &c, id)).await?;
     staff_only(&caller, "处理公示异议")?;
     let body: ObjectionBody = json_body(&req, payload).await?;
-    let today = state.today();
-    let o = blocking(&state, move |db| {
-        let a = recognition::in_scope(db, &caller, id)?;
-        recognition::resolve(db, &a, objection, &body.resolution, &caller.username, today)
-    })
-    .await?;
+    let o = objection_as(&caller, &state, id, Some(objection), body).await?;
     Ok(HttpResponse::Ok().json(o))
+}
+
+/// Staff record an objection on application `id`, or resolve `objection`.
+pub(in crate::web) async fn objection_as(
+    caller: &Caller,
+    state: &web::Data<AppState>,
+    id: i64,
+    objection: Option<i64>,
+    body: ObjectionBody,
+) -> Result<db::recognition::Objection, WebError> {
+    staff_only(caller, "处理公示异议")?;
+    let (caller, today) = (caller.clone(), state.today());
+    blocking(state, move |db| {
+        let a = recognition::in_scope(db, &caller, id)?;
+        match objection {
+            None => recognition::object(db, &a, &body.objection, &caller.username, today),
+            Some(o) => recognition::resolve(db, &a, o, &body.resolution, &caller.username, today),
+        }
+    })
+    .await
 }

@@ -13,6 +13,7 @@ mod documents;
 mod imports;
 mod overview;
 mod readings;
+mod recognition;
 mod rectification;
 mod reviews;
 mod scorecard;
@@ -112,6 +113,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(documents::download_attachment),
         )
         .route("/records/{id}", web::post().to(reviews::resubmit))
+        .route("/recognition", web::get().to(recognition::round_page))
+        .route(
+            "/recognition/rounds",
+            web::post().to(recognition::open_round),
+        )
+        .route(
+            "/applications/{id}",
+            web::get().to(recognition::application_page),
+        )
+        .route(
+            "/applications/{id}/advance",
+            web::post().to(recognition::advance),
+        )
+        .route(
+            "/applications/{id}/reviews",
+            web::post().to(recognition::review),
+        )
+        .route(
+            "/applications/{id}/objections",
+            web::post().to(recognition::object),
+        )
+        .route(
+            "/applications/{id}/objections/{objection}/resolve",
+            web::post().to(recognition::resolve),
+        )
+        .route(
+            "/applications/{id}/documents",
+            web::post().to(recognition::upload),
+        )
+        .route(
+            "/applications/{id}/documents/{document}",
+            web::get().to(recognition::download),
+        )
         .route("/readings", web::get().to(readings::readings_page))
         .route("/readings/{topic}", web::post().to(readings::mark_reading))
         .route("/years/{year}/confirm", web::post().to(years::confirm))
