@@ -277,6 +277,19 @@ pub fn homes(db: &mut Db) -> AppResult<HashMap<String, String>> {
     Ok(rows.into_iter().collect())
 }
 
+/// The live bases by host and type: (credit code, type) → base code (第八条:
+/// one host is one base of a type, through one channel).
+pub fn live_hosts(db: &mut Db) -> AppResult<HashMap<(String, BaseType), String>> {
+    let rows: Vec<(String, BaseType, String)> = with_conn!(db, c => t::table
+        .filter(t::status.ne_all([Status::Revoked, Status::Lapsed]))
+        .select((t::credit_code, t::base_type, t::code))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(k, ty, code)| ((k, ty), code))
+        .collect())
+}
+
 /// A recorded transfer (第八条): the base moves to another recommending
 /// unit (and its channel), with a row in its history saying from where,
 /// to where and why. The only way a base's unit changes.

@@ -632,17 +632,15 @@ fn a_base_uploads_its_own_activity_records_and_nobody_elses(t: &TestDb) {
         "nothing changed"
     );
     assert_eq!(pending_entries(t, "SAMPLE-002"), 0);
-    // Not a unit (it reviews).
-    assert_eq!(
-        upload(
-            &app,
-            "unit",
-            "/api/v1/imports?filename=a.csv",
-            OWN_ROWS.as_bytes()
-        )
-        .status,
-        404
+    // Not a unit (it reviews; it uploads only a 认定申请表).
+    let r = upload(
+        &app,
+        "unit",
+        "/api/v1/imports?filename=a.csv",
+        OWN_ROWS.as_bytes(),
     );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("只能上传认定申请表"), "{}", r.text());
     // Its own rows: accepted, waiting for review, not counted yet.
     let r = upload(
         &app,

@@ -11,7 +11,7 @@ use crate::helpers::{
 use basewatch::ingest::{Outcome, Report};
 
 const REGISTER: &str = "基地编号,基地名称,基地类型,依托单位,统一社会信用代码,推荐渠道,推荐单位,所在地市,认定日期,联系邮箱\n";
-const GOOD_BASE: &str = "NEW-001,新基地,产学研协作类,某大学,1241000052601815X0,省辖市科协,郑州市科协,郑州市,2023-03-15,a@example.org\n";
+const GOOD_BASE: &str = "NEW-001,新基地,产学研协作类,某大学,124100005260181592,省辖市科协,郑州市科协,郑州市,2023-03-15,a@example.org\n";
 const COUNTS: &str = "基地编号,年度,截至日期,上传专家、成果、难题等信息（条）,\"\"\"百会链千企\"\"科技志愿服务活动（次）\",科技成果转化、揭榜挂帅攻关、高端人才引育、高端学术交流等活动（项）\n";
 const RECORDS: &str = "基地编号,指标,日期,数量,标题,佐证链接,外部编号\n";
 
@@ -89,7 +89,7 @@ fn an_unknown_column_is_named(t: &TestDb) {
 }
 
 fn a_wrong_credit_code_check_character_is_refused(t: &TestDb) {
-    let row = GOOD_BASE.replace("1241000052601815X0", "1241000052601815X1");
+    let row = GOOD_BASE.replace("124100005260181592", "124100005260181593");
     let r = refused(t, "credit.csv", format!("{REGISTER}{row}"));
     has_problem(&r, Some(2), Some("统一社会信用代码"), "校验位");
 }

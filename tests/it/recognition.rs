@@ -592,6 +592,36 @@ fn a_base_moves_to_another_unit_only_by_a_recorded_transfer(t: &TestDb) {
         "nothing changed"
     );
 
+    // Channel, unit and city agree: 郑州市科协 recommends no base of 洛阳市.
+    let elsewhere = register.replacen(
+        "省辖市科协,郑州市科协,郑州市,",
+        "省辖市科协,郑州市科协,洛阳市,",
+        1,
+    );
+    assert_ne!(elsewhere, register);
+    let rep = t.import(&mut db, &t.write("名册-跨市.csv", elsewhere));
+    assert_eq!(rep.outcome, basewatch::ingest::Outcome::Rejected);
+    let p = &rep.problems[0];
+    assert_eq!(
+        (p.row, p.column.as_deref()),
+        (Some(2), Some("所在地市")),
+        "{p:?}"
+    );
+    assert!(p.reason.contains("第八条"), "{p:?}");
+    assert_eq!(crate::helpers::snapshot(t, &mut db), before);
+
+    // 第八条: SAMPLE-001's host under a second code of the same type, through a society.
+    let second = format!(
+        "{}ZZ-DUP-01,郑州大学另一协作基地,产学研协作类,郑州大学,1241000052601815X0,全省学会,河南省机械工程学会,郑州市,2024-01-01,dup@example.org\n",
+        if register.ends_with('\n') { register.clone() } else { format!("{register}\n") }
+    );
+    let rep = t.import(&mut db, &t.write("名册-重复依托单位.csv", second));
+    assert_eq!(rep.outcome, basewatch::ingest::Outcome::Rejected);
+    let p = rep.problems.last().unwrap();
+    assert_eq!(p.column.as_deref(), Some("统一社会信用代码"), "{p:?}");
+    assert!(p.reason.contains("SAMPLE-001"), "{p:?}");
+    assert_eq!(crate::helpers::snapshot(t, &mut db), before);
+
     // Staff transfer it, with a reason; the old unit loses sight of it.
     let r = call(
         &app,

@@ -178,8 +178,8 @@ fn every_api_route_is_scoped_by_token(t: &TestDb) {
         assert_eq!(
             r.status,
             // A base imports a 活动明细 of its own (refused here for its bad
-            // header); a unit imports nothing.
-            if role == "unit" { 404 } else { 422 },
+            // header); a unit its own 认定申请表 (refused here too).
+            422,
             "{role} import"
         );
     }

@@ -99,6 +99,9 @@ pub(super) struct Processor<'s, 'a> {
     /// code → its recommending unit's name, for the bases stored before this
     /// file; read at the first register row (a file of records needs none).
     homes: Option<HashMap<String, String>>,
+    /// (credit code, type) → code of the live bases stored before this file
+    /// and of this file's rows; read with `homes`.
+    hosts: Option<HashMap<(String, BaseType), String>>,
     /// register rows of this file: code → row
     seen_codes: HashMap<String, u64>,
     /// yearly-count rows of this file: (code, year) → row
@@ -163,6 +166,7 @@ impl<'s, 'a> Processor<'s, 'a> {
             bases,
             units,
             homes: None,
+            hosts: None,
             seen_codes: HashMap::new(),
             seen_years: HashMap::new(),
             seen_applications: HashMap::new(),

@@ -90,10 +90,37 @@ impl Processor<'_, '_> {
         }
         if self.homes.is_none() {
             let Some(db) = self.db() else { return };
-            match db::bases::homes(db) {
-                Ok(h) => self.homes = Some(h),
+            match db::bases::homes(db).and_then(|h| Ok((h, db::bases::live_hosts(db)?))) {
+                Ok((h, hosts)) => {
+                    self.homes = Some(h);
+                    self.hosts = Some(hosts);
+                }
                 Err(e) => return self.fail(e),
             }
+        }
+        let key = (credit.as_str().to_string(), ty);
+        let other = self
+            .hosts
+            .as_ref()
+            .and_then(|h| h.get(&key))
+            .filter(|c| c.as_str() != code.as_str())
+            .cloned();
+        if let Some(other) = other {
+            // 第八条: the same host is not recommended twice for a type.
+            let header = self.cell(cells, Field::CreditCode).map(|c| c.1);
+            self.problem(
+                Some(row),
+                header,
+                format!(
+                    "依托单位 {} 已是{}基地 {other} 的依托单位：同一依托单位同一类型只能通过一个渠道推荐一个基地（第八条）(the host already holds a base of this type)",
+                    credit.as_str(),
+                    ty.name_zh()
+                ),
+            );
+            return;
+        }
+        if let Some(h) = self.hosts.as_mut() {
+            h.insert(key, code.as_str().to_string());
         }
         let home = self.homes.as_ref().and_then(|h| h.get(code.as_str()));
         if let Some(home) = home.filter(|h| **h != unit) {
@@ -103,6 +130,19 @@ impl Processor<'_, '_> {
                 "基地 {code} 由“{home}”推荐，导入不能将其改为“{unit}”；变更推荐单位须由省科协办理转移（POST /api/v1/bases/{code}/transfer）(an import cannot move a base to another unit)"
             );
             self.problem(Some(row), header, reason);
+            return;
+        }
+        if !crate::recognition::within_reach(&unit, channel, city) {
+            // 第八条: a city association recommends within its own city.
+            let header = self.cell(cells, Field::City).map(|c| c.1);
+            self.problem(
+                Some(row),
+                header,
+                format!(
+                    "“{unit}”是省辖市科协，只推荐本市域内的基地，而本行所在地市为{}（第八条）(a city association's base lies in its own city)",
+                    city.as_str()
+                ),
+            );
             return;
         }
         if !self.writing() {
