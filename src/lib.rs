@@ -6,6 +6,7 @@
 //! the CLI prints and stores. See docs/ARCHITECTURE.md.
 
 pub mod access;
+pub mod annual;
 pub mod bench;
 pub mod charts;
 pub mod compliance;

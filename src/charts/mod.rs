@@ -1,8 +1,9 @@
 //! Charts for the web pages (SVG strings) and for email and download (PNG bytes), with Chinese labels.
 //!
-//! Three kinds: [`indicator_chart`] (a base's indicators against their
-//! targets), [`rate_chart`] (pass rate per group, e.g. per city) and
-//! [`trend_chart`] (rates over the years). Each draws with plotters into an SVG
+//! Four kinds: [`indicator_chart`] (a base's indicators against their
+//! targets), [`rate_chart`] (pass rate per group, e.g. per city),
+//! [`trend_chart`] (rates over the years) and [`city_map`] (Henan's cities
+//! coloured by a metric). Each draws with plotters into an SVG
 //! string or an RGB buffer that the `png` crate encodes in memory.
 //!
 //! Chinese in PNGs needs a CJK font on the machine: [`init_fonts`] finds one
@@ -17,6 +18,7 @@
 mod fonts;
 mod indicator;
 mod layout;
+mod map;
 mod rate;
 mod trend;
 
@@ -27,6 +29,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use fonts::{init_fonts, FONT_FAMILY};
+pub use map::{mapped_cities, CityFigure, MapMetric};
+
+use crate::domain::City;
 
 /// Output format of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +131,28 @@ pub fn trend_chart(
     format: Format,
 ) -> Result<Chart, ChartError> {
     render(&trend::TrendChart { title, series }, format)
+}
+
+/// Henan's 18 cities filled on a colour scale for `metric`, each with its
+/// name and value; a city with no bases is grey ("无基地"). In an SVG, when
+/// `link` is given, each city links to `link(city)`.
+pub fn city_map(
+    title: &str,
+    metric: MapMetric,
+    figures: &[CityFigure],
+    format: Format,
+    link: Option<&dyn Fn(City) -> String>,
+) -> Result<Chart, ChartError> {
+    let map = map::CityMap {
+        title,
+        metric,
+        figures,
+    };
+    let mut chart = render(&map, format)?;
+    if let (Format::Svg, Some(link)) = (format, link) {
+        chart.bytes = map::add_links(chart.bytes, &map, link)?;
+    }
+    Ok(chart)
 }
 
 /// A chart that can draw itself on any plotters backend.

@@ -1,5 +1,5 @@
 //! Metrics over scorecards, for dashboards: counts and pass rates by group,
-//! the trend over years, and the at-risk list. Each takes the rows and the
+//! the trend over years, the at-risk list and the figures of the city map. Each takes the rows and the
 //! bases a caller may see; none recomputes a rule.
 
 use std::collections::{BTreeMap, HashMap};
@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::{Pace, Scorecard};
+use crate::charts::{CityFigure, MapMetric};
 use crate::dashboards::Grouping;
 use crate::db::bases::Base;
 use crate::domain::{BaseType, Channel, City, Indicator, Status};
@@ -113,6 +114,64 @@ pub fn pass_rate(card: &Scorecard, bases: &HashMap<i64, &Base>, g: Grouping) -> 
         }
     }
     sorted(g, map)
+}
+
+/// One figure per city for the map: its bases, and the metric's value
+/// (pass rate of its evaluated bases, bases at risk, or bases). A city
+/// without bases in `bases` has `bases: 0`; with bases but none evaluated,
+/// a pass rate of `None`.
+pub fn city_figures(
+    card: &Scorecard,
+    bases: &HashMap<i64, &Base>,
+    metric: MapMetric,
+) -> Vec<CityFigure> {
+    let mut count: HashMap<City, usize> = HashMap::new();
+    for b in bases.values() {
+        *count.entry(b.city).or_default() += 1;
+    }
+    let mut rates: HashMap<City, (usize, usize)> = HashMap::new();
+    let mut risks: HashMap<City, usize> = HashMap::new();
+    match metric {
+        MapMetric::PassRate => {
+            let mut voted = std::collections::HashSet::new();
+            for r in &card.rows {
+                if let Some(b) = bases.get(&r.base_id) {
+                    if voted.insert(r.base_id) {
+                        let e = rates.entry(b.city).or_default();
+                        e.0 += usize::from(r.base_pass);
+                        e.1 += 1;
+                    }
+                }
+            }
+        }
+        MapMetric::AtRisk => {
+            for a in at_risk(card, bases) {
+                if let Ok(c) = City::parse(&a.city) {
+                    *risks.entry(c).or_default() += 1;
+                }
+            }
+        }
+        MapMetric::Bases => {}
+    }
+    City::ALL
+        .iter()
+        .map(|&city| {
+            let n = count.get(&city).copied().unwrap_or(0);
+            let value = match metric {
+                MapMetric::PassRate => rates
+                    .get(&city)
+                    .filter(|(_, of)| *of > 0)
+                    .map(|(pass, of)| *pass as f64 / *of as f64),
+                MapMetric::AtRisk => Some(risks.get(&city).copied().unwrap_or(0) as f64),
+                MapMetric::Bases => Some(n as f64),
+            };
+            CityFigure {
+                city,
+                bases: n,
+                value,
+            }
+        })
+        .collect()
 }
 
 /// Pass rate per year (all bases in scope, and per type when grouped by type).

@@ -62,6 +62,8 @@ pub enum ChartKind {
     Line,
     Table,
     List,
+    /// Henan's cities coloured by the metric (base_count, pass_rate or at_risk, by city).
+    Map,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -169,6 +171,27 @@ pub fn parse(text: &str, name: &str, for_one_base: bool) -> AppResult<Dashboard>
                 ),
             ));
         }
+        if p.chart == ChartKind::Map {
+            if !matches!(p.metric, BaseCount | PassRate | AtRisk) {
+                return Err(err(
+                    name,
+                    &key("chart"),
+                    format!(
+                        "指标 {:?} 不能画成地图，地图只用于 base_count、pass_rate、at_risk (map needs one of these metrics)",
+                        p.metric
+                    ),
+                ));
+            }
+            if p.group_by.is_some_and(|g| g != Grouping::City) {
+                return Err(err(
+                    name,
+                    &key("group_by"),
+                    "地图按地市分组，group_by 只能是 city (a map groups by city)".into(),
+                ));
+            }
+            check_filters(name, i, p)?;
+            continue;
+        }
         let groups: &[Grouping] = match p.metric {
             BaseCount => &[
                 Grouping::Type,
@@ -222,17 +245,22 @@ pub fn parse(text: &str, name: &str, for_one_base: bool) -> AppResult<Dashboard>
                 ),
             ));
         }
-        if let Some(t) = &p.filters.base_type {
-            if BaseType::parse(t).is_err() {
-                return Err(err(
-                    name,
-                    &key("filters.base_type"),
-                    format!("未知的基地类型“{t}” (unknown base type)"),
-                ));
-            }
-        }
+        check_filters(name, i, p)?;
     }
     Ok(d)
+}
+
+fn check_filters(name: &str, i: usize, p: &Panel) -> AppResult<()> {
+    if let Some(t) = &p.filters.base_type {
+        if BaseType::parse(t).is_err() {
+            return Err(err(
+                name,
+                &format!("panels[{i}].filters.base_type"),
+                format!("未知的基地类型“{t}” (unknown base type)"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -265,6 +293,28 @@ mod tests {
     fn an_unknown_grouping_is_refused_with_its_key() {
         let text = "title = \"x\"\n[[panels]]\ntitle = \"a\"\nmetric = \"pass_rate\"\nchart = \"bar\"\ngroup_by = \"status\"\n";
         let e = parse(text, "o.toml", false).unwrap_err().to_string();
+        assert!(e.contains("panels[0].group_by"), "{e}");
+    }
+
+    #[test]
+    fn a_map_takes_a_city_metric_and_nothing_else() {
+        let map = |metric: &str, group: &str| {
+            format!("title = \"x\"\n[[panels]]\ntitle = \"a\"\nmetric = \"{metric}\"\nchart = \"map\"\n{group}")
+        };
+        for m in ["pass_rate", "at_risk", "base_count"] {
+            assert!(
+                parse(&map(m, "group_by = \"city\"\n"), "o.toml", false).is_ok(),
+                "{m}"
+            );
+            assert!(parse(&map(m, ""), "o.toml", false).is_ok(), "{m}");
+        }
+        let e = parse(&map("deadlines", ""), "o.toml", false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("panels[0].chart"), "{e}");
+        let e = parse(&map("pass_rate", "group_by = \"type\"\n"), "o.toml", false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("panels[0].group_by"), "{e}");
     }
 

@@ -91,6 +91,25 @@ pub fn with_outcome(db: &mut Db, outcome: Outcome) -> AppResult<Vec<Rectificatio
     )
 }
 
+/// The orders a year's report lists: those for the year's result, and
+/// older ones still pending or decided since the year began; by year, then
+/// order date.
+pub fn for_report(db: &mut Db, year: i32) -> AppResult<Vec<Rectification>> {
+    let since = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    Ok(with_conn!(db, c => t::table
+        .filter(
+            t::year
+                .eq(year)
+                .or(t::year.lt(year).and(
+                    t::decided_on
+                        .ge(since)
+                        .or(t::outcome.eq_any([Outcome::Open, Outcome::Proposed])),
+                )),
+        )
+        .order((t::year, t::ordered_on, t::id))
+        .load::<Rectification>(c))?)
+}
+
 pub fn find(db: &mut Db, id: i64) -> AppResult<Option<Rectification>> {
     Ok(with_conn!(db, c => t::table.find(id).first::<Rectification>(c).optional())?)
 }

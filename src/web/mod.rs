@@ -11,6 +11,7 @@ mod api;
 mod assets;
 mod auth;
 pub mod body;
+mod briefing;
 pub mod cache;
 pub mod extract;
 mod html;

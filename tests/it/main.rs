@@ -5,6 +5,7 @@
 mod helpers;
 
 mod abuse;
+mod annual;
 mod browser;
 mod cli;
 mod demo;

@@ -37,6 +37,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bases/{code}/chart.svg", web::get().to(chart_svg))
         .route("/bases/{code}/chart.png", web::get().to(chart_png))
         .route("/exports/scorecards.xlsx", web::get().to(export_xlsx))
+        .route("/maps/cities.svg", web::get().to(map_svg))
+        .route("/maps/cities.png", web::get().to(map_png))
+        .route("/reports/{year}.docx", web::get().to(report_docx))
         .route("/imports", web::post().to(imports))
         .route("/tokens", web::get().to(tokens))
         .route("/tokens/{id}", web::delete().to(revoke_token))
@@ -258,6 +261,30 @@ async fn chart_png(
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, WebError> {
     chart(caller, state, path.into_inner(), q.year, Format::Png).await
+}
+
+async fn map_svg(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    super::briefing::city_map(&state, &caller, req.query_string(), Format::Svg).await
+}
+
+async fn map_png(
+    ApiCaller(caller): ApiCaller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    super::briefing::city_map(&state, &caller, req.query_string(), Format::Png).await
+}
+
+async fn report_docx(
+    ApiCaller(caller): ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    super::briefing::year_report(&state, &caller, &path.into_inner()).await
 }
 
 async fn export_xlsx(

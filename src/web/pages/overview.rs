@@ -182,6 +182,7 @@ pub(super) fn overview_body(
             format!("/exports/scorecards.csv?year={}", d.year),
             "导出 CSV",
         ),
+        (format!("/reports/{}.docx", d.year), "下载年度报告（Word）"),
     ];
     let summary = d.card().map(|card| {
         let ids: HashSet<i64> = d.bases.iter().map(|b| b.id).collect();
@@ -224,6 +225,15 @@ pub(super) fn overview_body(
     })
 }
 
+/// The map's metric for a panel's (validated: base_count, pass_rate, at_risk).
+pub(super) fn map_metric(m: Metric) -> charts::MapMetric {
+    match m {
+        Metric::AtRisk => charts::MapMetric::AtRisk,
+        Metric::BaseCount => charts::MapMetric::Bases,
+        _ => charts::MapMetric::PassRate,
+    }
+}
+
 pub(super) fn filtered<'a>(bases: &'a [Base], p: &Panel) -> Vec<&'a Base> {
     bases
         .iter()
@@ -246,6 +256,27 @@ pub(super) fn overview_panel(
     let bases = filtered(d.bases, p);
     let by_id: HashMap<i64, &Base> = bases.iter().map(|b| (b.id, *b)).collect();
     let key = format!("{scope:?}|{}|{i}", d.year);
+    if p.chart == ChartKind::Map {
+        let Some(card) = d.card() else {
+            return Ok(Vec::new());
+        };
+        let metric = map_metric(p.metric);
+        let figures = metrics::city_figures(card, &by_id, metric);
+        let year = d.year;
+        let title = format!("{year} 年度{}", p.title);
+        let c = state.cache.chart(key, || {
+            let link = |c: City| format!("/bases?year={year}&city={}", url(c.as_str()));
+            charts::city_map(&title, metric, &figures, Format::Svg, Some(&link)).map_err(chart_err)
+        })?;
+        return Ok(vec![
+            svg(&c),
+            Block::NoteLink {
+                text: "点击地市查看其基地；".into(),
+                href: format!("/maps/cities.png?year={year}&metric={}", metric.id()),
+                label: "下载地图 PNG（用于邮件、汇报材料）".into(),
+            },
+        ]);
+    }
     Ok(match p.metric {
         Metric::BaseCount => {
             let g = metrics::base_count(&bases, p.group_by.unwrap_or(Grouping::Type));
@@ -394,4 +425,29 @@ pub(super) fn overview_panel(
         }
         _ => Vec::new(),
     })
+}
+
+pub(super) async fn map_svg(
+    SignedIn(s): SignedIn,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    super::super::briefing::city_map(&state, &s.caller, req.query_string(), Format::Svg).await
+}
+
+pub(super) async fn map_png(
+    SignedIn(s): SignedIn,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    super::super::briefing::city_map(&state, &s.caller, req.query_string(), Format::Png).await
+}
+
+/// The year's report (DOCX), the overview's download.
+pub(super) async fn report_docx(
+    SignedIn(s): SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    super::super::briefing::year_report(&state, &s.caller, &path.into_inner()).await
 }
