@@ -6,7 +6,7 @@
 
 use docx_rs::{
     AlignmentType, BreakType, Docx, Footer, LineSpacing, PageMargin, PageNum, Paragraph, Pic, Run,
-    RunFonts, Shading, Table, TableCell, TableRow, WidthType,
+    RunFonts, Shading, Table, TableCell, TableLayoutType, TableRow, WidthType,
 };
 
 use super::{Counts, YearReport};
@@ -69,9 +69,11 @@ fn caption(text: &str) -> Paragraph {
         .keep_next(true)
 }
 
-fn cell(text: &str, header: bool) -> TableCell {
+fn cell(text: &str, header: bool, width_mm: u32) -> TableCell {
     let r = run(text, if header { HEADING } else { BODY }, TABLE_SIZE);
-    let c = TableCell::new().add_paragraph(Paragraph::new().add_run(r));
+    let c = TableCell::new()
+        .add_paragraph(Paragraph::new().add_run(r))
+        .width(mm(width_mm) as usize, WidthType::Dxa);
     if header {
         c.shading(Shading::new().fill("E7EDF5"))
     } else {
@@ -79,16 +81,25 @@ fn cell(text: &str, header: bool) -> TableCell {
     }
 }
 
-/// A table with a shaded header row, as wide as the text column.
-fn table(headers: &[&str], rows: Vec<Vec<String>>) -> Table {
+/// A table with a shaded header row, its columns `(header, width in mm)`,
+/// the widths adding up to the text column's.
+fn table(columns: &[(&str, u32)], rows: Vec<Vec<String>>) -> Table {
+    let widths: Vec<u32> = columns.iter().map(|(_, w)| *w).collect();
     let mut all = vec![TableRow::new(
-        headers.iter().map(|h| cell(h, true)).collect(),
+        columns.iter().map(|(h, w)| cell(h, true, *w)).collect(),
     )];
-    all.extend(
-        rows.iter()
-            .map(|r| TableRow::new(r.iter().map(|c| cell(c, false)).collect())),
-    );
-    Table::new(all).width(mm(TEXT_WIDTH_MM) as usize, WidthType::Dxa)
+    all.extend(rows.iter().map(|r| {
+        TableRow::new(
+            r.iter()
+                .zip(&widths)
+                .map(|(c, w)| cell(c, false, *w))
+                .collect(),
+        )
+    }));
+    Table::new(all)
+        .set_grid(widths.iter().map(|w| mm(*w) as usize).collect())
+        .layout(TableLayoutType::Fixed)
+        .width(mm(TEXT_WIDTH_MM) as usize, WidthType::Dxa)
 }
 
 fn count_row(name: &str, c: &Counts) -> Vec<String> {
@@ -101,7 +112,15 @@ fn count_row(name: &str, c: &Counts) -> Vec<String> {
     ]
 }
 
-const COUNT_HEADERS: [&str; 5] = ["", "考核基地数", "达标", "未达标", "达标率"];
+fn count_columns(first: &str) -> [(&str, u32); 5] {
+    [
+        (first, 44),
+        ("考核基地数", 28),
+        ("达标", 28),
+        ("未达标", 28),
+        ("达标率", 28),
+    ]
+}
 
 fn date(d: chrono::NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
@@ -191,7 +210,7 @@ pub fn write(r: &YearReport) -> AppResult<Vec<u8>> {
     doc = doc
         .add_paragraph(para("（一）分类型考核情况"))
         .add_table(table(
-            &COUNT_HEADERS,
+            &count_columns("类型"),
             r.by_type
                 .iter()
                 .map(|(t, c)| count_row(t.name_zh(), c))
@@ -203,7 +222,7 @@ pub fn write(r: &YearReport) -> AppResult<Vec<u8>> {
         doc.add_paragraph(para("本年度暂无考核基地。"))
     } else {
         doc.add_table(table(
-            &COUNT_HEADERS,
+            &count_columns("地市"),
             r.by_city
                 .iter()
                 .map(|(c, n)| count_row(c.as_str(), n))
@@ -240,12 +259,12 @@ pub fn write(r: &YearReport) -> AppResult<Vec<u8>> {
         }
         doc = doc.add_table(table(
             &[
-                "序号",
-                "基地编号",
-                "基地名称",
-                "依托单位",
-                "地市",
-                "未完成的年度任务（第十条）",
+                ("序号", 10),
+                ("基地编号", 30),
+                ("基地名称", 28),
+                ("依托单位", 24),
+                ("地市", 16),
+                ("未完成的年度任务（第十条）", 48),
             ],
             list.iter()
                 .enumerate()
@@ -273,13 +292,13 @@ pub fn write(r: &YearReport) -> AppResult<Vec<u8>> {
         )))
         .add_table(table(
             &[
-                "基地编号",
-                "基地名称",
-                "考核年度",
-                "责令日期",
-                "整改期限",
-                "结果",
-                "决定日期",
+                ("基地编号", 30),
+                ("基地名称", 27),
+                ("考核年度", 13),
+                ("责令日期", 20),
+                ("整改期限", 26),
+                ("结果", 18),
+                ("决定日期", 22),
             ],
             r.rectifications
                 .iter()
@@ -315,7 +334,14 @@ pub fn write(r: &YearReport) -> AppResult<Vec<u8>> {
             r.ended.len()
         )))
         .add_table(table(
-            &["基地编号", "基地名称", "类型", "状态", "生效日期", "原因"],
+            &[
+                ("基地编号", 30),
+                ("基地名称", 29),
+                ("类型", 24),
+                ("状态", 14),
+                ("生效日期", 20),
+                ("原因", 39),
+            ],
             r.ended
                 .iter()
                 .map(|e| {
@@ -339,24 +365,29 @@ pub fn write(r: &YearReport) -> AppResult<Vec<u8>> {
             r.year
         )))
     } else {
+        // One row per base, with each of its documents still due.
+        let mut by_base: Vec<(&str, &str, Vec<String>)> = Vec::new();
+        for m in &r.missing {
+            let what = match m.due {
+                Some(d) => format!("{}（{}，截止 {d}）", m.kind.name_zh(), m.status),
+                None => format!("{}（{}）", m.kind.name_zh(), m.status),
+            };
+            match by_base.iter_mut().find(|(c, _, _)| *c == m.code) {
+                Some(b) => b.2.push(what),
+                None => by_base.push((&m.code, &m.name, vec![what])),
+            }
+        }
+        by_base.sort_by(|a, b| a.0.cmp(b.0));
         doc.add_paragraph(para(&format!(
-            "未报送 {} 年度工作计划或工作总结的 {} 项：",
-            r.year,
-            r.missing.len()
+            "{} 个基地未报送 {} 年度工作计划或工作总结：",
+            by_base.len(),
+            r.year
         )))
         .add_table(table(
-            &["基地编号", "基地名称", "材料", "报送截止", "状态"],
-            r.missing
-                .iter()
-                .map(|m| {
-                    vec![
-                        m.code.clone(),
-                        m.name.clone(),
-                        m.kind.name_zh().to_string(),
-                        m.due.map(|d| d.to_string()).unwrap_or_default(),
-                        m.status.to_string(),
-                    ]
-                })
+            &[("基地编号", 30), ("基地名称", 52), ("未报送的材料", 74)],
+            by_base
+                .into_iter()
+                .map(|(code, name, what)| vec![code.to_string(), name.to_string(), what.join("；")])
                 .collect(),
         ))
     };

@@ -253,9 +253,27 @@ fn the_years_report_is_a_docx_with_the_scorecards_figures(t: &TestDb) {
     // Once confirmed, the report gives the confirmed result and says so.
     let r = call(&app, "province", "POST", "/api/v1/years/2024/confirm", None);
     assert_eq!(r.status, 200, "{}", r.text());
+    // A rectification ordered for the year is listed with its deadline.
+    let r = call(
+        &app,
+        "province",
+        "POST",
+        "/api/v1/bases/SAMPLE-002/rectification",
+        Some(r#"{"reason":"2024 年度考核未达标"}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let deadline = json(&r)["deadline"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let (xml, _) = report("province");
     assert!(xml.contains("已定稿"), "a confirmed year says so");
     assert!(xml.contains(&summary), "the confirmed result's figures");
+    assert!(xml.contains("责令限期整改 1 个"), "the order is listed");
+    assert!(
+        xml.contains("整改中") && xml.contains(&deadline),
+        "{deadline}"
+    );
 
     // The overview's download serves the same file to a signed-in user.
     let mut b = Browser::new(&app);

@@ -1,6 +1,7 @@
 //! A real browser: headless Chromium driven over the W3C WebDriver protocol
 //! (chromedriver, spoken to with plain HTTP). It logs in through the form as
 //! province staff and as a base, looks at the overview and the scorecards,
+//! clicks a city on the map,
 //! pages through the bases list, checks that the charts are drawn and the
 //! Chinese text is there, and saves a screenshot of each page under
 //! `target/browser-artifacts/`.
@@ -112,6 +113,24 @@ fn a_browser_logs_in_and_sees_the_charts_and_chinese_text() {
     let text = s.text_of("body");
     assert!(text.contains("各地市达标率"), "overview text: {text}");
     s.screenshot(&artifacts, "province-overview", true);
+
+    // The map panel: every city is a link, and 郑州 opens 郑州's bases.
+    let links = s.script("return document.querySelectorAll('g.map-links a').length");
+    assert_eq!(links.as_u64(), Some(18), "map links: {links}");
+    s.click("g.map-links a[href*='%E9%83%91%E5%B7%9E'] polygon");
+    s.wait_for_path("/bases");
+    let search = s.script("return decodeURIComponent(location.search)");
+    assert_eq!(search.as_str(), Some("?year=2024&city=郑州市"), "{search}");
+    let text = s.text_of("body");
+    assert!(
+        text.contains("郑州大学智能制造产学研协作基地") && !text.contains("洛阳轴承产学研协作基地"),
+        "郑州's bases: {text}"
+    );
+    s.screenshot(
+        &artifacts,
+        "province-bases-of-zhengzhou-from-the-map",
+        false,
+    );
 
     s.go(&format!("{}/bases/SAMPLE-001?year=2024", app.addr));
     let charts = s.charts();
