@@ -188,6 +188,13 @@ fn a_units_map_counts_only_its_own_bases(t: &TestDb) {
             c.as_str()
         );
     }
+    // The map names cities, never a base: none of another unit's bases shows.
+    for (code, name) in register(&app) {
+        assert!(
+            !unit.contains(&code) && !unit.contains(&name),
+            "{code} {name}"
+        );
+    }
     // A base account sees neither the map nor the report.
     for path in [
         "/api/v1/maps/cities.svg",
