@@ -93,6 +93,10 @@ pub fn import_file(
     }
 
     let archive = settings.data_dir.join("imports");
+    // The file is kept whatever the outcome: its copy into the archive
+    // runs beside the import (a national file is 350 MB), and is renamed
+    // into place with the import's id at the end.
+    let staging = Staging::start(&archive, path, &digest);
     let result = db.transaction(|db| {
         let import_id = db::imports::record(
             db,
@@ -125,7 +129,7 @@ pub fn import_file(
         let stored = keep_file(
             &archive.join("accepted"),
             import_id,
-            path,
+            (path, staging.take()),
             &file_name,
             &mut rep,
         )?;
@@ -163,7 +167,13 @@ pub fn import_file(
                 },
             )?;
             rep.import_id = Some(id);
-            let stored = keep_file(&archive.join("rejected"), id, path, &file_name, &mut rep)?;
+            let stored = keep_file(
+                &archive.join("rejected"),
+                id,
+                (path, staging.take()),
+                &file_name,
+                &mut rep,
+            )?;
             db::imports::finish(
                 db,
                 id,
@@ -178,17 +188,68 @@ pub fn import_file(
     }
 }
 
-/// Copy the file into the archive with its report beside it.
+/// A copy of the file being made in the archive's `.staging` folder on a
+/// thread of its own. Taken by [`keep_file`]; a copy nobody took (the
+/// database failed) is removed when this is dropped.
+struct Staging {
+    copying: std::cell::Cell<Option<std::thread::JoinHandle<std::io::Result<PathBuf>>>>,
+}
+
+impl Staging {
+    fn start(archive: &Path, path: &Path, digest: &str) -> Staging {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = archive.join(".staging");
+        let to = dir.join(format!(
+            "{}-{}-{n}",
+            &digest[..digest.len().min(16)],
+            std::process::id()
+        ));
+        let from = path.to_path_buf();
+        let copying = std::thread::spawn(move || {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::copy(&from, &to)?;
+            Ok(to)
+        });
+        Staging {
+            copying: std::cell::Cell::new(Some(copying)),
+        }
+    }
+
+    /// The finished copy, if it could be made.
+    fn take(&self) -> Option<PathBuf> {
+        self.copying.take()?.join().ok()?.ok()
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some(left) = self.take() {
+            let _ = std::fs::remove_file(left);
+        }
+    }
+}
+
+/// Put the file into the archive (the staged copy renamed, or a copy made
+/// now) with its report beside it.
 fn keep_file(
     dir: &Path,
     import_id: i64,
-    path: &Path,
+    (path, staged): (&Path, Option<PathBuf>),
     file_name: &str,
     rep: &mut Report,
 ) -> AppResult<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| AppError::io(dir, e))?;
     let stored = dir.join(format!("{import_id}-{file_name}"));
-    std::fs::copy(path, &stored).map_err(|e| AppError::io(&stored, e))?;
+    let renamed = staged.is_some_and(|from| {
+        std::fs::rename(&from, &stored).is_ok() || {
+            let _ = std::fs::remove_file(&from);
+            false
+        }
+    });
+    if !renamed {
+        std::fs::copy(path, &stored).map_err(|e| AppError::io(&stored, e))?;
+    }
     rep.stored_path = Some(stored.display().to_string());
     let report_path = dir.join(format!("{import_id}-{file_name}.report.txt"));
     std::fs::write(&report_path, rep.to_text()).map_err(|e| AppError::io(&report_path, e))?;

@@ -135,7 +135,7 @@ fn write_record(db: &mut Db, s: &Submission, by: &str) -> AppResult<i64> {
         let mut w = db::records::Writer::default();
         w.write_batch(
             db,
-            vec![db::records::NewRecord {
+            &mut vec![db::records::NewRecord {
                 base_id: s.base_id,
                 indicator: s.indicator,
                 occurred_on: s.occurred_on,
@@ -147,6 +147,7 @@ fn write_record(db: &mut Db, s: &Submission, by: &str) -> AppResult<i64> {
                 record_key: key.clone(),
                 import_id,
             }],
+            None,
         )?;
         w.write_totals(db)?;
         db::records::id_of(db, s.base_id, &key)?

@@ -245,8 +245,11 @@ fn totals_written_part_way_through_an_import_still_add_up(t: &TestDb) {
     db.transaction(|db| -> basewatch::error::AppResult<()> {
         let mut w = db::records::Writer::with_totals_cap(2);
         for batch in 0..4 {
-            let rows: Vec<_> = (batch * 10..batch * 10 + 10).map(record).collect();
-            w.write_batch(db, rows)?;
+            let mut rows: Vec<_> = (batch * 10..batch * 10 + 10).map(record).collect();
+            // PostgreSQL takes the batch as the importer sends it: COPY data
+            // encoded beforehand.
+            let encoded = matches!(db, db::Db::Pg(_)).then(|| db::records::encode_copy(&rows));
+            w.write_batch(db, &mut rows, encoded.as_deref())?;
             if w.totals_full() {
                 w.write_totals(db)?;
                 flushed_early += 1;

@@ -29,8 +29,12 @@ use crate::error::{AppError, AppResult};
 use crate::rules::Rulebook;
 
 /// Records per batch: a multiple of the 256-row statements `db::records`
-/// keeps prepared.
-const RECORD_BATCH: usize = 2048;
+/// keeps prepared; on PostgreSQL one COPY.
+const RECORD_BATCH: usize = 16384;
+/// Batches the parser may run ahead of the writer. The database and the
+/// parser take turns being the slower one (a checkpoint, a long row); a
+/// queue lets each go on while the other catches up.
+const QUEUE: usize = 2;
 const COUNT_BATCH: usize = 500;
 
 /// What a row is as a header; templates rank in import order: register
@@ -67,25 +71,33 @@ struct Sheet {
     index: HashMap<Field, usize>,
 }
 
-/// A batch of records being written on a thread of its own, with the rows
-/// it came from; the connection comes back when it is done.
-type Writing<'a> = (
-    &'a mut Db,
-    db::records::Writer,
-    AppResult<db::records::BatchResult>,
-    Vec<u64>,
-);
+/// A batch of records for the writer, with the rows it came from and, on
+/// PostgreSQL, its COPY data (encoded here, while the writer sends the last).
+type Batch = (Vec<db::records::NewRecord>, Vec<u64>, Option<Vec<u8>>);
+/// What the writer did with a batch, with its rows.
+type Written = (AppResult<db::records::BatchResult>, Vec<u64>);
+/// What the writer thread hands back: the connection, the records'
+/// writer (with its totals), and each batch's outcome in order.
+type Writing<'a> = (&'a mut Db, db::records::Writer, Vec<Written>);
 
-/// The connection: here, or lent to the thread writing the last batch of
-/// records, so that the next batch is parsed while the database works.
+/// The connection: here, or lent to the thread that writes batches of
+/// records from a queue, so that the next batches are parsed while the
+/// database works.
 enum Conn<'s, 'a> {
     Idle(&'a mut Db),
-    Busy(std::thread::ScopedJoinHandle<'s, Writing<'a>>),
+    Busy {
+        queue: std::sync::mpsc::SyncSender<Batch>,
+        /// Written batches' records, sent back to be dropped here.
+        spent: std::sync::mpsc::Receiver<Vec<db::records::NewRecord>>,
+        writer: std::thread::ScopedJoinHandle<'s, Writing<'a>>,
+    },
     Lost,
 }
 
 pub(super) struct Processor<'s, 'a> {
     conn: Conn<'s, 'a>,
+    /// PostgreSQL: batches go with their COPY data.
+    pg: bool,
     scope: &'s std::thread::Scope<'s, 'a>,
     rulebook: &'a Rulebook,
     import_id: i64,
@@ -155,7 +167,9 @@ impl<'s, 'a> Processor<'s, 'a> {
         } else {
             ProgressBar::hidden()
         };
+        let pg = matches!(db, Db::Pg(_));
         Ok(Processor {
+            pg,
             conn: Conn::Idle(db),
             scope,
             rulebook: &settings.rulebook,
@@ -239,36 +253,47 @@ impl<'s, 'a> Processor<'s, 'a> {
         }
     }
 
-    /// Wait for the batch being written and take in what it did.
+    /// Wait for the queued batches to be written and take in what each did.
     fn settle(&mut self) {
         let died = || AppError::Compute("导入写入线程异常终止 (the writer thread died)".into());
         let handle = match std::mem::replace(&mut self.conn, Conn::Lost) {
-            Conn::Busy(handle) => handle,
+            // Dropping the queue's sender tells the writer no more is coming.
+            Conn::Busy {
+                queue,
+                spent,
+                writer,
+            } => {
+                drop(queue);
+                drop(spent);
+                writer
+            }
             Conn::Idle(db) => {
                 self.conn = Conn::Idle(db);
                 return;
             }
             Conn::Lost => return self.fail(died()),
         };
-        let Ok((db, writer, result, rows)) = handle.join() else {
+        let Ok((db, writer, done)) = handle.join() else {
             return self.fail(died());
         };
         self.conn = Conn::Idle(db);
         self.writer = writer;
-        match result {
-            Ok(r) => {
-                self.report.records_inserted += r.written.inserted as u64;
-                self.report.records_updated += r.written.updated as u64;
-                self.report.records_unchanged += r.written.unchanged as u64;
-                for k in r.repeated {
-                    self.problem(
-                        rows.get(k).copied(),
-                        None,
-                        "与本文件中较早的一行是同一活动（外部编号或内容相同），不能重复计数 (repeats an earlier row of this file)".into(),
-                    );
+        for (result, rows) in done {
+            match result {
+                Ok(r) => {
+                    self.report.records_inserted += r.written.inserted as u64;
+                    self.report.records_updated += r.written.updated as u64;
+                    self.report.records_unchanged += r.written.unchanged as u64;
+                    for k in r.repeated {
+                        self.problem(
+                            rows.get(k).copied(),
+                            None,
+                            "与本文件中较早的一行是同一活动（外部编号或内容相同），不能重复计数 (repeats an earlier row of this file)".into(),
+                        );
+                    }
                 }
+                Err(e) => self.fail(e),
             }
-            Err(e) => self.fail(e),
         }
     }
 
@@ -294,25 +319,64 @@ impl<'s, 'a> Processor<'s, 'a> {
             return;
         }
         self.batch_keys.clear();
-        let batch = std::mem::take(&mut self.records);
-        let rows = std::mem::take(&mut self.record_rows);
-        // One batch at a time: the previous one must be done (and clean)
-        // before this one goes.
-        self.settle();
-        if !self.writing() {
-            return;
-        }
-        if self.writer.totals_full() {
-            self.write_totals();
-        }
+        let records = std::mem::take(&mut self.records);
+        let encoded = self.pg.then(|| db::records::encode_copy(&records));
+        let batch = (records, std::mem::take(&mut self.record_rows), encoded);
+        let batch = match &self.conn {
+            // The writer is at work: queue the batch (waiting while the
+            // queue is full). A closed queue means the writer stopped on an
+            // error, which settling reports.
+            Conn::Busy { queue, spent, .. } => {
+                while let Ok(records) = spent.try_recv() {
+                    drop(records);
+                }
+                match queue.send(batch) {
+                    Ok(()) => return,
+                    Err(_) => return self.settle(),
+                }
+            }
+            _ => batch,
+        };
         let Conn::Idle(db) = std::mem::replace(&mut self.conn, Conn::Lost) else {
             return;
         };
         let mut writer = std::mem::take(&mut self.writer);
-        self.conn = Conn::Busy(self.scope.spawn(move || {
-            let result = writer.write_batch(db, batch);
-            (db, writer, result, rows)
-        }));
+        let (queue, batches) = std::sync::mpsc::sync_channel::<Batch>(QUEUE);
+        let (give_back, spent) = std::sync::mpsc::channel();
+        let handle = self.scope.spawn(move || {
+            let mut done: Vec<Written> = Vec::new();
+            // Until the processor drops the queue, or the first error.
+            for (mut records, rows, encoded) in batches {
+                let result = writer
+                    .write_batch(db, &mut records, encoded.as_deref())
+                    .and_then(|r| {
+                        if writer.totals_full() {
+                            writer.write_totals(db)?;
+                        }
+                        Ok(r)
+                    });
+                let failed = result.is_err();
+                done.push((result, rows));
+                // Freed where they were made; if the processor has gone
+                // (settling), here.
+                let _ = give_back.send(records);
+                if failed {
+                    break;
+                }
+            }
+            (db, writer, done)
+        });
+        // The receiver lives until the thread ends, so this cannot fail
+        // before the thread has seen the batch.
+        let failed = queue.send(batch).is_err();
+        self.conn = Conn::Busy {
+            queue,
+            spent,
+            writer: handle,
+        };
+        if failed {
+            self.settle();
+        }
     }
 
     /// A base's own rows, as entries waiting for its unit's review.
