@@ -199,8 +199,8 @@ pub fn gather(db: &mut Db, settings: &Settings, inp: &Inputs) -> AppResult<YearR
             if !r.base_pass {
                 if let Some((_, list)) = failed.iter_mut().find(|(t, _)| *t == r.base_type) {
                     list.push(FailedBase {
-                        code: r.base_code.clone(),
-                        name: r.base_name.clone(),
+                        code: r.base_code.to_string(),
+                        name: r.base_name.to_string(),
                         city: r.city,
                         host: by_id
                             .get(&r.base_id)

@@ -279,8 +279,8 @@ pub fn at_risk(card: &Scorecard, bases: &HashMap<i64, &Base>) -> Vec<AtRisk> {
             None => {
                 at.insert(r.base_id, out.len());
                 out.push(AtRisk {
-                    base_code: r.base_code.clone(),
-                    base_name: r.base_name.clone(),
+                    base_code: r.base_code.to_string(),
+                    base_name: r.base_name.to_string(),
                     base_type: r.base_type.name_zh().to_string(),
                     city: r.city.as_str().to_string(),
                     risk,

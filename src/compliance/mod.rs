@@ -29,8 +29,9 @@ pub use crate::domain::{Pace, Source};
 pub struct ScorecardRow {
     #[serde(skip)]
     pub base_id: i64,
-    pub base_code: String,
-    pub base_name: String,
+    /// Shared by the base's rows (one allocation per base, not per row).
+    pub base_code: std::sync::Arc<str>,
+    pub base_name: std::sync::Arc<str>,
     pub base_type: BaseType,
     pub city: City,
     pub year: i32,
@@ -193,8 +194,8 @@ pub fn confirmed_card(db: &mut Db, year: i32, bases: &[Base]) -> AppResult<Optio
             let base = by_id.get(&r.base_id)?;
             Some(ScorecardRow {
                 base_id: base.id,
-                base_code: base.code.clone(),
-                base_name: base.name.clone(),
+                base_code: base.code.as_str().into(),
+                base_name: base.name.as_str().into(),
                 base_type: base.base_type,
                 city: base.city,
                 year,
@@ -628,15 +629,27 @@ fn rows_from_frame(df: &DataFrame, year: i32, bases: &[Base]) -> AppResult<Vec<S
     let (pace, source) = (s("pace")?, s("source")?);
     let bad = |what: &str| AppError::Compute(format!("scorecard frame: {what}"));
     let mut out = Vec::with_capacity(df.height());
+    // The last base's shared code and name: its rows are consecutive.
+    let mut names: Option<(usize, std::sync::Arc<str>, std::sync::Arc<str>)> = None;
     for k in 0..df.height() {
-        let base = idx
+        let at = idx
             .get(k)
-            .and_then(|x| bases.get(x as usize))
+            .map(|x| x as usize)
             .ok_or_else(|| bad("base_idx"))?;
+        let base = bases.get(at).ok_or_else(|| bad("base_idx"))?;
+        let (code, name) = match &names {
+            Some((i, c, n)) if *i == at => (c.clone(), n.clone()),
+            _ => {
+                let c: std::sync::Arc<str> = base.code.as_str().into();
+                let n: std::sync::Arc<str> = base.name.as_str().into();
+                names = Some((at, c.clone(), n.clone()));
+                (c, n)
+            }
+        };
         out.push(ScorecardRow {
             base_id: base.id,
-            base_code: base.code.clone(),
-            base_name: base.name.clone(),
+            base_code: code,
+            base_name: name,
             base_type: base.base_type,
             city: base.city,
             year,

@@ -392,7 +392,7 @@ mod tests {
         ScorecardRow {
             base_id: 1,
             base_code: code.into(),
-            base_name: format!("{code} 基地"),
+            base_name: format!("{code} 基地").into(),
             base_type: BaseType::parse(ty).unwrap(),
             city: crate::domain::City::parse("郑州市").unwrap(),
             year: 2026,
@@ -528,7 +528,7 @@ mod tests {
     #[test]
     fn overlong_text_is_cut_to_a_cell_not_refused() {
         let mut long = row("A-003", "iar", "roadshow_events", None, 1);
-        long.base_name = "长".repeat(40_000);
+        long.base_name = "长".repeat(40_000).into();
         let mut book = read(write_xlsx(&card(vec![long])).unwrap());
         assert_eq!(book.sheet_names().len(), 3, "one sheet per base type");
         let iar = book.worksheet_range(BaseType::Iar.name_zh()).unwrap();

@@ -206,7 +206,7 @@ fn summary(
                     .rows
                     .iter()
                     .filter(|r| r.pace == Some(p))
-                    .map(|r| r.base_code.as_str())
+                    .map(|r| &*r.base_code)
                     .collect();
                 codes.dedup();
                 codes.len()

@@ -62,8 +62,8 @@ fn the_demo_province_has_the_intended_mix(t: &TestDb) {
                 .id(),
             "revoked"
         );
-        assert!(y2025.rows.iter().any(|r| &r.base_code == code));
-        assert!(!running.rows.iter().any(|r| &r.base_code == code));
+        assert!(y2025.rows.iter().any(|r| &*r.base_code == code));
+        assert!(!running.rows.iter().any(|r| &*r.base_code == code));
     }
 }
 

@@ -29,7 +29,7 @@ fn pace(card: &compliance::Scorecard, code: &str, ind: &str) -> (Option<i64>, Op
     let r = card
         .rows
         .iter()
-        .find(|r| r.base_code == code && r.indicator.id() == ind)
+        .find(|r| &*r.base_code == code && r.indicator.id() == ind)
         .unwrap_or_else(|| panic!("{code} {ind} missing"));
     (r.actual, r.pace)
 }
@@ -84,7 +84,7 @@ fn a_met_indicator_is_on_track_whatever_the_date(t: &TestDb) {
     assert!(card
         .rows
         .iter()
-        .filter(|r| r.base_code == "SAMPLE-006")
+        .filter(|r| &*r.base_code == "SAMPLE-006")
         .all(|r| r.met && r.pace == Some(Pace::OnTrack) && r.base_pass));
     // Declared as of 31 March: not yet known on 30 March.
     let earlier = t.evaluate(&mut db, 2025, Some(date("2025-03-30")));
@@ -120,11 +120,11 @@ fn revoked_bases_are_not_evaluated_in_later_years(t: &TestDb) {
     .unwrap();
     let in_2025 = t.evaluate(&mut db, 2025, None);
     let in_2026 = t.evaluate(&mut db, 2026, None);
-    assert!(in_2025.rows.iter().any(|r| r.base_code == "SAMPLE-001"));
-    assert!(!in_2026.rows.iter().any(|r| r.base_code == "SAMPLE-001"));
+    assert!(in_2025.rows.iter().any(|r| &*r.base_code == "SAMPLE-001"));
+    assert!(!in_2026.rows.iter().any(|r| &*r.base_code == "SAMPLE-001"));
     // Recognised in 2025 (mid-year): due from 2026.
-    assert!(!in_2025.rows.iter().any(|r| r.base_code == "SAMPLE-012"));
-    assert!(in_2026.rows.iter().any(|r| r.base_code == "SAMPLE-012"));
+    assert!(!in_2025.rows.iter().any(|r| &*r.base_code == "SAMPLE-012"));
+    assert!(in_2026.rows.iter().any(|r| &*r.base_code == "SAMPLE-012"));
     let history = db::bases::status_history(&mut db, b.id).unwrap();
     assert_eq!(
         history.iter().map(|h| h.status.id()).collect::<Vec<_>>(),

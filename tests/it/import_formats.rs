@@ -170,7 +170,7 @@ fn what_people_type_is_normalised(t: &TestDb) {
     let got: Vec<_> = card
         .rows
         .iter()
-        .filter(|r| r.base_code == "MIX-003")
+        .filter(|r| &*r.base_code == "MIX-003")
         .map(|r| (r.indicator.id(), r.actual))
         .collect();
     assert_eq!(

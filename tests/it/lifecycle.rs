@@ -323,7 +323,7 @@ fn a_base_that_never_applies_is_proposed_as_lapsed_and_staff_confirm(t: &TestDb)
             .unwrap()
             .rows
             .iter()
-            .any(|r| r.base_code == "SAMPLE-002")
+            .any(|r| &*r.base_code == "SAMPLE-002")
     };
     assert!(
         in_2026(&settings.rulebook, &mut db),
@@ -344,7 +344,7 @@ fn a_base_that_never_applies_is_proposed_as_lapsed_and_staff_confirm(t: &TestDb)
     )
     .unwrap();
     assert!(
-        !card.rows.iter().any(|r| r.base_code == "SAMPLE-002"),
+        !card.rows.iter().any(|r| &*r.base_code == "SAMPLE-002"),
         "never after"
     );
     let card = basewatch::compliance::evaluate(
@@ -356,7 +356,7 @@ fn a_base_that_never_applies_is_proposed_as_lapsed_and_staff_confirm(t: &TestDb)
     )
     .unwrap();
     assert!(
-        card.rows.iter().any(|r| r.base_code == "SAMPLE-002"),
+        card.rows.iter().any(|r| &*r.base_code == "SAMPLE-002"),
         "its earlier years stand"
     );
     // And it cannot be brought back by an acceptance.

@@ -12,7 +12,7 @@ fn actual(t: &TestDb, db: &mut db::Db, code: &str, ind: &str) -> Option<i64> {
     t.evaluate(db, 2024, None)
         .rows
         .into_iter()
-        .find(|r| r.base_code == code && r.indicator.id() == ind)
+        .find(|r| &*r.base_code == code && r.indicator.id() == ind)
         .and_then(|r| r.actual)
 }
 
@@ -75,7 +75,7 @@ fn a_corrected_counts_sheet_replaces_values_and_keeps_the_history(t: &TestDb) {
     assert!(card
         .rows
         .iter()
-        .filter(|r| r.base_code == "SAMPLE-005")
+        .filter(|r| &*r.base_code == "SAMPLE-005")
         .all(|r| r.base_pass));
 
     let b5 = db::bases::find_by_code(&mut db, "SAMPLE-005")
@@ -143,7 +143,7 @@ fn declared_counts_win_over_records_and_disagreements_are_flagged(t: &TestDb) {
     let row = card
         .rows
         .iter()
-        .find(|r| r.base_code == "SAMPLE-006" && r.indicator.id() == "roadshow_events")
+        .find(|r| &*r.base_code == "SAMPLE-006" && r.indicator.id() == "roadshow_events")
         .unwrap();
     assert_eq!(
         (row.actual, row.source.id(), row.disagreement),
