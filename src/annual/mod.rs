@@ -136,25 +136,14 @@ fn chart_error(e: charts::ChartError) -> AppError {
     AppError::Invalid(e.to_string())
 }
 
-/// Width and height of a PNG, from its header.
-fn png_size(png: &[u8]) -> Option<(u32, u32)> {
-    let w = png.get(16..20)?;
-    let h = png.get(20..24)?;
-    Some((
-        u32::from_be_bytes([w[0], w[1], w[2], w[3]]),
-        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
-    ))
-}
-
-fn figure(caption: String, chart: charts::Chart) -> AppResult<Figure> {
-    let (width, height) = png_size(&chart.bytes)
-        .ok_or_else(|| AppError::Invalid("图表不是 PNG (chart is not a PNG)".into()))?;
-    Ok(Figure {
+fn figure(caption: String, chart: charts::Chart) -> Figure {
+    let (width, height) = chart.size;
+    Figure {
         caption,
         png: chart.bytes,
         width,
         height,
-    })
+    }
 }
 
 /// Read everything the report of `inp.year` says for `inp.bases`.
@@ -321,12 +310,12 @@ fn figures(
             .collect();
         let title = format!("{year} 年度{what}基地达标率");
         let chart = charts::rate_chart(&title, &items, Format::Png).map_err(chart_error)?;
-        out.push(figure(title, chart)?);
+        out.push(figure(title, chart));
     }
     let figures = metrics::city_figures(card, by_id, MapMetric::PassRate);
     let title = format!("{year} 年度各地市达标率地图");
     let chart = charts::city_map(&title, MapMetric::PassRate, &figures, Format::Png, None)
         .map_err(chart_error)?;
-    out.push(figure(title, chart)?);
+    out.push(figure(title, chart));
     Ok(out)
 }

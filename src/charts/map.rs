@@ -133,11 +133,6 @@ fn parse_outlines(text: &str) -> Result<Vec<Outline>, String> {
         .collect()
 }
 
-/// The cities the embedded outlines cover, in file order.
-pub fn mapped_cities() -> Result<Vec<City>, ChartError> {
-    Ok(outlines()?.iter().map(|o| o.city).collect())
-}
-
 /// The chart's size and where its map sits.
 const HEIGHT: u32 = 700;
 const LEGEND_HEIGHT: u32 = 56;
@@ -486,7 +481,7 @@ mod tests {
 
     #[test]
     fn the_outlines_cover_all_eighteen_cities_once() {
-        let cities = mapped_cities().unwrap();
+        let cities: Vec<City> = outlines().unwrap().iter().map(|o| o.city).collect();
         assert_eq!(cities.len(), 18);
         for c in City::ALL {
             assert_eq!(cities.iter().filter(|x| **x == c).count(), 1, "{c:?}");

@@ -29,7 +29,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use fonts::{init_fonts, FONT_FAMILY};
-pub use map::{mapped_cities, CityFigure, MapMetric};
+pub use map::{CityFigure, MapMetric};
 
 use crate::domain::City;
 
@@ -64,6 +64,8 @@ impl Format {
 #[derive(Debug, Clone)]
 pub struct Chart {
     pub format: Format,
+    /// Width and height in pixels.
+    pub size: (u32, u32),
     /// The SVG text (UTF-8) or the PNG file.
     pub bytes: Vec<u8>,
 }
@@ -179,7 +181,11 @@ fn render<P: Paint>(chart: &P, format: Format) -> Result<Chart, ChartError> {
             "绘图库内部错误 (plotters panicked)".to_string(),
         ))
     })?;
-    Ok(Chart { format, bytes })
+    Ok(Chart {
+        format,
+        size: (w, h),
+        bytes,
+    })
 }
 
 fn render_svg<P: Paint>(chart: &P, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {

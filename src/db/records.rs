@@ -89,7 +89,7 @@ impl Default for Writer {
 
 impl Writer {
     /// A writer that asks for its totals to be written once they hold
-    /// `cap` keys (the default holds about 20 MiB).
+    /// `cap` keys (the default holds 500,000, about 50 MiB).
     pub fn with_totals_cap(cap: usize) -> Writer {
         Writer {
             totals: Totals::default(),

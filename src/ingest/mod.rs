@@ -96,7 +96,7 @@ pub fn import_file(
     // The file is kept whatever the outcome: its copy into the archive
     // runs beside the import (a national file is 350 MB), and is renamed
     // into place with the import's id at the end.
-    let staging = Staging::start(&archive, path, &digest);
+    let mut staging = Staging::start(&archive, path, &digest);
     let result = db.transaction(|db| {
         let import_id = db::imports::record(
             db,
@@ -192,7 +192,7 @@ pub fn import_file(
 /// thread of its own. Taken by [`keep_file`]; a copy nobody took (the
 /// database failed) is removed when this is dropped.
 struct Staging {
-    copying: std::cell::Cell<Option<std::thread::JoinHandle<std::io::Result<PathBuf>>>>,
+    copying: Option<std::thread::JoinHandle<std::io::Result<PathBuf>>>,
 }
 
 impl Staging {
@@ -212,12 +212,12 @@ impl Staging {
             Ok(to)
         });
         Staging {
-            copying: std::cell::Cell::new(Some(copying)),
+            copying: Some(copying),
         }
     }
 
     /// The finished copy, if it could be made.
-    fn take(&self) -> Option<PathBuf> {
+    fn take(&mut self) -> Option<PathBuf> {
         self.copying.take()?.join().ok()?.ok()
     }
 }

@@ -264,8 +264,7 @@ impl<'s, 'a> Processor<'s, 'a> {
                 writer,
             } => {
                 drop(queue);
-                drop(spent);
-                writer
+                (writer, spent)
             }
             Conn::Idle(db) => {
                 self.conn = Conn::Idle(db);
@@ -273,7 +272,12 @@ impl<'s, 'a> Processor<'s, 'a> {
             }
             Conn::Lost => return self.fail(died()),
         };
-        let Ok((db, writer, done)) = handle.join() else {
+        let (handle, spent) = handle;
+        let joined = handle.join();
+        // The last batches' records, given back once the writer is done,
+        // are freed here with the receiver.
+        drop(spent);
+        let Ok((db, writer, done)) = joined else {
             return self.fail(died());
         };
         self.conn = Conn::Idle(db);
