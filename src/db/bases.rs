@@ -26,10 +26,13 @@ pub struct Base {
     pub channel: Channel,
     pub unit_id: i64,
     pub city: City,
+    #[diesel(deserialize_as = super::types::StoredDate)]
     pub recognised_on: NaiveDate,
     pub email: String,
     pub status: Status,
+    #[diesel(deserialize_as = super::types::StoredDate)]
     pub status_since: NaiveDate,
+    #[diesel(deserialize_as = super::types::StoredDate)]
     pub cycle_start: NaiveDate,
 }
 

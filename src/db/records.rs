@@ -618,12 +618,18 @@ pub fn totals_for_year(
     only: Option<&[i64]>,
 ) -> AppResult<Vec<(i64, Indicator, i64)>> {
     // The year's totals are the answer unless a record of the year is dated
-    // after `as_of` (only inside a running year): one look at the latest date.
-    let latest: Option<NaiveDate> = with_conn!(db, c => tt::table
-        .filter(tt::year.eq(year))
-        .filter(tt::records.gt(0))
-        .select(diesel::dsl::max(tt::last_on))
-        .first(c))?;
+    // after `as_of`. A record's year is its date's, so at the year's end
+    // none can be; inside the year, one look at the latest date tells.
+    let at_end = NaiveDate::from_ymd_opt(year, 12, 31).is_some_and(|end| as_of >= end);
+    let latest: Option<NaiveDate> = if at_end {
+        None
+    } else {
+        with_conn!(db, c => tt::table
+            .filter(tt::year.eq(year))
+            .filter(tt::records.gt(0))
+            .select(diesel::dsl::max(tt::last_on))
+            .first(c))?
+    };
     if latest.is_none_or(|d| d <= as_of) {
         return Ok(with_conn!(db, c => {
             let mut q = tt::table
