@@ -85,24 +85,32 @@ impl Scorecard {
     pub fn digest(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
+        // The rows' bytes are gathered in blocks: one hasher call per block,
+        // not eleven per row.
+        let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
         for r in &self.rows {
-            h.update(r.base_id.to_le_bytes());
-            h.update(r.indicator.id().as_bytes());
-            h.update([0]);
-            h.update(r.actual.map_or(-1, |a| a).to_le_bytes());
-            h.update(r.target.to_le_bytes());
-            h.update(r.gap.to_le_bytes());
-            h.update([
+            buf.extend_from_slice(&r.base_id.to_le_bytes());
+            buf.extend_from_slice(r.indicator.id().as_bytes());
+            buf.push(0);
+            buf.extend_from_slice(&r.actual.map_or(-1, |a| a).to_le_bytes());
+            buf.extend_from_slice(&r.target.to_le_bytes());
+            buf.extend_from_slice(&r.gap.to_le_bytes());
+            buf.extend_from_slice(&[
                 u8::from(r.actual.is_some()),
                 u8::from(r.met),
                 u8::from(r.base_pass),
                 u8::from(r.disagreement),
             ]);
-            h.update(r.pace.map_or("", Pace::id).as_bytes());
-            h.update([0]);
-            h.update(r.source.id().as_bytes());
-            h.update([0]);
+            buf.extend_from_slice(r.pace.map_or("", Pace::id).as_bytes());
+            buf.push(0);
+            buf.extend_from_slice(r.source.id().as_bytes());
+            buf.push(0);
+            if buf.len() >= 60 * 1024 {
+                h.update(&buf);
+                buf.clear();
+            }
         }
+        h.update(&buf);
         crate::hex(&h.finalize())
     }
 
@@ -299,7 +307,7 @@ pub fn compute_from(rulebook: &Rulebook, inputs: Inputs, bases: &[Base]) -> AppR
             code_of(&Source::ALL, Source::Records)
         }
     };
-    let keys = [col("base_id"), col("indicator")];
+    let key = [col("key")];
     let mut lf = frame
         .lazy()
         .join(
@@ -310,16 +318,17 @@ pub fn compute_from(rulebook: &Rulebook, inputs: Inputs, bases: &[Base]) -> AppR
             // rulebook's order: the rows come out sorted, with no sort.
             ordered(JoinType::Inner, MaintainOrderJoin::LeftRight),
         )
+        .with_column(pair_key(col("base_id"), col("indicator")).alias("key"))
         .join(
             declared.lazy(),
-            keys.clone(),
-            keys.clone(),
+            key.clone(),
+            key.clone(),
             ordered(JoinType::Left, MaintainOrderJoin::Left),
         )
         .join(
             recorded.lazy(),
-            keys.clone(),
-            keys,
+            key.clone(),
+            key,
             ordered(JoinType::Left, MaintainOrderJoin::Left),
         )
         .with_columns([
@@ -377,7 +386,7 @@ pub fn compute_from(rulebook: &Rulebook, inputs: Inputs, bases: &[Base]) -> AppR
         lf = lf.with_columns([lit(NULL).cast(DataType::Int32).alias("pace")]);
     }
     let mut df = lf.collect()?;
-    // One chunk per column, so reading row k is an index, not a search.
+    // One chunk per column: the rows are read from plain slices.
     df.rechunk_mut();
 
     Ok(Scorecard {
@@ -425,25 +434,49 @@ pub fn evaluate_years(
                 .map_err(|_| AppError::Compute("register lock poisoned".into()))?;
         }
     };
+    let ready = || register.0.lock().map_or(true, |g| g.is_some());
+    // A year read and waiting to be computed: its place in `years`, the
+    // year, and its inputs (`None`: its stored result is taken instead).
+    type Read = (usize, i32, Option<Inputs>);
+    let read: Mutex<Vec<Read>> = Mutex::default();
     let bases = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| -> AppResult<()> {
                     let mut db = Db::connect_only(database_url)?;
-                    loop {
+                    let read_next = |db: &mut Db| -> AppResult<Option<Read>> {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&y) = years.get(k) else {
-                            return Ok(());
+                            return Ok(None);
                         };
                         let at_end = NaiveDate::from_ymd_opt(y, 12, 31)
                             == Some(effective_as_of(y, as_of, today)?);
                         let confirmed = at_end
-                            && db::years::get(&mut db, y)?
+                            && db::years::get(db, y)?
                                 .is_some_and(|r| r.status == YearStatus::Confirmed);
                         let inputs = if confirmed || rulebook.applies_from.is_some_and(|f| y < f) {
                             None
                         } else {
-                            Some(read_inputs(&mut db, y, as_of, today, None)?)
+                            Some(read_inputs(db, y, as_of, today, None)?)
+                        };
+                        Ok(Some((k, y, inputs)))
+                    };
+                    loop {
+                        // While the register loads, read the years ahead;
+                        // then compute what was read, by whichever worker is free.
+                        if !ready() {
+                            if let Some(r) = read_next(&mut db)? {
+                                if let Ok(mut q) = read.lock() {
+                                    q.push(r);
+                                }
+                                continue;
+                            }
+                        }
+                        let queued = read.lock().ok().and_then(|mut q| q.pop());
+                        let Some((k, y, inputs)) =
+                            queued.map_or_else(|| read_next(&mut db), |r| Ok(Some(r)))?
+                        else {
+                            return Ok(());
                         };
                         let bases = wait()?;
                         let card = match inputs {
@@ -586,21 +619,24 @@ fn targets_frame(rulebook: &Rulebook, share_left: f64) -> AppResult<DataFrame> {
     ])?)
 }
 
+/// (base, indicator) as one integer, so that the joins on it are joins of
+/// one primitive column: the base's id times [`KEY_SPAN`] plus the
+/// indicator's code.
+fn pair_key(base_id: Expr, indicator: Expr) -> Expr {
+    base_id * lit(KEY_SPAN) + indicator.cast(DataType::Int64)
+}
+
+/// More than there are indicators (their codes are 0..`Indicator::ALL.len()`).
+const KEY_SPAN: i64 = 16;
+const _: () = assert!(Indicator::ALL.len() as i64 <= KEY_SPAN);
+
 fn pairs_frame(rows: Vec<(i64, Indicator, i64)>, value: &str) -> AppResult<DataFrame> {
-    let n = rows.len();
-    let (mut id, mut ind, mut v) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for (b, i, x) in &rows {
-        id.push(*b);
-        ind.push(code_of(&Indicator::ALL, *i));
-        v.push(*x);
-    }
+    let (key, v): (Vec<i64>, Vec<i64>) = rows
+        .iter()
+        .map(|(b, i, x)| (b * KEY_SPAN + i64::from(code_of(&Indicator::ALL, *i)), *x))
+        .unzip();
     Ok(DataFrame::new_infer_height(vec![
-        Column::new("base_id".into(), id),
-        Column::new("indicator".into(), ind),
+        Column::new("key".into(), key),
         Column::new(value.into(), v),
     ])?)
 }
@@ -618,24 +654,61 @@ fn from_code<T: Copy>(all: &[T], c: i32) -> Option<T> {
     usize::try_from(c).ok().and_then(|k| all.get(k)).copied()
 }
 
+/// A numeric column's values, `None` where null.
+fn options<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<Option<T::Native>> {
+    ca.downcast_iter()
+        .flat_map(|a| a.iter().map(|x| x.copied()))
+        .collect()
+}
+
 fn rows_from_frame(df: &DataFrame, year: i32, bases: &[Base]) -> AppResult<Vec<ScorecardRow>> {
-    let s = |name: &str| -> AppResult<&Int32Chunked> { Ok(df.column(name)?.i32()?) };
-    let i = |name: &str| -> AppResult<&Int64Chunked> { Ok(df.column(name)?.i64()?) };
-    let b = |name: &str| -> AppResult<&BooleanChunked> { Ok(df.column(name)?.bool()?) };
-    let idx = df.column("base_idx")?.u32()?;
-    let ind = s("indicator")?;
-    let (actual, target, gap) = (i("actual")?, i("target")?, i("gap")?);
-    let (met, pass, dis) = (b("met")?, b("base_pass")?, b("disagreement")?);
-    let (pace, source) = (s("pace")?, s("source")?);
+    let n = df.height();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
     let bad = |what: &str| AppError::Compute(format!("scorecard frame: {what}"));
-    let mut out = Vec::with_capacity(df.height());
+    // Each column as `n` values: a slice where it has no nulls (one chunk;
+    // `cont_slice` refuses a column with nulls), options for the two that may.
+    let sized = |name: &str, len: usize| {
+        if len == n {
+            Ok(())
+        } else {
+            Err(bad(name))
+        }
+    };
+    let i32s = |name: &str| -> AppResult<&[i32]> {
+        let v = df.column(name)?.i32()?.cont_slice()?;
+        sized(name, v.len()).map(|()| v)
+    };
+    let i64s = |name: &str| -> AppResult<&[i64]> {
+        let v = df.column(name)?.i64()?.cont_slice()?;
+        sized(name, v.len()).map(|()| v)
+    };
+    let flags = |name: &str| -> AppResult<Vec<bool>> {
+        let ca = df.column(name)?.bool()?;
+        if ca.null_count() > 0 {
+            return Err(bad(name));
+        }
+        let v: Vec<bool> = ca.downcast_iter().flat_map(|a| a.values().iter()).collect();
+        sized(name, v.len()).map(|()| v)
+    };
+    let idx = {
+        let v = df.column("base_idx")?.u32()?.cont_slice()?;
+        sized("base_idx", v.len()).map(|()| v)?
+    };
+    let (ind, source) = (i32s("indicator")?, i32s("source")?);
+    let (target, gap) = (i64s("target")?, i64s("gap")?);
+    let (met, pass, dis) = (flags("met")?, flags("base_pass")?, flags("disagreement")?);
+    let actual = options(df.column("actual")?.i64()?);
+    let pace = options(df.column("pace")?.i32()?);
+    sized("actual", actual.len())?;
+    sized("pace", pace.len())?;
+
+    let mut out = Vec::with_capacity(n);
     // The last base's shared code and name: its rows are consecutive.
     let mut names: Option<(usize, std::sync::Arc<str>, std::sync::Arc<str>)> = None;
-    for k in 0..df.height() {
-        let at = idx
-            .get(k)
-            .map(|x| x as usize)
-            .ok_or_else(|| bad("base_idx"))?;
+    for k in 0..n {
+        let at = idx[k] as usize;
         let base = bases.get(at).ok_or_else(|| bad("base_idx"))?;
         let (code, name) = match &names {
             Some((i, c, n)) if *i == at => (c.clone(), n.clone()),
@@ -653,21 +726,15 @@ fn rows_from_frame(df: &DataFrame, year: i32, bases: &[Base]) -> AppResult<Vec<S
             base_type: base.base_type,
             city: base.city,
             year,
-            indicator: ind
-                .get(k)
-                .and_then(|c| from_code(&Indicator::ALL, c))
-                .ok_or_else(|| bad("indicator"))?,
-            actual: actual.get(k),
-            target: target.get(k).unwrap_or_default(),
-            gap: gap.get(k).unwrap_or_default(),
-            met: met.get(k).unwrap_or(false),
-            base_pass: pass.get(k).unwrap_or(false),
-            pace: pace.get(k).and_then(|c| from_code(&Pace::ALL, c)),
-            source: source
-                .get(k)
-                .and_then(|c| from_code(&Source::ALL, c))
-                .unwrap_or(Source::None),
-            disagreement: dis.get(k).unwrap_or(false),
+            indicator: from_code(&Indicator::ALL, ind[k]).ok_or_else(|| bad("indicator"))?,
+            actual: actual[k],
+            target: target[k],
+            gap: gap[k],
+            met: met[k],
+            base_pass: pass[k],
+            pace: pace[k].and_then(|c| from_code(&Pace::ALL, c)),
+            source: from_code(&Source::ALL, source[k]).unwrap_or(Source::None),
+            disagreement: dis[k],
         });
     }
     Ok(out)
