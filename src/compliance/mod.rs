@@ -627,6 +627,7 @@ fn pair_key(base_id: Expr, indicator: Expr) -> Expr {
 }
 
 /// More than there are indicators (their codes are 0..`Indicator::ALL.len()`).
+/// Base ids are row ids, far below `i64::MAX / KEY_SPAN`, so keys never overflow.
 const KEY_SPAN: i64 = 16;
 const _: () = assert!(Indicator::ALL.len() as i64 <= KEY_SPAN);
 
