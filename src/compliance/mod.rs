@@ -320,13 +320,19 @@ pub fn compute_from(rulebook: &Rulebook, inputs: Inputs, bases: &[Base]) -> AppR
         )
         .with_column(pair_key(col("base_id"), col("indicator")).alias("key"))
         .join(
-            declared.lazy(),
+            declared
+                .lazy()
+                .with_column(pair_key(col("base_id"), col("indicator")).alias("key"))
+                .select([col("key"), col("declared")]),
             key.clone(),
             key.clone(),
             ordered(JoinType::Left, MaintainOrderJoin::Left),
         )
         .join(
-            recorded.lazy(),
+            recorded
+                .lazy()
+                .with_column(pair_key(col("base_id"), col("indicator")).alias("key"))
+                .select([col("key"), col("recorded")]),
             key.clone(),
             key,
             ordered(JoinType::Left, MaintainOrderJoin::Left),
@@ -632,12 +638,20 @@ const KEY_SPAN: i64 = 16;
 const _: () = assert!(Indicator::ALL.len() as i64 <= KEY_SPAN);
 
 fn pairs_frame(rows: Vec<(i64, Indicator, i64)>, value: &str) -> AppResult<DataFrame> {
-    let (key, v): (Vec<i64>, Vec<i64>) = rows
-        .iter()
-        .map(|(b, i, x)| (b * KEY_SPAN + i64::from(code_of(&Indicator::ALL, *i)), *x))
-        .unzip();
+    let n = rows.len();
+    let (mut id, mut ind, mut v) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (b, i, x) in &rows {
+        id.push(*b);
+        ind.push(code_of(&Indicator::ALL, *i));
+        v.push(*x);
+    }
     Ok(DataFrame::new_infer_height(vec![
-        Column::new("key".into(), key),
+        Column::new("base_id".into(), id),
+        Column::new("indicator".into(), ind),
         Column::new(value.into(), v),
     ])?)
 }
@@ -655,6 +669,12 @@ fn from_code<T: Copy>(all: &[T], c: i32) -> Option<T> {
     usize::try_from(c).ok().and_then(|k| all.get(k)).copied()
 }
 
+/// A numeric column without nulls as one slice (the frame is one chunk per
+/// column; `cont_slice` refuses anything else).
+fn values<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> AppResult<&[T::Native]> {
+    Ok(ca.cont_slice()?)
+}
+
 /// A numeric column's values, `None` where null.
 fn options<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<Option<T::Native>> {
     ca.downcast_iter()
@@ -668,42 +688,39 @@ fn rows_from_frame(df: &DataFrame, year: i32, bases: &[Base]) -> AppResult<Vec<S
         return Ok(Vec::new());
     }
     let bad = |what: &str| AppError::Compute(format!("scorecard frame: {what}"));
-    // Each column as `n` values: a slice where it has no nulls (one chunk;
-    // `cont_slice` refuses a column with nulls), options for the two that may.
-    let sized = |name: &str, len: usize| {
-        if len == n {
-            Ok(())
-        } else {
-            Err(bad(name))
-        }
-    };
-    let i32s = |name: &str| -> AppResult<&[i32]> {
-        let v = df.column(name)?.i32()?.cont_slice()?;
-        sized(name, v.len()).map(|()| v)
-    };
-    let i64s = |name: &str| -> AppResult<&[i64]> {
-        let v = df.column(name)?.i64()?.cont_slice()?;
-        sized(name, v.len()).map(|()| v)
-    };
+    // Each column as `n` values: a slice where it has no nulls, options for
+    // the two that may be null; every length is checked before any row is read.
     let flags = |name: &str| -> AppResult<Vec<bool>> {
         let ca = df.column(name)?.bool()?;
         if ca.null_count() > 0 {
             return Err(bad(name));
         }
-        let v: Vec<bool> = ca.downcast_iter().flat_map(|a| a.values().iter()).collect();
-        sized(name, v.len()).map(|()| v)
+        Ok(ca.downcast_iter().flat_map(|a| a.values().iter()).collect())
     };
-    let idx = {
-        let v = df.column("base_idx")?.u32()?.cont_slice()?;
-        sized("base_idx", v.len()).map(|()| v)?
-    };
-    let (ind, source) = (i32s("indicator")?, i32s("source")?);
-    let (target, gap) = (i64s("target")?, i64s("gap")?);
+    let idx = values(df.column("base_idx")?.u32()?)?;
+    let ind = values(df.column("indicator")?.i32()?)?;
+    let source = values(df.column("source")?.i32()?)?;
+    let target = values(df.column("target")?.i64()?)?;
+    let gap = values(df.column("gap")?.i64()?)?;
     let (met, pass, dis) = (flags("met")?, flags("base_pass")?, flags("disagreement")?);
     let actual = options(df.column("actual")?.i64()?);
     let pace = options(df.column("pace")?.i32()?);
-    sized("actual", actual.len())?;
-    sized("pace", pace.len())?;
+    for (name, len) in [
+        ("base_idx", idx.len()),
+        ("indicator", ind.len()),
+        ("source", source.len()),
+        ("target", target.len()),
+        ("gap", gap.len()),
+        ("met", met.len()),
+        ("base_pass", pass.len()),
+        ("disagreement", dis.len()),
+        ("actual", actual.len()),
+        ("pace", pace.len()),
+    ] {
+        if len != n {
+            return Err(bad(name));
+        }
+    }
 
     let mut out = Vec::with_capacity(n);
     // The last base's shared code and name: its rows are consecutive.

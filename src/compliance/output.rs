@@ -50,8 +50,8 @@ pub fn write_csv_years(cards: &[Scorecard], mut out: impl Write) -> std::io::Res
         }
         return out.flush();
     }
-    // Part k formats every `parts`-th block of rows, so each part's text is
-    // ready at about the same time and at most `parts` blocks are held.
+    // Blocks of `CSV_PART_ROWS` rows are formatted `parts` at a time, side
+    // by side, and written in order: at most `parts` blocks' text is held.
     let blocks: Vec<&[ScorecardRow]> = rows.iter().flat_map(|r| r.chunks(CSV_PART_ROWS)).collect();
     for round in blocks.chunks(parts) {
         let texts: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|s| {
