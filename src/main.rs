@@ -488,18 +488,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--as-of 只能用于单个年度 (--as-of takes a single year)");
             }
             // One read of the register serves every year of the range, read
-            // while the years' inputs are.
-            let (_bases, cards) = compliance::evaluate_years(
+            // while the years' inputs are; each year is stored as it is
+            // computed.
+            let (_bases, cards) = compliance::evaluate_and_store_years(
+                &mut db,
                 &settings.database_url,
                 &settings.rulebook,
                 year,
                 as_of,
                 basewatch::today(),
-                || basewatch::db::bases::all(&mut db),
             )?;
-            for card in &cards {
-                compliance::store(&mut db, card)?;
-            }
             match format {
                 OutputFormat::Table => {
                     for card in &cards {

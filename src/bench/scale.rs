@@ -402,6 +402,9 @@ pub fn evaluate(o: &Options) -> AppResult<String> {
         ));
     }
     runs.push((duck, None));
+    // The first run computes and stores: what an earlier run on this
+    // dataset stored is forgotten first.
+    crate::db::evaluations::delete_unconfirmed(&mut crate::db::Db::connect_only(&url)?)?;
     let args = ["evaluate", "--year", range.as_str(), "--format", "csv"];
     runs.push((
         measure(

@@ -405,18 +405,20 @@ pub fn compute_from(rulebook: &Rulebook, inputs: Inputs, bases: &[Base]) -> AppR
     })
 }
 
-/// Evaluate each year of `years` for every base `load_bases` gives, in
-/// order; the bases and the scorecards. Years are independent, so they are
-/// computed side by side on up to one connection per core (each worker
-/// opens its own to `database_url`), and each reads its year's inputs while
-/// the register is still being loaded (on this thread, by `load_bases`).
-pub fn evaluate_years(
+/// Evaluate each year of `years` for every base of the register and store
+/// each scorecard (as [`store`] does); the bases and the scorecards, in
+/// year order. Years are independent, so they are computed side by side on
+/// up to one connection per core (each worker opens its own to
+/// `database_url`) and each reads its year's inputs while the register is
+/// still being loaded on `db`; `db` then stores each scorecard as soon as it
+/// is computed, while the other years are.
+pub fn evaluate_and_store_years(
+    db: &mut Db,
     database_url: &str,
     rulebook: &Rulebook,
     years: std::ops::RangeInclusive<i32>,
     as_of: Option<NaiveDate>,
     today: NaiveDate,
-    load_bases: impl FnOnce() -> AppResult<Vec<Base>>,
 ) -> AppResult<(std::sync::Arc<Vec<Base>>, Vec<Scorecard>)> {
     use std::sync::{Arc, Condvar, Mutex};
     type Loaded = Option<Result<Arc<Vec<Base>>, String>>;
@@ -424,7 +426,8 @@ pub fn evaluate_years(
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = cores.min(years.len()).max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Scorecard)>> = Mutex::default();
+    // Computed scorecards, with their place in `years`, on their way to `db`.
+    let (computed, to_store) = std::sync::mpsc::channel::<(usize, Scorecard)>();
     let register: (Mutex<Loaded>, Condvar) = (Mutex::new(None), Condvar::new());
     let wait = || -> AppResult<Arc<Vec<Base>>> {
         let (lock, ready) = &register;
@@ -445,10 +448,12 @@ pub fn evaluate_years(
     // year, and its inputs (`None`: its stored result is taken instead).
     type Read = (usize, i32, Option<Inputs>);
     let read: Mutex<Vec<Read>> = Mutex::default();
-    let bases = std::thread::scope(|s| {
+    let (next, read, years) = (&next, &read, &years);
+    let (bases, mut done) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                s.spawn(|| -> AppResult<()> {
+                let computed = computed.clone();
+                s.spawn(move || -> AppResult<()> {
                     let mut db = Db::connect_only(database_url)?;
                     let read_next = |db: &mut Db| -> AppResult<Option<Read>> {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -489,14 +494,16 @@ pub fn evaluate_years(
                             Some(i) => compute_from(rulebook, i, &bases)?,
                             None => evaluate_bases(&mut db, rulebook, y, as_of, today, &bases)?,
                         };
-                        if let Ok(mut d) = done.lock() {
-                            d.push((k, card));
+                        if computed.send((k, card)).is_err() {
+                            // Storing failed: the caller has its error.
+                            return Ok(());
                         }
                     }
                 })
             })
             .collect();
-        let loaded = load_bases().map(Arc::new);
+        drop(computed);
+        let loaded = db::bases::all(db).map(Arc::new);
         {
             let (lock, ready) = &register;
             if let Ok(mut slot) = lock.lock() {
@@ -504,15 +511,21 @@ pub fn evaluate_years(
             }
             ready.notify_all();
         }
+        // Until every worker is done: a worker's error ends its sending.
+        let mut done = Vec::with_capacity(years.len());
+        let stored = to_store.iter().try_for_each(|(k, card)| {
+            store(db, &card)?;
+            done.push((k, card));
+            Ok::<_, AppError>(())
+        });
+        drop(to_store);
         for h in handles {
             h.join()
                 .map_err(|_| AppError::Compute("evaluation thread panicked".into()))??;
         }
-        loaded
+        stored?;
+        loaded.map(|b| (b, done))
     })?;
-    let mut done = done
-        .into_inner()
-        .map_err(|_| AppError::Compute("evaluation results lost".into()))?;
     done.sort_by_key(|(k, _)| *k);
     Ok((bases, done.into_iter().map(|(_, c)| c).collect()))
 }
@@ -539,8 +552,7 @@ pub fn store(db: &mut Db, card: &Scorecard) -> AppResult<i64> {
                 pass_count: pass as i64,
                 digest: &digest,
             },
-            card.rows.iter().map(|r| db::evaluations::NewRow {
-                evaluation_id: 0,
+            card.rows.iter().map(|r| db::evaluations::StoredRow {
                 base_id: r.base_id,
                 indicator: r.indicator,
                 actual: r.actual,

@@ -235,7 +235,7 @@ pub fn table_counts(db: &mut Db) -> AppResult<Vec<(&'static str, i64)>> {
         declared_count_changes,
         activity_records,
         evaluations,
-        evaluation_rows
+        evaluation_scorecards
     );
     Ok(out)
 }

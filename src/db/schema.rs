@@ -126,19 +126,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    evaluation_rows (id) {
-        id -> BigInt,
+    evaluation_scorecards (evaluation_id) {
         evaluation_id -> BigInt,
-        base_id -> BigInt,
-        indicator -> Text,
-        actual -> Nullable<BigInt>,
-        target -> BigInt,
-        gap -> BigInt,
-        met -> Bool,
-        pace -> Nullable<Text>,
-        source -> Text,
-        disagreement -> Bool,
-        base_pass -> Bool,
+        row_count -> BigInt,
+        scorecard -> Binary,
     }
 }
 
@@ -417,8 +408,7 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(evaluation_rows -> evaluations (evaluation_id));
-diesel::joinable!(evaluation_rows -> bases (base_id));
+diesel::joinable!(evaluation_scorecards -> evaluations (evaluation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     recognition_rounds,
@@ -436,7 +426,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_records,
     record_totals,
     evaluations,
-    evaluation_rows,
+    evaluation_scorecards,
     year_results,
     submitted_records,
     stored_files,

@@ -81,6 +81,15 @@ fn evaluate_prints_csv_with_exactly_the_documented_columns() {
         "{stdout}"
     );
     assert!(years.windows(2).all(|w| w[0] <= w[1]), "ordered by year");
+    // Each year of the range is stored, with as many rows as it printed.
+    let mut db = t.db();
+    for year in [2023, 2024, 2025] {
+        let printed = years.iter().filter(|y| **y == year.to_string()).count();
+        let stored = basewatch::db::evaluations::for_year(&mut db, year).unwrap();
+        let newest = stored.first().expect("the year is stored");
+        let rows = basewatch::db::evaluations::rows(&mut db, newest.id, None).unwrap();
+        assert_eq!(rows.len(), printed, "{year}");
+    }
     let json = basewatch(
         &t,
         &["evaluate", "--year", "2024..2025", "--format", "json"],

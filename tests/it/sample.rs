@@ -71,6 +71,58 @@ fn an_evaluation_is_stored_with_its_rulebook_version(t: &TestDb) {
         basewatch::db::evaluations::row_count(&mut db, id).unwrap(),
         30
     );
+    // The stored rows read back as computed, in the scorecard's order, and
+    // for one base only when asked.
+    let stored = basewatch::db::evaluations::rows(&mut db, id, None).unwrap();
+    let as_stored = |r: &basewatch::compliance::ScorecardRow| {
+        (
+            r.base_id,
+            r.indicator,
+            r.actual,
+            r.target,
+            r.gap,
+            r.met,
+            r.pace,
+            r.source,
+            r.disagreement,
+            r.base_pass,
+        )
+    };
+    let read = |r: &basewatch::db::evaluations::StoredRow| {
+        (
+            r.base_id,
+            r.indicator,
+            r.actual,
+            r.target,
+            r.gap,
+            r.met,
+            r.pace,
+            r.source,
+            r.disagreement,
+            r.base_pass,
+        )
+    };
+    assert_eq!(
+        stored.iter().map(read).collect::<Vec<_>>(),
+        card.rows.iter().map(as_stored).collect::<Vec<_>>()
+    );
+    assert!(
+        stored.iter().any(|r| r.actual.is_none()),
+        "a count not reported is stored as absent, not 0"
+    );
+    let one = card.rows[4].base_id;
+    let only = basewatch::db::evaluations::rows(&mut db, id, Some(&[one])).unwrap();
+    assert_eq!(
+        only.iter().map(read).collect::<Vec<_>>(),
+        card.rows
+            .iter()
+            .filter(|r| r.base_id == one)
+            .map(as_stored)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(only.len(), 3);
+    // The same scorecard again is not stored twice.
+    assert_eq!(basewatch::compliance::store(&mut db, &card).unwrap(), id);
 }
 
 on_both_backends!(
