@@ -109,6 +109,9 @@ enum BenchCommand {
     Evaluate {
         #[command(flatten)]
         scale: ScaleArgs,
+        /// How many times each step runs; the median is reported.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
+        runs: u16,
     },
 }
 
@@ -312,8 +315,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             BenchCommand::Import { scale, postgres } => {
                 basewatch::bench::scale::import(&scale.options(Some(postgres))?)?
             }
-            BenchCommand::Evaluate { scale } => {
-                basewatch::bench::scale::evaluate(&scale.options(None)?)?
+            BenchCommand::Evaluate { scale, runs } => {
+                basewatch::bench::scale::evaluate(&scale.options(None)?, usize::from(*runs))?
             }
         };
         write!(std::io::stdout(), "{report}")?;
